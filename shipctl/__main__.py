@@ -1,0 +1,3 @@
+from shipctl.cli.main import run
+
+run()

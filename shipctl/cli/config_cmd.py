@@ -1,0 +1,29 @@
+"""`shipctl config`: the effective settings and where each came from."""
+
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+
+from shipctl.cli.context import AppContext
+
+app = typer.Typer(help="Show the effective settings.", no_args_is_help=True)
+
+
+@app.command("show")
+def show(ctx: typer.Context) -> None:
+    """Print every setting, its value (secrets masked) and where it came from."""
+    from shipctl.config import PROJECT_CONFIG, describe, user_config_path
+
+    context: AppContext = ctx.obj
+    loaded = context.loaded()
+    table = Table(title="shipctl settings", title_justify="left")
+    table.add_column("setting", style="bold")
+    table.add_column("value")
+    table.add_column("from", style="dim")
+    for name, value, source in describe(loaded):
+        table.add_row(name, value, source)
+    context.stdout.print(table)
+    context.stdout.print(
+        f"[dim]files read, lowest first: {user_config_path()}, ./{PROJECT_CONFIG}[/]"
+    )

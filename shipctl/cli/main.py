@@ -1,0 +1,98 @@
+"""The `shipctl` command: global options, sub-commands, and the one place errors are shown."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from shipctl import __version__
+from shipctl.cli import config_cmd, db_cmd
+from shipctl.cli.context import AppContext
+from shipctl.errors import ExitCode, ShipctlError
+
+HELP = """Bulk shipping labels from the command line, on EasyPost.
+
+Environment: EASYPOST_API_KEY, EASYPOST_API_BASE, DATABASE_URL, and SHIPCTL_<SETTING>
+(e.g. SHIPCTL_CONCURRENCY, SHIPCTL_SIMULATE=1). Settings files: ./shipctl.toml, then
+$XDG_CONFIG_HOME/shipctl/config.toml.
+"""
+
+app = typer.Typer(
+    help=HELP,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(config_cmd.app, name="config")
+app.add_typer(db_cmd.app, name="db")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"shipctl {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    simulate: Annotated[
+        bool | None,
+        typer.Option(
+            "--simulate/--no-simulate",
+            help="Use the built-in EasyPost simulator: labels are not valid postage.",
+            show_default=False,
+        ),
+    ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    ctx.obj = AppContext(flags={"simulate": simulate}, debug=debug)
+
+
+def _debug_requested(argv: list[str]) -> bool:
+    return "--debug" in argv or os.environ.get("SHIPCTL_DEBUG", "") not in ("", "0")
+
+
+def run(argv: list[str] | None = None) -> None:
+    """Console-script entry point: run the app and turn errors into one line and an exit code."""
+    args = sys.argv[1:] if argv is None else argv
+    command = typer.main.get_command(app)
+    stderr = AppContext().stderr
+    try:
+        code = command.main(args=args, prog_name="shipctl", standalone_mode=False)
+    except ShipctlError as error:
+        if _debug_requested(args):
+            raise
+        stderr.print(f"[bold red]error:[/] {escape(error.message)}", soft_wrap=True)
+        sys.exit(int(error.exit_code))
+    except KeyboardInterrupt:
+        stderr.print("[red]interrupted[/]")
+        sys.exit(int(ExitCode.INTERRUPTED))
+    except typer.Abort:
+        stderr.print("[red]aborted[/]")
+        sys.exit(int(ExitCode.INTERRUPTED))
+    except typer.Exit as done:
+        sys.exit(done.exit_code)
+    except Exception as error:  # the last line of defence: one line, unless --debug
+        if _debug_requested(args) or isinstance(error, SystemExit):
+            raise
+        import click
+
+        if isinstance(error, click.ClickException):
+            error.show()
+            sys.exit(ExitCode.BAD_INPUT if error.exit_code == 2 else error.exit_code)
+        stderr.print(
+            f"[bold red]error:[/] unexpected {type(error).__name__}: {escape(str(error))} "
+            "(run with --debug for the traceback)",
+            soft_wrap=True,
+        )
+        sys.exit(int(ExitCode.PARTIAL_FAILURE))
+    sys.exit(int(code or 0))

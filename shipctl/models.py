@@ -1,0 +1,270 @@
+"""The shipping domain: addresses, parcels, orders, rates, shipments and tracking.
+
+Pure data and validation; no I/O. Money is `Decimal`, weights are ounces, times are UTC.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+_US_ZIP = re.compile(r"^\d{5}(-?\d{4})?$")
+_STATE = re.compile(r"^[A-Za-z]{2}$")
+
+LabelFormat = Literal["PNG", "PDF", "ZPL"]
+Mode = Literal["live", "test", "simulated"]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(frozen=True, str_strip_whitespace=True, extra="forbid")
+
+
+class Address(Model):
+    """A postal address; US addresses are checked for a state and a 5 or 9 digit ZIP."""
+
+    name: str | None = None
+    company: str | None = None
+    street1: Annotated[str, Field(min_length=1, max_length=200)]
+    street2: str | None = None
+    city: Annotated[str, Field(min_length=1, max_length=100)]
+    state: str | None = None
+    zip: Annotated[str, Field(min_length=1, max_length=20)]
+    country: Annotated[str, Field(min_length=2, max_length=2)] = "US"
+    phone: str | None = None
+    email: str | None = None
+
+    @field_validator("country")
+    @classmethod
+    def _country_code(cls, value: str) -> str:
+        if not value.isalpha():
+            raise ValueError("a country is a two-letter ISO code such as US")
+        return value.upper()
+
+    @model_validator(mode="after")
+    def _us_rules(self) -> Address:
+        if not (self.name or self.company):
+            raise ValueError("an address needs a name or a company")
+        if self.country == "US":
+            if not _US_ZIP.match(self.zip):
+                raise ValueError(f'zip: "{self.zip}" is not a US ZIP (5 or 9 digits)')
+            if not self.state or not _STATE.match(self.state):
+                raise ValueError(f'state: "{self.state or ""}" is not a two-letter US state')
+        return self
+
+    @property
+    def zip5(self) -> str:
+        return self.zip[:5]
+
+
+class Parcel(Model):
+    """A parcel: weight in ounces; dimensions in inches, or a carrier's predefined package."""
+
+    weight_oz: Annotated[Decimal, Field(gt=0, le=Decimal(2400))]
+    length: Annotated[Decimal, Field(gt=0)] | None = None
+    width: Annotated[Decimal, Field(gt=0)] | None = None
+    height: Annotated[Decimal, Field(gt=0)] | None = None
+    predefined_package: str | None = None
+
+    @model_validator(mode="after")
+    def _all_or_no_dimensions(self) -> Parcel:
+        given = [d is not None for d in (self.length, self.width, self.height)]
+        if any(given) and not all(given):
+            raise ValueError("give length, width and height together, or none of them")
+        return self
+
+
+class CarrierService(Model):
+    """`USPS` or `UPS:Ground`: a carrier, optionally narrowed to one service."""
+
+    carrier: str
+    service: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> CarrierService:
+        carrier, _, service = text.strip().partition(":")
+        if not carrier:
+            raise ValueError(f"{text!r} is not CARRIER or CARRIER:SERVICE")
+        return cls(carrier=carrier, service=service or None)
+
+    def matches(self, carrier: str, service: str) -> bool:
+        if self.carrier.lower() != carrier.lower():
+            return False
+        return self.service is None or self.service.lower() == service.lower()
+
+    def __str__(self) -> str:
+        return f"{self.carrier}:{self.service}" if self.service else self.carrier
+
+
+class RateRule(Model):
+    """How to choose among the rates EasyPost offers."""
+
+    strategy: Literal["cheapest", "fastest"] = "cheapest"
+    allow: tuple[CarrierService, ...] = ()
+    deny: tuple[CarrierService, ...] = ()
+    max_days: Annotated[int, Field(ge=0)] | None = None
+    max_rate: Annotated[Decimal, Field(gt=0)] | None = None
+
+    @classmethod
+    def parse(
+        cls,
+        strategy: str = "cheapest",
+        carriers: list[str] | tuple[str, ...] = (),
+        max_days: int | None = None,
+        max_rate: Decimal | str | None = None,
+    ) -> RateRule:
+        """Build a rule from CLI words: `carriers` like `USPS`, `UPS:Ground`, `!FedEx`."""
+        allow = tuple(CarrierService.parse(c) for c in carriers if not c.startswith("!"))
+        deny = tuple(CarrierService.parse(c[1:]) for c in carriers if c.startswith("!"))
+        rate = Decimal(str(max_rate)) if max_rate is not None else None
+        return cls.model_validate(
+            {"strategy": strategy, "allow": allow, "deny": deny, "max_days": max_days,
+             "max_rate": rate}
+        )
+
+    def describe(self) -> str:
+        words = [self.strategy]
+        words += [str(a) for a in self.allow] + [f"!{d}" for d in self.deny]
+        if self.max_days is not None:
+            words.append(f"≤{self.max_days} days")
+        if self.max_rate is not None:
+            words.append(f"≤${self.max_rate}")
+        return " ".join(words)
+
+
+class Order(Model):
+    """One order to ship, as read from an input file or the command line."""
+
+    reference: Annotated[str, Field(min_length=1, max_length=100)]
+    to_address: Address
+    parcel: Parcel
+    from_address: Address | None = None
+    carrier: str | None = None
+    service: str | None = None
+    rate_rule: RateRule | None = None
+    label_format: LabelFormat | None = None
+    rows: tuple[int, ...] = ()
+
+
+class OrderState(StrEnum):
+    """The order state machine: pending → created → purchased, with failed and refunded."""
+
+    PENDING = "pending"
+    CREATED = "created"
+    PURCHASED = "purchased"
+    FAILED = "failed"
+    REFUNDED = "refunded"
+
+
+class Quote(Model):
+    """One rate offered by a carrier for a shipment."""
+
+    rate_id: str
+    carrier: str
+    service: str
+    rate: Decimal
+    currency: str = "USD"
+    delivery_days: int | None = None
+    delivery_date: datetime | None = None
+    carrier_account_id: str | None = None
+
+
+class CarrierMessage(Model):
+    """A message EasyPost attached to a shipment, such as a carrier's rate_error."""
+
+    carrier: str | None = None
+    message: str
+    type: str | None = None
+
+
+class QuotedShipment(Model):
+    """A created (unbought) EasyPost shipment with its rates."""
+
+    shipment_id: str
+    reference: str | None = None
+    rates: tuple[Quote, ...] = ()
+    messages: tuple[CarrierMessage, ...] = ()
+    mode: Mode = "test"
+
+
+class PurchasedLabel(Model):
+    """A bought shipment: its label and tracking code."""
+
+    shipment_id: str
+    reference: str | None = None
+    tracking_code: str
+    carrier: str
+    service: str
+    rate: Decimal
+    currency: str = "USD"
+    delivery_days: int | None = None
+    est_delivery_date: datetime | None = None
+    label_url: str
+    label_format: str | None = None
+    tracker_id: str | None = None
+    mode: Mode = "test"
+
+
+class RefundResult(Model):
+    shipment_id: str
+    refund_status: str
+    tracking_code: str | None = None
+
+
+class TrackingEvent(Model):
+    """One event in a tracker's history."""
+
+    occurred_at: datetime
+    status: str
+    status_detail: str | None = None
+    message: str | None = None
+    city: str | None = None
+    state: str | None = None
+    zip: str | None = None
+    country: str | None = None
+
+
+FINAL_TRACKING_STATUSES = frozenset({"delivered", "return_to_sender", "failure", "cancelled"})
+
+
+class TrackingUpdate(Model):
+    """The current state of a tracker, as EasyPost reports it."""
+
+    tracking_code: str
+    carrier: str | None = None
+    tracker_id: str | None = None
+    status: str
+    status_detail: str | None = None
+    est_delivery_date: datetime | None = None
+    delivered_at: datetime | None = None
+    signed_by: str | None = None
+    public_url: str | None = None
+    events: tuple[TrackingEvent, ...] = ()
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL_TRACKING_STATUSES
+
+
+__all__ = [
+    "FINAL_TRACKING_STATUSES",
+    "Address",
+    "CarrierMessage",
+    "CarrierService",
+    "LabelFormat",
+    "Mode",
+    "Order",
+    "OrderState",
+    "Parcel",
+    "PurchasedLabel",
+    "Quote",
+    "QuotedShipment",
+    "RateRule",
+    "RefundResult",
+    "TrackingEvent",
+    "TrackingUpdate",
+]

@@ -1,0 +1,1 @@
+"""PostgreSQL storage: the only package that talks to asyncpg."""

@@ -1,0 +1,119 @@
+"""The asyncpg pool: `DATABASE_URL` when set, else the embedded PostgreSQL; migrated on connect."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import asyncpg
+
+from shipctl.errors import DatabaseConfigError, DatabaseError
+from shipctl.store import embedded, migrations
+
+CONNECT_TIMEOUT = 10.0
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where the database is: a URL and whether shipctl runs the server itself."""
+
+    url: str
+    embedded: bool
+
+    def describe(self) -> str:
+        """Host and database, never a password."""
+        parts = urlsplit(self.url)
+        database = parts.path.lstrip("/") or "postgres"
+        if self.embedded:
+            return f"embedded PostgreSQL, database {database}"
+        host = parts.hostname or "localhost"
+        port = f":{parts.port}" if parts.port else ""
+        return f"{host}{port}/{database}"
+
+
+def resolve(database_url: str | None, data_dir: Path) -> Target:
+    """The target for these settings, starting the embedded server if it is the one."""
+    if database_url:
+        return Target(url=database_url, embedded=False)
+    running = embedded.start(data_dir)
+    return Target(url=running.url(), embedded=True)
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+
+async def ensure_embedded_database(target: Target) -> None:
+    admin_url = target.url.replace(f"/{embedded.DATABASE}?", "/postgres?", 1)
+    conn = await asyncpg.connect(admin_url, timeout=CONNECT_TIMEOUT)
+    try:
+        exists = await conn.fetchval(
+            "SELECT 1 FROM pg_database WHERE datname = $1", embedded.DATABASE
+        )
+        if not exists:
+            try:
+                await conn.execute(f'CREATE DATABASE "{embedded.DATABASE}"')
+            except asyncpg.DuplicateDatabaseError:
+                pass  # another shipctl process created it a moment ago
+    finally:
+        await conn.close()
+
+
+async def create_pool(target: Target, *, max_size: int = 10) -> asyncpg.Pool:
+    """A pool on a migrated database; failures become one line naming host and database."""
+    try:
+        if target.embedded:
+            await ensure_embedded_database(target)
+        pool = await asyncpg.create_pool(
+            target.url,
+            min_size=1,
+            max_size=max_size,
+            timeout=CONNECT_TIMEOUT,
+            init=_init_connection,
+        )
+    except (OSError, asyncio.TimeoutError) as error:
+        raise DatabaseConfigError(
+            f"cannot connect to PostgreSQL at {target.describe()}: "
+            f"{getattr(error, 'strerror', None) or type(error).__name__}"
+        ) from None
+    except asyncpg.InvalidPasswordError:
+        raise DatabaseConfigError(
+            f"PostgreSQL at {target.describe()} rejected the password in DATABASE_URL"
+        ) from None
+    except asyncpg.InvalidCatalogNameError:
+        raise DatabaseConfigError(f"PostgreSQL at {target.describe()}: no such database") from None
+    except (asyncpg.PostgresError, asyncpg.InterfaceError, ValueError) as error:
+        raise DatabaseConfigError(
+            f"cannot use PostgreSQL at {target.describe()}: {_first_line(error)}"
+        ) from None
+    try:
+        async with pool.acquire() as conn:
+            await migrations.migrate(conn)
+    except asyncpg.PostgresError as error:
+        await pool.close()
+        raise DatabaseError(
+            f"migrating {target.describe()} failed: {_first_line(error)}"
+        ) from None
+    return pool
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
+
+
+@asynccontextmanager
+async def open_pool(
+    database_url: str | None, data_dir: Path, *, max_size: int = 10
+) -> AsyncIterator[asyncpg.Pool]:
+    """`async with open_pool(url, data_dir) as pool:` — resolved, connected and migrated."""
+    target = await asyncio.to_thread(resolve, database_url, data_dir)
+    pool = await create_pool(target, max_size=max_size)
+    try:
+        yield pool
+    finally:
+        await pool.close()

