@@ -42,7 +42,7 @@ class ConfigError(ShipctlError):
 
 
 class MissingApiKeyError(ConfigError):
-    """No EasyPost API key: set EASYPOST_API_KEY, or pass --simulate to use the built-in simulator."""
+    """No EasyPost API key: set EASYPOST_API_KEY, or pass --simulate to use the simulator."""
 
 
 class DatabaseError(ShipctlError):

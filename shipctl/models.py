@@ -127,7 +127,7 @@ class RateRule(Model):
         )
 
     def describe(self) -> str:
-        words = [self.strategy]
+        words: list[str] = [self.strategy]
         words += [str(a) for a in self.allow] + [f"!{d}" for d in self.deny]
         if self.max_days is not None:
             words.append(f"≤{self.max_days} days")

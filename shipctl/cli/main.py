@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 
 from shipctl import __version__
-from shipctl.cli import config_cmd, db_cmd
+from shipctl.cli import bulk_cmd, config_cmd, db_cmd
 from shipctl.cli.context import AppContext
 from shipctl.errors import ExitCode, ShipctlError
 
@@ -30,6 +30,7 @@ app = typer.Typer(
 )
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(db_cmd.app, name="db")
+app.command("bulk", rich_help_panel="Shipping")(bulk_cmd.bulk)
 
 
 def _version(value: bool) -> None:
@@ -84,11 +85,13 @@ def run(argv: list[str] | None = None) -> None:
     except Exception as error:  # the last line of defence: one line, unless --debug
         if _debug_requested(args) or isinstance(error, SystemExit):
             raise
-        import click
-
-        if isinstance(error, click.ClickException):
-            error.show()
-            sys.exit(ExitCode.BAD_INPUT if error.exit_code == 2 else error.exit_code)
+        if isinstance(error, typer.TyperException):
+            show = getattr(error, "show", None)
+            if show is not None:
+                show()
+            else:
+                stderr.print(f"[bold red]error:[/] {escape(error.format_message())}")
+            sys.exit(error.exit_code)
         stderr.print(
             f"[bold red]error:[/] unexpected {type(error).__name__}: {escape(str(error))} "
             "(run with --debug for the traceback)",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -56,10 +57,9 @@ async def ensure_embedded_database(target: Target) -> None:
             "SELECT 1 FROM pg_database WHERE datname = $1", embedded.DATABASE
         )
         if not exists:
-            try:
+            # another shipctl process may have created it a moment ago
+            with contextlib.suppress(asyncpg.DuplicateDatabaseError):
                 await conn.execute(f'CREATE DATABASE "{embedded.DATABASE}"')
-            except asyncpg.DuplicateDatabaseError:
-                pass  # another shipctl process created it a moment ago
     finally:
         await conn.close()
 
@@ -76,7 +76,7 @@ async def create_pool(target: Target, *, max_size: int = 10) -> asyncpg.Pool:
             timeout=CONNECT_TIMEOUT,
             init=_init_connection,
         )
-    except (OSError, asyncio.TimeoutError) as error:
+    except (TimeoutError, OSError) as error:
         raise DatabaseConfigError(
             f"cannot connect to PostgreSQL at {target.describe()}: "
             f"{getattr(error, 'strerror', None) or type(error).__name__}"

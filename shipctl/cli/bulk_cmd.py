@@ -1,0 +1,254 @@
+"""`shipctl bulk FILE`: validate, quote, confirm and buy a whole file of orders."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from shipctl import eventloop
+from shipctl.cli import options as opt
+from shipctl.cli.context import AppContext
+from shipctl.errors import ExitCode, InputError
+
+if TYPE_CHECKING:
+    from shipctl.config import Settings
+    from shipctl.jobs.bulk import BulkReport, QuoteSummary
+    from shipctl.orders import LoadOptions
+
+
+def _load_options(
+    settings: Settings, fmt: str | None, mapping: str | None, maps: list[str] | None,
+    mapping_file: Path | None, sku_weights: Path | None, default_weight: str | None,
+    parcel: str | None,
+) -> LoadOptions:
+    from shipctl.orders import LoadOptions, load_mapping_file, load_sku_weights
+    from shipctl.units import parse_weight
+
+    user_map = dict(load_mapping_file(mapping_file)) if mapping_file else {}
+    for item in maps or []:
+        field, sep, column = item.partition("=")
+        if not sep or not field.strip() or not column.strip():
+            raise typer.BadParameter(f"{item!r} is not FIELD=COLUMN", param_hint="--map")
+        user_map[field.strip()] = column.strip()
+    weight = None
+    if default_weight is not None:
+        try:
+            weight = parse_weight(default_weight)
+        except ValueError as error:
+            raise typer.BadParameter(str(error), param_hint="--default-weight") from None
+    load = LoadOptions(
+        format=fmt, mapping="custom" if user_map and not mapping else mapping, user_map=user_map,
+        sku_weights=load_sku_weights(sku_weights) if sku_weights else None,
+        default_weight=weight,
+        parcel_presets={n: (p.length, p.width, p.height) for n, p in settings.parcels.items()},
+        default_parcel=parcel or settings.default_parcel,
+        default_from=settings.from_address,
+    )
+    load.check()
+    return load
+
+
+def bulk(
+    ctx: typer.Context,
+    file: Annotated[str, typer.Argument(help="Orders file (CSV, JSON, JSON Lines), or - for stdin.")],
+    fmt: Annotated[str | None, typer.Option("--format", help="csv, json or jsonl (needed for -).",
+                                            rich_help_panel="Input")] = None,
+    mapping: Annotated[str | None, typer.Option(
+        "--mapping", help="shipctl, easypost, shopify or custom (default: from the header).",
+        rich_help_panel="Input")] = None,
+    maps: Annotated[list[str] | None, typer.Option(
+        "--map", help="FIELD=COLUMN, e.g. reference=Order or to.name='Ship To' (repeat).",
+        rich_help_panel="Input")] = None,
+    mapping_file: Annotated[Path | None, typer.Option(
+        "--mapping-file", help="A file of FIELD=COLUMN pairs.", rich_help_panel="Input")] = None,
+    sku_weights: Annotated[Path | None, typer.Option(
+        "--sku-weights", help="CSV of sku,weight for Shopify exports.",
+        rich_help_panel="Input")] = None,
+    default_weight: Annotated[str | None, typer.Option(
+        "--default-weight", help="Weight of orders that give none, e.g. 1lb.",
+        rich_help_panel="Input")] = None,
+    parcel: Annotated[str | None, typer.Option(
+        "--parcel", help="Parcel preset for orders that give none.",
+        rich_help_panel="Input")] = None,
+    skip_invalid: Annotated[bool, typer.Option(
+        "--skip-invalid", help="Ship the valid orders even if some are invalid.")] = False,
+    rule: opt.Rule = None,
+    carriers: opt.Carriers = None,
+    max_days: opt.MaxDays = None,
+    max_rate: opt.MaxRate = None,
+    label_format: opt.LabelFormatOption = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Quote only; buy nothing.")] = False,
+    yes: opt.Yes = False,
+    rebuy: Annotated[bool, typer.Option(
+        "--rebuy", help="Buy new labels even for references already purchased.")] = False,
+    concurrency: opt.Concurrency = None,
+    results_out: Annotated[Path | None, typer.Option(
+        "--results-out", help="Write a results CSV (tracking numbers) here.",
+        rich_help_panel="Output")] = None,
+    labels_out: Annotated[Path | None, typer.Option(
+        "--labels-out", help="Write every label bought into one .pdf or .zpl file.",
+        rich_help_panel="Output")] = None,
+    force: opt.Force = False,
+) -> None:
+    """Validate, quote and buy a label for every order in FILE; a rerun never buys twice."""
+    from shipctl.jobs.bulk import BulkOptions, run_bulk
+
+    context: AppContext = ctx.obj
+    settings = context.settings
+    if not dry_run and not yes and not context.interactive:
+        raise InputError(
+            "no terminal to confirm the purchase on: pass --yes to buy, or --dry-run to quote"
+        )
+    options = BulkOptions(
+        path=file if file == "-" else Path(file),
+        load=_load_options(settings, fmt, mapping, maps, mapping_file, sku_weights,
+                           default_weight, parcel),
+        rule=opt.rate_rule(rule, carriers, max_days, max_rate, settings.default_rate_rule),
+        label_format=opt.label_format(label_format),
+        dry_run=dry_run, skip_invalid=skip_invalid, rebuy=rebuy, concurrency=concurrency,
+        results_out=opt.output_path(results_out), labels_out=opt.output_path(labels_out),
+        force=force,
+    )
+    from shipctl.cli.progress import OrderProgress
+
+    confirm = None if (yes or dry_run) else (lambda quote: _confirm(context, quote))
+    with OrderProgress(context.stderr, live=context.stderr.is_terminal) as progress:
+        report = eventloop.run(_run(context, settings, options, progress, confirm))
+    raise typer.Exit(_show(context, report))
+
+
+async def _run(context: AppContext, settings: Settings, options: object,
+               progress: object, confirm: object) -> BulkReport:
+    from shipctl.jobs.bulk import BulkOptions, run_bulk
+
+    assert isinstance(options, BulkOptions)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    def interrupted() -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+        context.notice("stopping: orders in flight finish, nothing new starts (Ctrl-C again "
+                       "to quit at once; a rerun resumes)")
+
+    loop.add_signal_handler(signal.SIGINT, interrupted)
+    loop.add_signal_handler(signal.SIGTERM, interrupted)
+    if settings.simulate:
+        context.notice("simulated: labels come from the built-in simulator and are not postage")
+    return await run_bulk(settings, options, progress=progress,  # type: ignore[arg-type]
+                          confirm=confirm, stop=stop)  # type: ignore[arg-type]
+
+
+def _confirm(context: AppContext, quote: QuoteSummary) -> bool:
+    from rich.prompt import Confirm
+
+    _show_quote(context, quote)
+    return Confirm.ask(
+        f"Buy {quote.orders} labels for ${quote.total:,.2f}?", console=context.stderr,
+        default=False,
+    )
+
+
+def _show_quote(context: AppContext, quote: QuoteSummary) -> None:
+    table = Table(title="Quote", title_justify="left")
+    for column in ("carrier", "service", "orders", "total", "average"):
+        table.add_column(column, justify="right" if column in ("orders", "total", "average")
+                         else "left")
+    for line in quote.lines:
+        table.add_row(line.carrier, line.service, str(line.orders), f"${line.total:,.2f}",
+                      f"${line.total / line.orders:,.2f}")
+    table.add_section()
+    table.add_row("[bold]all", "", f"[bold]{quote.orders}", f"[bold]${quote.total:,.2f}",
+                  f"${quote.average:,.2f}")
+    context.stdout.print(table)
+    if quote.unquoted:
+        _failures(context, "No matching rate or rejected by EasyPost", quote.unquoted)
+
+
+def _failures(context: AppContext, title: str, orders: list) -> None:  # type: ignore[type-arg]
+    table = Table(title=title, title_justify="left", title_style="red")
+    table.add_column("reference")
+    table.add_column("rows")
+    table.add_column("code")
+    table.add_column("reason", overflow="fold")
+    for order in orders[:200]:
+        rows = ",".join(str(r) for r in order.order.rows)
+        table.add_row(escape(order.reference), rows, order.error_code or "",
+                      escape(order.error_message or ""))
+    context.stdout.print(table)
+    if len(orders) > 200:
+        context.stdout.print(f"… and {len(orders) - 200} more (see --results-out)")
+
+
+def _show_errors(context: AppContext, report: BulkReport) -> None:
+    table = Table(title=f"{report.error_count} invalid order rows — nothing was bought",
+                  title_justify="left", title_style="bold red")
+    for column in ("row", "column", "value", "problem"):
+        table.add_column(column, overflow="fold")
+    for error in report.errors:
+        table.add_row(",".join(str(r) for r in error.rows), escape(error.column),
+                      escape(repr(error.value)[1:-1][:60]), escape(error.message))
+    context.stdout.print(table)
+    if report.error_count > len(report.errors):
+        context.stdout.print(f"… and {report.error_count - len(report.errors)} more")
+    context.stdout.print("Fix the file, or pass --skip-invalid to ship the valid orders.")
+
+
+def _show(context: AppContext, report: BulkReport) -> int:
+    """Print the outcome; return the exit code."""
+    out = context.stdout
+    if report.status == "invalid":
+        _show_errors(context, report)
+        return ExitCode.BAD_INPUT
+    if report.error_count:
+        out.print(f"[yellow]{report.error_count} invalid rows skipped (--skip-invalid)[/]")
+    for skipped in report.skipped:
+        out.print(f"skipped {escape(skipped.reference)}: {escape(skipped.reason)}")
+    if report.already_purchased:
+        out.print(f"{len(report.already_purchased)} already purchased (use --rebuy for new "
+                  "labels):")
+        for order in report.already_purchased[:20]:
+            out.print(f"  {escape(order.reference)}  {order.tracking_code or ''}")
+    if report.status in ("quoted", "declined") and report.quote is not None:
+        _show_quote(context, report.quote)
+        out.print("dry run: nothing bought" if report.status == "quoted"
+                  else "not confirmed: nothing bought")
+        return ExitCode.SUCCESS if report.status == "quoted" else ExitCode.INTERRUPTED
+    _summary(context, report)
+    if report.status == "interrupted":
+        return ExitCode.INTERRUPTED
+    return ExitCode.PARTIAL_FAILURE if report.failed else ExitCode.SUCCESS
+
+
+def _summary(context: AppContext, report: BulkReport) -> None:
+    out = context.stdout
+    spend = report.spend()
+    table = Table(title=f"Run {report.run_id} ({report.mode})", title_justify="left")
+    for column in ("carrier", "service", "labels", "spend"):
+        table.add_column(column, justify="right" if column in ("labels", "spend") else "left")
+    for line in spend:
+        table.add_row(line.carrier, line.service, str(line.orders), f"${line.total:,.2f}")
+    total = sum((line.total for line in spend), start=type(spend[0].total)(0)) if spend else 0
+    table.add_section()
+    table.add_row("[bold]all", "", f"[bold]{len(report.purchased)}", f"[bold]${total:,.2f}")
+    out.print(table)
+    out.print(
+        f"purchased {len(report.purchased)} · failed {len(report.failed)} · "
+        f"skipped {len(report.skipped)} · already purchased {len(report.already_purchased)}"
+        + (f" · unfinished {len(report.unfinished)}" if report.unfinished else "")
+    )
+    if report.failed:
+        _failures(context, "Failed orders", report.failed)
+    if report.results_out:
+        out.print(f"results: {report.results_out}")
+    if report.labels_out:
+        out.print(f"labels:  {report.labels_out} ({report.labels_written} labels)")
+    if report.status == "interrupted":
+        out.print("[yellow]interrupted: rerun the same command to finish the run[/]")

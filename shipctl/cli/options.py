@@ -1,0 +1,79 @@
+"""Options several commands share: rate rules, concurrency, output files."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from shipctl.models import RateRule
+
+Rule = Annotated[
+    str | None,
+    typer.Option("--rule", help="cheapest (default) or fastest.", rich_help_panel="Rates"),
+]
+Carriers = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--carriers", "-C",
+        help="Allow a carrier or CARRIER:SERVICE (repeat); prefix ! to exclude, e.g. '!UPS'.",
+        rich_help_panel="Rates",
+    ),
+]
+MaxDays = Annotated[
+    int | None,
+    typer.Option("--max-days", min=0, help="Only rates delivering within N days.",
+                 rich_help_panel="Rates"),
+]
+MaxRate = Annotated[
+    str | None,
+    typer.Option("--max-rate", help="Only rates up to this price, e.g. 12.50.",
+                 rich_help_panel="Rates"),
+]
+Concurrency = Annotated[
+    int | None,
+    typer.Option("--concurrency", "-j", min=1, max=512,
+                 help="EasyPost calls in flight (default: 8 per CPU core, SHIPCTL_CONCURRENCY)."),
+]
+LabelFormatOption = Annotated[
+    str | None,
+    typer.Option("--label-format", help="PNG, PDF or ZPL (default from settings)."),
+]
+Force = Annotated[bool, typer.Option("--force", help="Overwrite existing output files.")]
+Yes = Annotated[bool, typer.Option("--yes", "-y", help="Buy without asking.")]
+
+
+def rate_rule(rule: str | None, carriers: list[str] | None, max_days: int | None,
+              max_rate: str | None, default: str) -> RateRule:
+    """A RateRule from the options, or a BadParameter naming the option."""
+    from pydantic import ValidationError
+
+    from shipctl.models import RateRule
+
+    if max_rate is not None:
+        try:
+            Decimal(max_rate)
+        except InvalidOperation:
+            raise typer.BadParameter(f"{max_rate!r} is not a price", param_hint="--max-rate")
+    strategy = rule or default
+    if strategy not in ("cheapest", "fastest"):
+        raise typer.BadParameter(f"{strategy!r}: use cheapest or fastest", param_hint="--rule")
+    try:
+        return RateRule.parse(strategy, carriers or [], max_days, max_rate)
+    except (ValidationError, ValueError) as error:
+        raise typer.BadParameter(str(error).splitlines()[0], param_hint="--carriers") from None
+
+
+def label_format(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if value.upper() not in ("PNG", "PDF", "ZPL"):
+        raise typer.BadParameter(f"{value!r}: use PNG, PDF or ZPL", param_hint="--label-format")
+    return value.upper()
+
+
+def output_path(value: Path | None) -> Path | None:
+    return value.expanduser() if value is not None else None

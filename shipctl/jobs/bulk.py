@@ -1,0 +1,453 @@
+"""`shipctl bulk`: validate every order, quote them, confirm, buy each exactly once.
+
+Callable from Python: `await run_bulk(settings, BulkOptions(path=Path("orders.csv")))`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import shutil
+import tempfile
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Protocol
+
+from shipctl.errors import InputError
+from shipctl.jobs.orderflow import OrderFailed, OrderFlow, Outcome, Quoted
+from shipctl.models import Order, OrderState, Quote, RateRule
+from shipctl.orders import LoadOptions, OrderSource, RowError, SkippedOrder
+from shipctl.store.shipments import StoredOrder
+
+if TYPE_CHECKING:
+    import asyncpg
+
+    from shipctl.carrier.executor import ExecutorStats
+    from shipctl.config import Settings
+
+PERSIST_BATCH = 500
+MAX_LISTED_ERRORS = 1000
+
+
+class BulkProgress(Protocol):
+    """What the bulk job reports while it works (the CLI draws it; tests record it)."""
+
+    def phase(self, name: str, total: int, stats: ExecutorStats | None) -> None: ...
+
+    def advance(self, outcome: Outcome | None) -> None: ...
+
+
+class _Silent:
+    def phase(self, name: str, total: int, stats: ExecutorStats | None) -> None:
+        pass
+
+    def advance(self, outcome: Outcome | None) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class BulkOptions:
+    path: Path | str
+    load: LoadOptions = field(default_factory=LoadOptions)
+    rule: RateRule | None = None
+    label_format: str | None = None
+    dry_run: bool = False
+    skip_invalid: bool = False
+    rebuy: bool = False
+    concurrency: int | None = None
+    results_out: Path | None = None
+    labels_out: Path | None = None
+    force: bool = False
+
+
+@dataclass(frozen=True)
+class QuoteLine:
+    carrier: str
+    service: str
+    orders: int
+    total: Decimal
+
+
+@dataclass
+class QuoteSummary:
+    """What the run would buy: orders by carrier and service, and orders with no rate."""
+
+    lines: list[QuoteLine] = field(default_factory=list)
+    unquoted: list[StoredOrder] = field(default_factory=list)
+
+    @property
+    def orders(self) -> int:
+        return sum(line.orders for line in self.lines)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((line.total for line in self.lines), Decimal(0))
+
+    @property
+    def average(self) -> Decimal:
+        return (self.total / self.orders).quantize(Decimal("0.01")) if self.orders else Decimal(0)
+
+
+@dataclass
+class BulkReport:
+    """How the run ended. `status`: invalid, quoted, declined, completed, interrupted."""
+
+    status: str
+    run_id: int | None = None
+    mapping: str | None = None
+    errors: list[RowError] = field(default_factory=list)
+    error_count: int = 0
+    skipped: list[SkippedOrder] = field(default_factory=list)
+    valid: int = 0
+    already_purchased: list[StoredOrder] = field(default_factory=list)
+    quote: QuoteSummary | None = None
+    orders: list[StoredOrder] = field(default_factory=list)
+    purchased_now: int = 0
+    resumed: int = 0
+    mode: str = "test"
+    stats: ExecutorStats | None = None
+    results_out: Path | None = None
+    labels_out: Path | None = None
+    labels_written: int = 0
+
+    @property
+    def purchased(self) -> list[StoredOrder]:
+        return [o for o in self.orders if o.state is OrderState.PURCHASED]
+
+    @property
+    def failed(self) -> list[StoredOrder]:
+        return [o for o in self.orders if o.state is OrderState.FAILED]
+
+    @property
+    def unfinished(self) -> list[StoredOrder]:
+        return [o for o in self.orders if o.state in (OrderState.PENDING, OrderState.CREATED)]
+
+    def spend(self) -> list[QuoteLine]:
+        """Spend of this run's purchased labels by carrier and service."""
+        totals: dict[tuple[str, str], tuple[int, Decimal]] = {}
+        for order in self.purchased:
+            key = (order.carrier or "?", order.service or "?")
+            count, total = totals.get(key, (0, Decimal(0)))
+            totals[key] = (count + 1, total + (order.rate or 0))
+        return [QuoteLine(c, s, n, t) for (c, s), (n, t) in sorted(totals.items())]
+
+
+Confirm = Callable[[QuoteSummary], bool]
+
+
+@dataclass(frozen=True)
+class _Input:
+    path: Path
+    shown_as: str
+    sha256: str
+
+
+@asynccontextmanager
+async def _spooled(path: Path | str, stdin: IO[bytes] | None) -> AsyncIterator[_Input]:
+    """The input as a file on disk (stdin is spooled), with its sha256."""
+    if str(path) != "-":
+        file = Path(path)
+        if not await asyncio.to_thread(file.is_file):
+            raise InputError(f"{file}: no such file")
+        yield _Input(file, str(file), await asyncio.to_thread(_sha256, file))
+        return
+    import sys
+
+    source = stdin or sys.stdin.buffer
+    with tempfile.NamedTemporaryFile(prefix="shipctl-stdin-", suffix=".orders") as spool:
+        await asyncio.to_thread(shutil.copyfileobj, source, spool)
+        spool.flush()
+        spooled = Path(spool.name)
+        yield _Input(spooled, "<stdin>", await asyncio.to_thread(_sha256, spooled))
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _validate(source: OrderSource, report: BulkReport) -> None:
+    """First pass: count valid orders, keep errors and skips. Nothing is stored yet."""
+    for item in source:
+        if isinstance(item, RowError):
+            report.error_count += 1
+            if len(report.errors) < MAX_LISTED_ERRORS:
+                report.errors.append(item)
+        elif isinstance(item, SkippedOrder):
+            report.skipped.append(item)
+        else:
+            report.valid += 1
+    report.mapping = source.mapping
+
+
+def _valid_batches(source: OrderSource) -> Iterator[list[Order]]:
+    batch: list[Order] = []
+    for item in source:
+        if isinstance(item, Order):
+            batch.append(item)
+            if len(batch) == PERSIST_BATCH:
+                yield batch
+                batch = []
+    if batch:
+        yield batch
+
+
+async def _persist(
+    pool: asyncpg.Pool, source: OrderSource, run_id: int, options: BulkOptions, mode: str,
+    report: BulkReport,
+) -> None:
+    """Second pass: store every valid order as pending under the run, in batches."""
+    from shipctl.store import shipments
+
+    position = 0
+    batches = _valid_batches(source)
+    while True:
+        batch = await asyncio.to_thread(next, batches, None)
+        if batch is None:
+            break
+        stored = await shipments.record_orders(
+            pool, run_id, batch, mode=mode, first_position=position, rebuy=options.rebuy
+        )
+        position += len(batch)
+        report.already_purchased.extend(
+            o for o in stored
+            if o.state in (OrderState.PURCHASED, OrderState.REFUNDED) and o.run_id != run_id
+        )
+
+
+def _quote_from(order: StoredOrder) -> Quote:
+    assert order.rate_id and order.carrier and order.service and order.rate is not None
+    return Quote(rate_id=order.rate_id, carrier=order.carrier, service=order.service,
+                 rate=order.rate, currency=order.currency or "USD",
+                 delivery_days=order.delivery_days)
+
+
+async def _work(
+    pool: asyncpg.Pool,
+    run_id: int,
+    states: list[str],
+    concurrency: int,
+    handle: Callable[[StoredOrder], Awaitable[Outcome | None]],
+    progress: BulkProgress,
+    stop: asyncio.Event,
+) -> None:
+    """Claim the run's orders in `states` and handle each once, `concurrency` at a time."""
+    from shipctl.store.claims import OrderClaims
+
+    queue: asyncio.Queue[StoredOrder | None] = asyncio.Queue()
+    async with OrderClaims(pool, run_id, states) as claims:
+        claim_lock = asyncio.Lock()
+        exhausted = False
+
+        async def refill() -> None:
+            nonlocal exhausted
+            async with claim_lock:
+                if exhausted or not queue.empty() or stop.is_set():
+                    return
+                batch = await claims.claim(concurrency * 2)
+                if not batch:
+                    exhausted = True
+                for order in batch:
+                    queue.put_nowait(order)
+
+        async def worker() -> None:
+            while not stop.is_set():
+                if queue.empty():
+                    await refill()
+                    if queue.empty():
+                        return
+                order = queue.get_nowait()
+                if order is None:
+                    return
+                outcome = await handle(order)
+                claims.finished(order.id)
+                progress.advance(outcome)
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+
+
+async def _quote_phase(
+    pool: asyncpg.Pool, run_id: int, flow: OrderFlow, concurrency: int,
+    progress: BulkProgress, stop: asyncio.Event, created_here: dict[int, Quote],
+) -> None:
+    async def quote(order: StoredOrder) -> Outcome | None:
+        try:
+            quoted: Quoted = await flow.quote(order)
+        except OrderFailed as failed:
+            return failed.outcome
+        created_here[order.id] = quoted.chosen
+        return None
+
+    await _work(pool, run_id, ["pending"], concurrency, quote, progress, stop)
+
+
+async def _buy_phase(
+    pool: asyncpg.Pool, run_id: int, flow: OrderFlow, concurrency: int,
+    progress: BulkProgress, stop: asyncio.Event, created_here: dict[int, Quote],
+) -> int:
+    purchased = 0
+
+    async def buy(order: StoredOrder) -> Outcome:
+        nonlocal purchased
+        try:
+            chosen = created_here.get(order.id)
+            if chosen is None:
+                outcome = await flow.resolve(order)  # left `created` by another process
+            else:
+                outcome = await flow.purchase(Quoted(order, None, chosen))
+        except OrderFailed as failed:
+            return failed.outcome
+        purchased += 1
+        return outcome
+
+    await _work(pool, run_id, ["created"], concurrency, buy, progress, stop)
+    return purchased
+
+
+async def _summarise_quote(pool: asyncpg.Pool, run_id: int) -> QuoteSummary:
+    from shipctl.store import shipments
+
+    summary = QuoteSummary()
+    totals: dict[tuple[str, str], tuple[int, Decimal]] = {}
+    for order in await shipments.run_orders(pool, run_id):
+        if order.state is OrderState.CREATED:
+            key = (order.carrier or "?", order.service or "?")
+            count, total = totals.get(key, (0, Decimal(0)))
+            totals[key] = (count + 1, total + (order.rate or 0))
+        elif order.state is OrderState.FAILED:
+            summary.unquoted.append(order)
+    summary.lines = [QuoteLine(c, s, n, t) for (c, s), (n, t) in sorted(totals.items())]
+    return summary
+
+
+async def run_bulk(
+    settings: Settings,
+    options: BulkOptions,
+    *,
+    progress: BulkProgress | None = None,
+    confirm: Confirm | None = None,
+    stop: asyncio.Event | None = None,
+    stdin: IO[bytes] | None = None,
+) -> BulkReport:
+    """Validate, store, quote, confirm and buy every order of one input file."""
+    progress = progress or _Silent()
+    stop = stop or asyncio.Event()
+    for out in (options.results_out, options.labels_out):
+        if out is not None:
+            from shipctl.files import check_writable
+
+            check_writable(out, force=options.force)
+    async with _spooled(options.path, stdin) as spooled:
+        report = BulkReport(status="invalid")
+        await asyncio.to_thread(_validate, OrderSource(spooled.path, options.load), report)
+        if report.error_count and not options.skip_invalid:
+            return report
+        if report.valid == 0:
+            if report.skipped:
+                report.status = "completed"
+                return report
+            raise InputError(f"{spooled.shown_as}: no valid orders to ship")
+        return await _ship(settings, options, spooled, report, progress, confirm, stop)
+
+
+async def _ship(
+    settings: Settings, options: BulkOptions, spooled: _Input, report: BulkReport,
+    progress: BulkProgress, confirm: Confirm | None, stop: asyncio.Event,
+) -> BulkReport:
+    from shipctl.carrier.session import open_carrier
+    from shipctl.store import shipments
+    from shipctl.store.database import open_pool
+
+    concurrency = options.concurrency or settings.effective_concurrency()
+    database_url = settings.database_url.get_secret_value() if settings.database_url else None
+    async with (
+        open_carrier(settings, concurrency=concurrency) as carrier,
+        open_pool(database_url, settings.data_dir, max_size=4) as pool,
+    ):
+        report.mode = carrier.mode
+        report.stats = carrier.executor.stats
+        run_id = await shipments.resumable_run(pool, "bulk", spooled.sha256)
+        if run_id is None:
+            run_id = await shipments.start_run(
+                pool, "bulk", mode=carrier.mode, input_path=spooled.shown_as,
+                input_sha256=spooled.sha256,
+                options={"dry_run": options.dry_run, "rebuy": options.rebuy,
+                         "mapping": report.mapping, "concurrency": concurrency},
+            )
+        else:
+            await shipments.mark_run(pool, run_id, "running")
+        report.run_id = run_id
+        await _persist(pool, OrderSource(spooled.path, options.load), run_id, options,
+                       carrier.mode, report)
+        await shipments.note_skips(pool, run_id, len(report.skipped),
+                                   len(report.already_purchased))
+        flow = OrderFlow(
+            pool, carrier, from_address=settings.from_address,
+            rule=options.rule or settings.rate_rule(),
+            label_format=_label_format(options, settings),
+        )
+        created_here: dict[int, Quote] = {}
+        pending = report.valid - len(report.already_purchased)
+        progress.phase("quoting", pending, carrier.executor.stats)
+        await _quote_phase(pool, run_id, flow, concurrency, progress, stop, created_here)
+        report.quote = await _summarise_quote(pool, run_id)
+        if stop.is_set():
+            return await _close(pool, run_id, "interrupted", report, options, flow)
+        if options.dry_run:
+            report.status = "quoted"
+            return await _close(pool, run_id, "completed", report, options, flow,
+                                write_files=False)
+        if report.quote.orders and confirm is not None and not confirm(report.quote):
+            report.status = "declined"
+            return await _close(pool, run_id, "interrupted", report, options, flow,
+                                write_files=False)
+        progress.phase("buying", report.quote.orders, carrier.executor.stats)
+        report.purchased_now = await _buy_phase(
+            pool, run_id, flow, concurrency, progress, stop, created_here
+        )
+        await flow.writer.drain()
+        status = "interrupted" if stop.is_set() else "completed"
+        return await _close(pool, run_id, status, report, options, flow)
+
+
+def _label_format(options: BulkOptions, settings: Settings) -> str:
+    """ZPL labels for a `.zpl` labels file; otherwise the asked-for or configured format."""
+    from shipctl.jobs.exports import label_file_format
+
+    if options.labels_out is not None and label_file_format(options.labels_out) == "ZPL":
+        return "ZPL"
+    if options.label_format:
+        return options.label_format
+    return settings.label_format
+
+
+async def _close(
+    pool: asyncpg.Pool, run_id: int, status: str, report: BulkReport, options: BulkOptions,
+    flow: OrderFlow, *, write_files: bool = True,
+) -> BulkReport:
+    from shipctl.store import shipments
+
+    await shipments.finish_run(pool, run_id, status)
+    report.orders = await shipments.run_orders(pool, run_id)
+    if report.status not in ("quoted", "declined"):
+        report.status = status
+    if write_files:
+        from shipctl.jobs.exports import write_labels, write_results
+
+        if options.results_out is not None:
+            await write_results(report.orders, options.results_out, force=options.force,
+                                already_purchased=report.already_purchased)
+            report.results_out = options.results_out
+        if options.labels_out is not None:
+            report.labels_written = await write_labels(
+                report.orders, options.labels_out, force=options.force,
+                executor=flow.carrier.executor, bought_as=flow.label_format or "PDF",
+            )
+            report.labels_out = options.labels_out
+    return report

@@ -1,0 +1,68 @@
+"""A run's two output files: the results CSV and one print-ready file of its labels."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from shipctl.errors import CarrierError
+from shipctl.files import write_atomically
+from shipctl.jobs.results import result_row, results_csv
+from shipctl.models import OrderState
+from shipctl.store.shipments import StoredOrder
+
+if TYPE_CHECKING:
+    from shipctl.carrier.executor import CarrierExecutor
+
+LABEL_DOWNLOADS = 16
+# What each output file can hold: a PDF takes PDF labels and PNG images as pages.
+FITS = {"PDF": ("PDF", "PNG"), "ZPL": ("ZPL",)}
+
+
+async def write_results(
+    orders: Sequence[StoredOrder], path: Path, *, force: bool,
+    already_purchased: Sequence[StoredOrder] = (),
+) -> None:
+    rows = [result_row(order) for order in orders]
+    rows += [result_row(order, "already_purchased") for order in already_purchased]
+    await asyncio.to_thread(write_atomically, path, results_csv(rows), force=force)
+
+
+def label_file_format(path: Path) -> str:
+    """ZPL for a `.zpl` file, else one PDF (PNG labels are placed on 4x6 PDF pages)."""
+    return "ZPL" if path.suffix.lower() == ".zpl" else "PDF"
+
+
+async def _label_url(
+    executor: CarrierExecutor, order: StoredOrder, bought_as: str, fmt: str
+) -> str:
+    """The order's label in a format the file can hold, converted by EasyPost if need be."""
+    from shipctl.carrier.shipments import convert_label
+
+    if (order.order.label_format or bought_as) in FITS[fmt] and order.label_url:
+        return order.label_url
+    assert order.shipment_id is not None
+    return await convert_label(executor, order.shipment_id, fmt)
+
+
+async def write_labels(
+    orders: Sequence[StoredOrder], path: Path, *, force: bool, executor: CarrierExecutor,
+    bought_as: str,
+) -> int:
+    """Every purchased label of the run, in input order, merged into one file."""
+    from shipctl.carrier.labels import fetch_labels, merge_labels
+
+    fmt = label_file_format(path)
+    purchased = [o for o in orders if o.state is OrderState.PURCHASED]
+    if not purchased:
+        return 0
+    urls = await asyncio.gather(*(_label_url(executor, o, bought_as, fmt) for o in purchased))
+    labels = await fetch_labels(urls, concurrency=LABEL_DOWNLOADS)
+    try:
+        data = await asyncio.to_thread(merge_labels, labels, fmt)
+    except ValueError as error:
+        raise CarrierError(f"cannot make {path}: {error}", code="LABEL.MERGE") from None
+    await asyncio.to_thread(write_atomically, path, data, force=force)
+    return len(purchased)

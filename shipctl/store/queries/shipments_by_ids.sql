@@ -1,0 +1,1 @@
+SELECT * FROM shipments WHERE id = ANY($1::bigint[]) ORDER BY position

@@ -1,0 +1,11 @@
+-- Claim up to $3 unfinished orders of run $1 in states $2 for this process. The advisory
+-- lock is held by the claiming connection, so a process that dies releases its claims at
+-- once. Locks this session already holds ($4) are left out: advisory locks are re-entrant.
+WITH candidates AS (
+    SELECT id FROM shipments
+    WHERE run_id = $1 AND superseded_at IS NULL AND state = ANY($2::text[])
+      AND NOT (id = ANY($4::bigint[]))
+    ORDER BY position
+    LIMIT $3 * 4
+)
+SELECT id FROM candidates WHERE pg_try_advisory_lock(id)

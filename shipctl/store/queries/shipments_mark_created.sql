@@ -1,0 +1,5 @@
+UPDATE shipments
+SET state = 'created', easypost_shipment_id = $2, rate_id = $3, carrier = $4, service = $5,
+    rate = $6, currency = $7, delivery_days = $8, est_delivery_date = $9,
+    attempts = attempts + 1, updated_at = now()
+WHERE id = $1 AND state IN ('pending', 'created')

@@ -1,0 +1,3 @@
+UPDATE shipments
+SET state = 'failed', error_code = $2, error_message = $3, updated_at = now()
+WHERE id = $1 AND state IN ('pending', 'created')

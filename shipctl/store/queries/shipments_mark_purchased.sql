@@ -1,0 +1,7 @@
+UPDATE shipments
+SET state = 'purchased', easypost_shipment_id = $2, tracking_code = $3, carrier = $4,
+    service = $5, rate = $6, currency = $7, delivery_days = $8,
+    est_delivery_date = coalesce($9, est_delivery_date), label_url = $10, tracker_id = $11,
+    mode = $12, purchased_at = coalesce(purchased_at, now()), error_code = NULL,
+    error_message = NULL, updated_at = now()
+WHERE id = $1

@@ -1,0 +1,44 @@
+-- A new reference becomes a pending order of this run. An unfinished one (pending, created,
+-- failed) is taken over by this run: its order fields are refreshed unless a shipment
+-- already exists for it, and a failed one is tried again. A purchased one is left alone.
+INSERT INTO shipments (
+    reference, run_id, state, mode, source_rows, position,
+    to_name, to_company, to_street1, to_street2, to_city, to_state, to_zip, to_country,
+    to_phone, to_email,
+    from_name, from_company, from_street1, from_street2, from_city, from_state, from_zip,
+    from_country, from_phone,
+    weight_oz, length_in, width_in, height_in, predefined_package,
+    requested_carrier, requested_service, rate_rule, label_format
+) VALUES (
+    $1, $2, 'pending', $3, $4, $5,
+    $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
+    $16, $17, $18, $19, $20, $21, $22, $23, $24,
+    $25, $26, $27, $28, $29,
+    $30, $31, $32, $33
+)
+ON CONFLICT (reference) WHERE superseded_at IS NULL DO UPDATE
+SET run_id = EXCLUDED.run_id,
+    position = EXCLUDED.position,
+    source_rows = EXCLUDED.source_rows,
+    state = CASE WHEN shipments.state = 'failed' THEN 'pending' ELSE shipments.state END,
+    error_code = NULL,
+    error_message = NULL,
+    updated_at = now(),
+    to_name = EXCLUDED.to_name, to_company = EXCLUDED.to_company,
+    to_street1 = EXCLUDED.to_street1, to_street2 = EXCLUDED.to_street2,
+    to_city = EXCLUDED.to_city, to_state = EXCLUDED.to_state, to_zip = EXCLUDED.to_zip,
+    to_country = EXCLUDED.to_country, to_phone = EXCLUDED.to_phone,
+    to_email = EXCLUDED.to_email,
+    from_name = EXCLUDED.from_name, from_company = EXCLUDED.from_company,
+    from_street1 = EXCLUDED.from_street1, from_street2 = EXCLUDED.from_street2,
+    from_city = EXCLUDED.from_city, from_state = EXCLUDED.from_state,
+    from_zip = EXCLUDED.from_zip, from_country = EXCLUDED.from_country,
+    from_phone = EXCLUDED.from_phone,
+    weight_oz = EXCLUDED.weight_oz, length_in = EXCLUDED.length_in,
+    width_in = EXCLUDED.width_in, height_in = EXCLUDED.height_in,
+    predefined_package = EXCLUDED.predefined_package,
+    requested_carrier = EXCLUDED.requested_carrier,
+    requested_service = EXCLUDED.requested_service,
+    rate_rule = EXCLUDED.rate_rule, label_format = EXCLUDED.label_format
+WHERE shipments.state IN ('pending', 'failed')
+   OR (shipments.state = 'created' AND shipments.easypost_shipment_id IS NULL)

@@ -1,0 +1,43 @@
+"""Read-only report queries: several named statements run at once, each on its own connection."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+
+from shipctl.errors import DatabaseError
+
+# Enough memory for the sorts behind the medians and the per-group hashes of a year of labels,
+# set per transaction so it never outlives the report.
+REPORT_WORK_MEM = "64MB"
+
+Pool = asyncpg.Pool
+
+
+@dataclass(frozen=True)
+class ReportQuery:
+    name: str
+    sql: str
+    args: tuple[Any, ...]
+
+
+async def _run_one(pool: asyncpg.Pool, query: ReportQuery) -> list[dict[str, Any]]:
+    async with pool.acquire() as conn, conn.transaction(readonly=True):
+        await conn.execute(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'")
+        try:
+            records = await conn.fetch(query.sql, *query.args)
+        except asyncpg.PostgresError as error:
+            raise DatabaseError(f"the {query.name} report query failed: {error}") from None
+    return [dict(record) for record in records]
+
+
+async def run_reports(
+    pool: asyncpg.Pool, queries: Sequence[ReportQuery]
+) -> dict[str, list[dict[str, Any]]]:
+    """Rows of every query by name; the queries run concurrently on separate connections."""
+    results = await asyncio.gather(*(_run_one(pool, query) for query in queries))
+    return {query.name: rows for query, rows in zip(queries, results, strict=True)}

@@ -1,0 +1,246 @@
+"""Runs and shipments: the order state machine's durable half.
+
+`pending → created → purchased`, with `failed` and later `refunded`. The EasyPost shipment id
+is written (and committed) before the buy call, so a crash can always be resolved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import asyncpg
+
+from shipctl.models import (
+    Address,
+    Order,
+    OrderState,
+    Parcel,
+    PurchasedLabel,
+    Quote,
+    RateRule,
+    RefundResult,
+)
+from shipctl.store.sql import query
+
+
+@dataclass(frozen=True)
+class StoredOrder:
+    """An order as PostgreSQL holds it, with what EasyPost made of it so far."""
+
+    id: int
+    reference: str
+    run_id: int | None
+    state: OrderState
+    mode: str
+    position: int | None
+    order: Order
+    shipment_id: str | None = None
+    rate_id: str | None = None
+    carrier: str | None = None
+    service: str | None = None
+    rate: Decimal | None = None
+    currency: str | None = None
+    delivery_days: int | None = None
+    tracking_code: str | None = None
+    label_url: str | None = None
+    purchased_at: datetime | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    id: int
+    kind: str
+    mode: str
+    input_path: str | None
+    status: str
+    orders_total: int
+    purchased: int
+    failed: int
+    skipped: int
+    already_purchased: int
+    started_at: datetime
+    finished_at: datetime | None
+
+
+def _address(row: asyncpg.Record, prefix: str) -> Address | None:
+    if not row[f"{prefix}street1"]:
+        return None
+    return Address.model_construct(
+        name=row[f"{prefix}name"], company=row[f"{prefix}company"],
+        street1=row[f"{prefix}street1"], street2=row[f"{prefix}street2"],
+        city=row[f"{prefix}city"], state=row[f"{prefix}state"], zip=row[f"{prefix}zip"],
+        country=row[f"{prefix}country"] or "US", phone=row[f"{prefix}phone"],
+        email=row.get(f"{prefix}email"),
+    )
+
+
+def to_stored(row: asyncpg.Record) -> StoredOrder:
+    """Rebuild the order and its state from a `shipments` row."""
+    rule = RateRule.model_validate_json(row["rate_rule"]) if row["rate_rule"] else None
+    to_address = _address(row, "to_")
+    order = Order.model_construct(
+        reference=row["reference"],
+        to_address=to_address,
+        parcel=Parcel.model_construct(
+            weight_oz=row["weight_oz"], length=row["length_in"], width=row["width_in"],
+            height=row["height_in"], predefined_package=row["predefined_package"],
+        ),
+        from_address=_address(row, "from_"),
+        carrier=row["requested_carrier"],
+        service=row["requested_service"],
+        rate_rule=rule,
+        label_format=row["label_format"],
+        rows=tuple(row["source_rows"] or ()),
+    )
+    return StoredOrder(
+        id=row["id"], reference=row["reference"], run_id=row["run_id"],
+        state=OrderState(row["state"]), mode=row["mode"], position=row["position"], order=order,
+        shipment_id=row["easypost_shipment_id"], rate_id=row["rate_id"], carrier=row["carrier"],
+        service=row["service"], rate=row["rate"], currency=row["currency"],
+        delivery_days=row["delivery_days"], tracking_code=row["tracking_code"],
+        label_url=row["label_url"], purchased_at=row["purchased_at"],
+        error_code=row["error_code"], error_message=row["error_message"],
+    )
+
+
+def _address_values(address: Address | None, *, email: bool) -> list[Any]:
+    if address is None:
+        return [None] * (10 if email else 9)
+    values = [address.name, address.company, address.street1, address.street2, address.city,
+              address.state, address.zip, address.country, address.phone]
+    return [*values, address.email] if email else values
+
+
+def _order_values(run_id: int, mode: str, position: int, order: Order) -> list[Any]:
+    parcel = order.parcel
+    return [
+        order.reference, run_id, mode, list(order.rows), position,
+        *_address_values(order.to_address, email=True),
+        *_address_values(order.from_address, email=False),
+        parcel.weight_oz, parcel.length, parcel.width, parcel.height, parcel.predefined_package,
+        order.carrier, order.service,
+        order.rate_rule.model_dump_json() if order.rate_rule else None,
+        order.label_format,
+    ]
+
+
+async def start_run(
+    pool: asyncpg.Pool,
+    kind: str,
+    *,
+    mode: str,
+    input_path: str | None = None,
+    input_sha256: str | None = None,
+    options: dict[str, Any] | None = None,
+) -> int:
+    run_id: int = await pool.fetchval(
+        query("runs_start"), kind, mode, input_path, input_sha256, options or {}
+    )
+    return run_id
+
+
+async def resumable_run(pool: asyncpg.Pool, kind: str, input_sha256: str) -> int | None:
+    """The latest unfinished run of the same input, which a rerun continues."""
+    run_id: int | None = await pool.fetchval(
+        "SELECT id FROM runs WHERE kind = $1 AND input_sha256 = $2 "
+        "AND status IN ('running', 'interrupted') ORDER BY id DESC LIMIT 1",
+        kind, input_sha256,
+    )
+    return run_id
+
+
+async def mark_run(pool: asyncpg.Pool, run_id: int, status: str) -> None:
+    await pool.execute("UPDATE runs SET status = $2 WHERE id = $1", run_id, status)
+
+
+async def finish_run(pool: asyncpg.Pool, run_id: int, status: str) -> None:
+    await pool.execute(query("runs_finish"), run_id, status)
+
+
+async def note_skips(pool: asyncpg.Pool, run_id: int, skipped: int, already: int) -> None:
+    await pool.execute(query("runs_note_skips"), run_id, skipped, already)
+
+
+async def record_orders(
+    pool: asyncpg.Pool,
+    run_id: int,
+    orders: Sequence[Order],
+    *,
+    mode: str,
+    first_position: int = 0,
+    rebuy: bool = False,
+) -> list[StoredOrder]:
+    """Persist a batch of orders as pending (one transaction); return their current rows.
+
+    A reference already purchased comes back purchased (the caller skips it) unless `rebuy`.
+    """
+    references = [order.reference for order in orders]
+    values = [
+        _order_values(run_id, mode, first_position + i, order) for i, order in enumerate(orders)
+    ]
+    async with pool.acquire() as conn, conn.transaction():
+        if rebuy:
+            await conn.execute(query("shipments_supersede"), references)
+        await conn.executemany(query("shipments_upsert_order"), values)
+        await conn.executemany(
+            query("shipments_adopt"),
+            [(order.reference, run_id, first_position + i) for i, order in enumerate(orders)],
+        )
+        rows = await conn.fetch(query("shipments_current"), references)
+    by_reference = {row["reference"]: to_stored(row) for row in rows}
+    return [by_reference[reference] for reference in references]
+
+
+async def by_ids(pool: asyncpg.Pool | asyncpg.Connection, ids: Iterable[int]) -> list[StoredOrder]:
+    rows = await pool.fetch(query("shipments_by_ids"), list(ids))
+    return [to_stored(row) for row in rows]
+
+
+async def find_shipment(pool: asyncpg.Pool, key: str) -> StoredOrder | None:
+    """The current shipment with this reference, tracking code or EasyPost id."""
+    row = await pool.fetchrow(query("shipments_find"), key)
+    return to_stored(row) if row else None
+
+
+async def run_orders(pool: asyncpg.Pool, run_id: int) -> list[StoredOrder]:
+    return [to_stored(row) for row in await pool.fetch(query("run_shipments"), run_id)]
+
+
+async def list_runs(pool: asyncpg.Pool, limit: int = 20) -> list[RunSummary]:
+    return [RunSummary(**dict(row)) for row in await pool.fetch(query("runs_list"), limit)]
+
+
+async def get_run(pool: asyncpg.Pool, run_id: int) -> RunSummary | None:
+    row = await pool.fetchrow(query("runs_get"), run_id)
+    if row is None:
+        return None
+    fields = set(RunSummary.__dataclass_fields__)
+    return RunSummary(**{k: v for k, v in dict(row).items() if k in fields})
+
+
+def created_values(row_id: int, shipment_id: str, quote: Quote) -> tuple[Any, ...]:
+    return (row_id, shipment_id, quote.rate_id, quote.carrier, quote.service, quote.rate,
+            quote.currency, quote.delivery_days, quote.delivery_date)
+
+
+def purchased_values(row_id: int, label: PurchasedLabel) -> tuple[Any, ...]:
+    return (row_id, label.shipment_id, label.tracking_code, label.carrier, label.service,
+            label.rate, label.currency, label.delivery_days, label.est_delivery_date,
+            label.label_url, label.tracker_id, label.mode)
+
+
+def failed_values(row_id: int, code: str, message: str) -> tuple[Any, ...]:
+    return (row_id, code, message[:2000])
+
+
+async def record_refund(pool: asyncpg.Pool, shipment_row_id: int, result: RefundResult) -> None:
+    """Record EasyPost's refund status; a submitted or refunded label becomes `refunded`."""
+    await pool.execute(
+        query("refunds_record"), shipment_row_id, result.shipment_id, result.refund_status
+    )

@@ -1,0 +1,82 @@
+"""Group commit for order state changes.
+
+Many orders are in flight at once; each state change is queued, and one flush writes every
+queued change in a single transaction. A caller's `await` returns once its change is
+committed, so "the shipment id is durable before the buy" still holds per order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from typing import Any
+
+import asyncpg
+
+from shipctl.models import PurchasedLabel, Quote
+from shipctl.store import shipments
+from shipctl.store.sql import query
+
+_Pending = tuple[str, tuple[Any, ...], asyncio.Future[None]]
+
+
+class StateWriter:
+    """Queues `created`, `purchased` and `failed` writes and commits them in groups."""
+
+    def __init__(self, pool: asyncpg.Pool, *, max_batch: int = 500) -> None:
+        self._pool = pool
+        self._max_batch = max_batch
+        self._queue: list[_Pending] = []
+        self._flusher: asyncio.Task[None] | None = None
+        self.flushes = 0
+        self.writes = 0
+
+    async def created(self, row_id: int, shipment_id: str, quote: Quote) -> None:
+        await self._submit("shipments_mark_created",
+                           shipments.created_values(row_id, shipment_id, quote))
+
+    async def purchased(self, row_id: int, label: PurchasedLabel) -> None:
+        await self._submit("shipments_mark_purchased", shipments.purchased_values(row_id, label))
+
+    async def failed(self, row_id: int, code: str, message: str) -> None:
+        await self._submit("shipments_mark_failed", shipments.failed_values(row_id, code, message))
+
+    async def _submit(self, name: str, values: tuple[Any, ...]) -> None:
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queue.append((name, values, done))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush_all())
+        await done
+
+    async def _flush_all(self) -> None:
+        # Yield once so every order that is ready in this loop turn joins the first group.
+        await asyncio.sleep(0)
+        while self._queue:
+            batch, self._queue = self._queue[: self._max_batch], self._queue[self._max_batch :]
+            try:
+                await self._write(batch)
+            except BaseException as error:
+                for _, _, done in batch:
+                    if not done.done():
+                        done.set_exception(error)
+                if isinstance(error, asyncio.CancelledError):
+                    raise
+            else:
+                for _, _, done in batch:
+                    if not done.done():
+                        done.set_result(None)
+
+    async def _write(self, batch: list[_Pending]) -> None:
+        grouped: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+        for name, values, _ in batch:
+            grouped[name].append(values)
+        async with self._pool.acquire() as conn, conn.transaction():
+            for name, rows in grouped.items():
+                await conn.executemany(query(name), rows)
+        self.flushes += 1
+        self.writes += len(batch)
+
+    async def drain(self) -> None:
+        """Wait until every queued write is committed."""
+        if self._flusher is not None:
+            await asyncio.shield(self._flusher)
