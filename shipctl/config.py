@@ -185,11 +185,24 @@ def _env_values() -> tuple[dict[str, Any], dict[str, str]]:
     return values, sources
 
 
-def load_settings(flags: Mapping[str, Any] | None = None) -> LoadedSettings:
+def project_config_path(explicit: Path | None = None) -> Path:
+    """`--config FILE`, else `SHIPCTL_CONFIG`, else `./shipctl.toml`."""
+    if explicit is not None:
+        return explicit
+    configured = os.environ.get("SHIPCTL_CONFIG")
+    return Path(configured) if configured else PROJECT_CONFIG
+
+
+def load_settings(
+    flags: Mapping[str, Any] | None = None, *, config_file: Path | None = None
+) -> LoadedSettings:
     """Merge every layer, lowest first, and validate the result."""
     merged: dict[str, Any] = {}
     sources: dict[str, str] = {}
-    for path in (user_config_path(), PROJECT_CONFIG):
+    project = project_config_path(config_file)
+    if config_file is not None and not config_file.is_file():
+        raise ConfigError(f"{config_file}: no such settings file")
+    for path in (user_config_path(), project):
         if path.is_file():
             values = _read_toml(path)
             _check_file(path, values)

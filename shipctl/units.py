@@ -32,10 +32,13 @@ def parse_weight(text: str, default_unit: str = "oz") -> Decimal:
     unit = (unit or default_unit).lower()
     if unit not in OUNCES_PER_UNIT:
         raise ValueError(f"unknown weight unit {unit!r} (use oz, lb, g or kg)")
-    ounces = Decimal(number) * OUNCES_PER_UNIT[unit]
+    try:
+        ounces = (Decimal(number) * OUNCES_PER_UNIT[unit]).quantize(Decimal("0.01"))
+    except ArithmeticError:  # a number too long for a weight
+        raise ValueError("a weight is a positive number with an optional unit") from None
     if ounces <= 0:
         raise ValueError("a weight must be more than zero")
-    return ounces.quantize(Decimal("0.01"))
+    return ounces
 
 
 def parse_dimensions(text: str) -> tuple[Decimal, Decimal, Decimal]:
@@ -47,9 +50,12 @@ def parse_dimensions(text: str) -> tuple[Decimal, Decimal, Decimal]:
     unit = (unit or "in").lower()
     if unit not in INCHES_PER_UNIT:
         raise ValueError(f"unknown length unit {unit!r} (use in, cm or mm)")
-    length, width, height = (
-        (Decimal(n) * INCHES_PER_UNIT[unit]).quantize(Decimal("0.01")) for n in numbers
-    )
+    try:
+        length, width, height = (
+            (Decimal(n) * INCHES_PER_UNIT[unit]).quantize(Decimal("0.01")) for n in numbers
+        )
+    except ArithmeticError:  # a number too long for a box
+        raise ValueError("dimensions are LxWxH in inches, cm or mm, e.g. 10x8x4") from None
     if min(length, width, height) <= 0:
         raise ValueError("every dimension must be more than zero")
     return length, width, height

@@ -167,3 +167,10 @@ def shipctl(
 @pytest.fixture(scope="session")
 def python() -> str:
     return sys.executable
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that uses PostgreSQL, so CI can run them again on another server."""
+    for item in items:
+        if "database_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.db)

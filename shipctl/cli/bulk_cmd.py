@@ -56,7 +56,7 @@ def _load_options(
 
 def bulk(
     ctx: typer.Context,
-    file: Annotated[str, typer.Argument(help="Orders file (CSV, JSON, JSON Lines), or - for stdin.")],
+    file: Annotated[str, typer.Argument(help="Orders file (CSV, JSON, JSON Lines) or - (stdin).")],
     fmt: Annotated[str | None, typer.Option("--format", help="csv, json or jsonl (needed for -).",
                                             rich_help_panel="Input")] = None,
     mapping: Annotated[str | None, typer.Option(
@@ -97,7 +97,7 @@ def bulk(
     force: opt.Force = False,
 ) -> None:
     """Validate, quote and buy a label for every order in FILE; a rerun never buys twice."""
-    from shipctl.jobs.bulk import BulkOptions, run_bulk
+    from shipctl.jobs.bulk import BulkOptions
 
     context: AppContext = ctx.obj
     settings = context.settings

@@ -13,7 +13,7 @@ app = typer.Typer(help="Show the effective settings.", no_args_is_help=True)
 @app.command("show")
 def show(ctx: typer.Context) -> None:
     """Print every setting, its value (secrets masked) and where it came from."""
-    from shipctl.config import PROJECT_CONFIG, describe, user_config_path
+    from shipctl.config import describe, project_config_path, user_config_path
 
     context: AppContext = ctx.obj
     loaded = context.loaded()
@@ -25,5 +25,6 @@ def show(ctx: typer.Context) -> None:
         table.add_row(name, value, source)
     context.stdout.print(table)
     context.stdout.print(
-        f"[dim]files read, lowest first: {user_config_path()}, ./{PROJECT_CONFIG}[/]"
+        f"[dim]files read, lowest first: {user_config_path()}, "
+        f"{project_config_path(context.config_file)}[/]"
     )

@@ -6,6 +6,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
@@ -23,6 +24,7 @@ class AppContext:
     """The injected environment of one command (tests build their own)."""
 
     flags: dict[str, Any] = field(default_factory=dict)
+    config_file: Path | None = None
     debug: bool = False
     stdout: Console = field(default_factory=lambda: Console(highlight=False))
     stderr: Console = field(default_factory=lambda: Console(stderr=True, highlight=False))
@@ -34,7 +36,9 @@ class AppContext:
         from shipctl.config import load_settings
 
         if self._loaded is None or overrides:
-            self._loaded = load_settings({**self.flags, **overrides})
+            self._loaded = load_settings(
+                {**self.flags, **overrides}, config_file=self.config_file
+            )
         return self._loaded
 
     @property

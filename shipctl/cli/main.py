@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.markup import escape
 
 from shipctl import __version__
-from shipctl.cli import bulk_cmd, config_cmd, db_cmd
+from shipctl.cli import bulk_cmd, config_cmd, db_cmd, runs_cmd, simulator
 from shipctl.cli.context import AppContext
 from shipctl.errors import ExitCode, ShipctlError
 
@@ -31,6 +32,8 @@ app = typer.Typer(
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(db_cmd.app, name="db")
 app.command("bulk", rich_help_panel="Shipping")(bulk_cmd.bulk)
+app.add_typer(runs_cmd.app, name="runs", rich_help_panel="Shipping")
+app.add_typer(simulator.app, name="simulator")
 
 
 def _version(value: bool) -> None:
@@ -50,12 +53,17 @@ def main(
             show_default=False,
         ),
     ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", "-c", help="Settings file to use instead of ./shipctl.toml "
+                     "(also SHIPCTL_CONFIG).", show_default=False),
+    ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
 ) -> None:
-    ctx.obj = AppContext(flags={"simulate": simulate}, debug=debug)
+    ctx.obj = AppContext(flags={"simulate": simulate}, config_file=config, debug=debug)
 
 
 def _debug_requested(argv: list[str]) -> bool:

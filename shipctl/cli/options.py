@@ -57,7 +57,9 @@ def rate_rule(rule: str | None, carriers: list[str] | None, max_days: int | None
         try:
             Decimal(max_rate)
         except InvalidOperation:
-            raise typer.BadParameter(f"{max_rate!r} is not a price", param_hint="--max-rate")
+            raise typer.BadParameter(
+                f"{max_rate!r} is not a price", param_hint="--max-rate"
+            ) from None
     strategy = rule or default
     if strategy not in ("cheapest", "fastest"):
         raise typer.BadParameter(f"{strategy!r}: use cheapest or fastest", param_hint="--rule")

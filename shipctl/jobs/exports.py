@@ -36,12 +36,13 @@ def label_file_format(path: Path) -> str:
 
 
 async def _label_url(
-    executor: CarrierExecutor, order: StoredOrder, bought_as: str, fmt: str
+    executor: CarrierExecutor, order: StoredOrder, bought_as: str, fmt: str, refresh: bool
 ) -> str:
     """The order's label in a format the file can hold, converted by EasyPost if need be."""
     from shipctl.carrier.shipments import convert_label
 
-    if (order.order.label_format or bought_as) in FITS[fmt] and order.label_url:
+    fits = (order.order.label_format or bought_as) in FITS[fmt]
+    if fits and order.label_url and not refresh:
         return order.label_url
     assert order.shipment_id is not None
     return await convert_label(executor, order.shipment_id, fmt)
@@ -49,16 +50,21 @@ async def _label_url(
 
 async def write_labels(
     orders: Sequence[StoredOrder], path: Path, *, force: bool, executor: CarrierExecutor,
-    bought_as: str,
+    bought_as: str, refresh: bool = False,
 ) -> int:
-    """Every purchased label of the run, in input order, merged into one file."""
+    """Every purchased label of the run, in input order, merged into one file.
+
+    `refresh` asks EasyPost for every label's URL again (a simulator's URLs die with it).
+    """
     from shipctl.carrier.labels import fetch_labels, merge_labels
 
     fmt = label_file_format(path)
     purchased = [o for o in orders if o.state is OrderState.PURCHASED]
     if not purchased:
         return 0
-    urls = await asyncio.gather(*(_label_url(executor, o, bought_as, fmt) for o in purchased))
+    urls = await asyncio.gather(
+        *(_label_url(executor, o, bought_as, fmt, refresh) for o in purchased)
+    )
     labels = await fetch_labels(urls, concurrency=LABEL_DOWNLOADS)
     try:
         data = await asyncio.to_thread(merge_labels, labels, fmt)

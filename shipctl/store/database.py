@@ -115,5 +115,18 @@ async def open_pool(
     pool = await create_pool(target, max_size=max_size)
     try:
         yield pool
+    except (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError) as error:
+        # Every state change was committed before the next carrier call, so a rerun resumes.
+        raise DatabaseError(
+            f"lost the connection to PostgreSQL at {target.describe()} "
+            f"({_first_line(error)}); nothing is lost: rerun the command to resume"
+        ) from error
     finally:
-        await pool.close()
+        await _close_quietly(pool)
+
+
+async def _close_quietly(pool: asyncpg.Pool) -> None:
+    try:
+        await asyncio.wait_for(pool.close(), timeout=5)
+    except (TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+        pool.terminate()

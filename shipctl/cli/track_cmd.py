@@ -1,0 +1,272 @@
+"""`shipctl track [CODE…]`: the nightly sweep of every shipment in flight, or codes on demand."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from shipctl import eventloop
+from shipctl.cli.context import AppContext
+from shipctl.errors import ExitCode
+
+if TYPE_CHECKING:
+    from shipctl.jobs.track import (
+        CodeResult,
+        LookupFailure,
+        LookupReport,
+        SweepReport,
+        TrackingException,
+    )
+
+LOG_EVERY = 5.0
+_DAYS = re.compile(r"^\s*(\d{1,5})\s*([dw]?)\s*$")
+
+
+def _days(text: str, option: str) -> timedelta:
+    """`60d`, `8w` or a bare number of days."""
+    match = _DAYS.match(text.lower())
+    if not match:
+        raise typer.BadParameter(f"{text!r}: use days like 60d, or weeks like 8w",
+                                 param_hint=option)
+    count = int(match[1])
+    return timedelta(weeks=count) if match[2] == "w" else timedelta(days=count)
+
+
+class SweepLog:
+    """The sweep's progress: a Rich bar at a terminal, a plain line every few seconds off one."""
+
+    def __init__(self, console: Console, *, live: bool, quiet: bool) -> None:
+        self.console = console
+        self.live = live and not quiet
+        self.quiet = quiet
+        self.total = self.checked = self.failed = 0
+        self._started = self._last = time.monotonic()
+        self._bar: Progress | None = None
+
+    def begin(self, total: int) -> None:
+        self.total = total
+        self._started = self._last = time.monotonic()
+        if self.live and total:
+            self._bar = Progress(
+                TextColumn("[bold]tracking"), BarColumn(), MofNCompleteColumn(),
+                TextColumn("{task.fields[detail]}"), TimeElapsedColumn(),
+                console=self.console,
+            )
+            self._bar.start()
+            self._bar.add_task("tracking", total=total, detail="")
+
+    def advance(self, checked: int, failed: int) -> None:
+        self.checked += checked
+        self.failed += failed
+        if self._bar is not None:
+            self._bar.update(self._bar.task_ids[0], advance=checked + failed,
+                             detail=f"[red]{self.failed} failed[/] · {self._rate():.0f}/s")
+        elif not self.quiet and time.monotonic() - self._last >= LOG_EVERY:
+            self._line()
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None
+
+    def _rate(self) -> float:
+        elapsed = time.monotonic() - self._started
+        return (self.checked + self.failed) / elapsed if elapsed > 0 else 0.0
+
+    def _line(self) -> None:
+        self._last = time.monotonic()
+        self.console.print(
+            f"track: {self.checked + self.failed}/{self.total} checked={self.checked} "
+            f"failed={self.failed} rate={self._rate():.1f}/s",
+            markup=False, highlight=False, soft_wrap=True,
+        )
+
+
+def track(
+    ctx: typer.Context,
+    codes: Annotated[list[str] | None, typer.Argument(
+        help="Tracking codes to look up now; none: sweep every shipment in flight.",
+        show_default=False)] = None,
+    carrier: Annotated[str | None, typer.Option(
+        "--carrier", help="Carrier of the codes given, e.g. USPS (default: the shipment's).")]
+        = None,
+    since: Annotated[str, typer.Option(
+        "--since", help="Sweep labels bought within this long, e.g. 60d or 8w.")] = "60d",
+    stale_days: Annotated[int, typer.Option(
+        "--stale-days", min=1, help="No new event for this many days is an exception.")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    quiet: Annotated[bool, typer.Option(
+        "--quiet", "-q", help="Print only exceptions and errors (for cron).")] = False,
+    fail_on_exceptions: Annotated[bool, typer.Option(
+        "--fail-on-exceptions", help="Exit 4 when there are exceptions.")] = False,
+    method: Annotated[str, typer.Option(
+        "--method", help="list (paced list pages, the fast way) or each (one call per code).",
+        hidden=True)] = "list",
+) -> None:
+    """Refresh tracking: every purchased shipment still in flight, or the CODEs given.
+
+    Exit 0 when every lookup worked, 1 when some failed (listed), 4 with --fail-on-exceptions
+    when a shipment was returned, failed, is stale or late.
+    """
+    from shipctl.jobs import track as jobs
+
+    context: AppContext = ctx.obj
+    settings = context.settings
+    stale_after = timedelta(days=stale_days)
+    if method not in ("list", "each"):
+        raise typer.BadParameter(f"{method!r}: use list or each", param_hint="--method")
+    if settings.simulate and not (quiet or as_json):
+        context.notice("simulated: tracking comes from the built-in simulator")
+    if codes:
+        lookup = eventloop.run(jobs.run_lookup(
+            settings, codes, now=context.clock(), carrier=carrier, stale_after=stale_after))
+        raise typer.Exit(_show_lookup(context, lookup, as_json=as_json, quiet=quiet,
+                                      fail_on_exceptions=fail_on_exceptions))
+    log = SweepLog(context.stderr, live=context.interactive and not as_json, quiet=quiet)
+    try:
+        report = eventloop.run(jobs.run_sweep(
+            settings, now=context.clock(), since=_days(since, "--since"),
+            stale_after=stale_after, method="each" if method == "each" else "list",
+            progress=log))
+    finally:
+        log.close()
+    raise typer.Exit(_show_sweep(context, report, as_json=as_json, quiet=quiet,
+                                 fail_on_exceptions=fail_on_exceptions))
+
+
+def exit_code(failures: int, exceptions: int, *, fail_on_exceptions: bool) -> int:
+    """1 when lookups failed (the sweep is incomplete), else 4 for exceptions if asked, else 0."""
+    if failures:
+        return ExitCode.PARTIAL_FAILURE
+    if exceptions and fail_on_exceptions:
+        return ExitCode.EXCEPTIONS_FOUND
+    return ExitCode.SUCCESS
+
+
+def _print_json(context: AppContext, data: object) -> None:
+    context.stdout.print(json.dumps(data, indent=2), markup=False, highlight=False,
+                         soft_wrap=True)
+
+
+def _show_sweep(context: AppContext, report: SweepReport, *, as_json: bool, quiet: bool,
+                fail_on_exceptions: bool) -> int:
+    code = exit_code(len(report.failures), len(report.exceptions),
+                     fail_on_exceptions=fail_on_exceptions)
+    if as_json:
+        _print_json(context, report.model_dump(mode="json"))
+        return code
+    out = context.stdout
+    if report.outcome == "skipped":
+        if not quiet:
+            out.print("Another sweep is running against this database: skipped.")
+        return code
+    if report.in_flight == 0:
+        if not quiet:
+            out.print(f"No shipments in flight (bought since {report.purchased_since:%Y-%m-%d}"
+                      ", not delivered, returned, failed or cancelled).")
+        return code
+    if not quiet:
+        out.print(
+            f"Tracked {report.checked} of {report.in_flight} shipments in flight in "
+            f"{report.elapsed_seconds:.1f} s: {report.new_events} new events, "
+            f"{len(report.exceptions)} exceptions, {report.failed} failed lookups."
+        )
+        table = Table(title="by status", title_justify="left")
+        table.add_column("status")
+        table.add_column("shipments", justify="right")
+        for status, count in report.by_status.items():
+            table.add_row(status, str(count))
+        out.print(table)
+    _exceptions_table(out, report.exceptions)
+    _failures_table(context, report.failures)
+    return code
+
+
+def _exceptions_table(out: Console, exceptions: tuple[TrackingException, ...]) -> None:
+    if not exceptions:
+        return
+    table = Table(title=f"exceptions ({len(exceptions)})", title_justify="left")
+    for column in ("tracking code", "reference", "carrier", "exception", "status",
+                   "est. delivery", "last event"):
+        table.add_column(column)
+    for item in exceptions:
+        table.add_row(
+            escape(item.tracking_code), escape(item.reference or "-"), item.carrier or "-",
+            "[red]" + ", ".join(item.kinds) + "[/]",
+            f"{item.status}" + (f" ({item.status_detail})" if item.status_detail else ""),
+            _when(item.est_delivery_date), _when(item.last_event_at),
+        )
+    out.print(table)
+
+
+def _failures_table(context: AppContext, failures: tuple[LookupFailure, ...]) -> None:
+    if not failures:
+        return
+    table = Table(title=f"failed lookups ({len(failures)})", title_justify="left")
+    for column in ("tracking code", "carrier", "error", "message"):
+        table.add_column(column)
+    for failure in failures:
+        table.add_row(escape(failure.tracking_code), failure.carrier or "-",
+                      failure.error_code or "-", escape(failure.message))
+    context.stdout.print(table)
+
+
+def _when(moment: datetime | None) -> str:
+    return f"{moment:%Y-%m-%d %H:%M}" if moment else "-"
+
+
+def _show_lookup(context: AppContext, report: LookupReport, *, as_json: bool, quiet: bool,
+                 fail_on_exceptions: bool) -> int:
+    code = exit_code(len(report.failures), len(report.exceptions),
+                     fail_on_exceptions=fail_on_exceptions)
+    if as_json:
+        _print_json(context, report.model_dump(mode="json"))
+        return code
+    if not quiet:
+        for result in report.results:
+            if result.update is not None:
+                _timeline(context.stdout, result)
+    _exceptions_table(context.stdout, report.exceptions)
+    _failures_table(context, report.failures)
+    return code
+
+
+def _timeline(out: Console, result: CodeResult) -> None:
+    update = result.update
+    assert update is not None
+    facts = [f"[bold]{escape(result.tracking_code)}[/] · {escape(result.carrier or '?')} · "
+             f"[bold]{update.status}[/]" + (f" ({update.status_detail})"
+                                             if update.status_detail else "")]
+    if result.reference:
+        facts.append(f"reference {escape(result.reference)}")
+    if update.est_delivery_date and not update.delivered_at:
+        facts.append(f"est. delivery {_when(update.est_delivery_date)}")
+    if update.delivered_at:
+        facts.append(f"delivered {_when(update.delivered_at)}")
+    if update.signed_by:
+        facts.append(f"signed by {escape(update.signed_by)}")
+    table = Table(title=" · ".join(facts), title_justify="left")
+    for column in ("when (UTC)", "status", "message", "where"):
+        table.add_column(column)
+    for event in update.events:
+        where = ", ".join(p for p in (event.city, event.state, event.zip) if p)
+        table.add_row(_when(event.occurred_at), event.status, escape(event.message or ""),
+                      escape(where))
+    if not update.events:
+        table.add_row("-", update.status, "no events yet", "")
+    out.print(table)
+    if update.public_url:
+        out.print(f"  {escape(update.public_url)}", soft_wrap=True)
+    if result.note:
+        out.print(f"  [yellow]{escape(result.note)}[/]", soft_wrap=True)
+    if result.stored and result.new_events:
+        out.print(f"  {result.new_events} new events stored", style="dim")
