@@ -17,9 +17,11 @@ from shipctl.cli.context import AppContext
 from shipctl.errors import ExitCode, InputError
 
 if TYPE_CHECKING:
+    from shipctl.cli.progress import OrderProgress
     from shipctl.config import Settings
-    from shipctl.jobs.bulk import BulkReport, QuoteSummary
+    from shipctl.jobs.bulk import BulkOptions, BulkReport, Confirm, QuoteSummary
     from shipctl.orders import LoadOptions
+    from shipctl.store.shipments import StoredOrder
 
 
 def _load_options(
@@ -123,11 +125,10 @@ def bulk(
     raise typer.Exit(_show(context, report))
 
 
-async def _run(context: AppContext, settings: Settings, options: object,
-               progress: object, confirm: object) -> BulkReport:
-    from shipctl.jobs.bulk import BulkOptions, run_bulk
+async def _run(context: AppContext, settings: Settings, options: BulkOptions,
+               progress: OrderProgress, confirm: Confirm | None) -> BulkReport:
+    from shipctl.jobs.bulk import run_bulk
 
-    assert isinstance(options, BulkOptions)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
 
@@ -142,8 +143,7 @@ async def _run(context: AppContext, settings: Settings, options: object,
     loop.add_signal_handler(signal.SIGTERM, interrupted)
     if settings.simulate:
         context.notice("simulated: labels come from the built-in simulator and are not postage")
-    return await run_bulk(settings, options, progress=progress,  # type: ignore[arg-type]
-                          confirm=confirm, stop=stop)  # type: ignore[arg-type]
+    return await run_bulk(settings, options, progress=progress, confirm=confirm, stop=stop)
 
 
 def _confirm(context: AppContext, quote: QuoteSummary) -> bool:
@@ -169,22 +169,23 @@ def _show_quote(context: AppContext, quote: QuoteSummary) -> None:
                   f"${quote.average:,.2f}")
     context.stdout.print(table)
     if quote.unquoted:
-        _failures(context, "No matching rate or rejected by EasyPost", quote.unquoted)
+        _failures(context, "No matching rate or rejected by EasyPost", quote.unquoted,
+                  quote.unquoted_count)
 
 
-def _failures(context: AppContext, title: str, orders: list) -> None:  # type: ignore[type-arg]
+def _failures(context: AppContext, title: str, orders: list[StoredOrder], count: int) -> None:
     table = Table(title=title, title_justify="left", title_style="red")
     table.add_column("reference")
     table.add_column("rows")
     table.add_column("code")
     table.add_column("reason", overflow="fold")
-    for order in orders[:200]:
+    for order in orders:
         rows = ",".join(str(r) for r in order.order.rows)
         table.add_row(escape(order.reference), rows, order.error_code or "",
                       escape(order.error_message or ""))
     context.stdout.print(table)
-    if len(orders) > 200:
-        context.stdout.print(f"… and {len(orders) - 200} more (see --results-out)")
+    if count > len(orders):
+        context.stdout.print(f"… and {count - len(orders)} more (see --results-out)")
 
 
 def _show_errors(context: AppContext, report: BulkReport) -> None:
@@ -214,7 +215,7 @@ def _show(context: AppContext, report: BulkReport) -> int:
     if report.already_purchased:
         out.print(f"{len(report.already_purchased)} already purchased (use --rebuy for new "
                   "labels):")
-        for order in report.already_purchased[:20]:
+        for order in report.already_sample:
             out.print(f"  {escape(order.reference)}  {order.tracking_code or ''}")
     if report.status in ("quoted", "declined") and report.quote is not None:
         _show_quote(context, report.quote)
@@ -229,23 +230,22 @@ def _show(context: AppContext, report: BulkReport) -> int:
 
 def _summary(context: AppContext, report: BulkReport) -> None:
     out = context.stdout
-    spend = report.spend()
     table = Table(title=f"Run {report.run_id} ({report.mode})", title_justify="left")
     for column in ("carrier", "service", "labels", "spend"):
         table.add_column(column, justify="right" if column in ("labels", "spend") else "left")
-    for line in spend:
+    for line in report.spend:
         table.add_row(line.carrier, line.service, str(line.orders), f"${line.total:,.2f}")
-    total = sum((line.total for line in spend), start=type(spend[0].total)(0)) if spend else 0
     table.add_section()
-    table.add_row("[bold]all", "", f"[bold]{len(report.purchased)}", f"[bold]${total:,.2f}")
+    table.add_row("[bold]all", "", f"[bold]{report.purchased}",
+                  f"[bold]${report.total_spend:,.2f}")
     out.print(table)
     out.print(
-        f"purchased {len(report.purchased)} · failed {len(report.failed)} · "
+        f"purchased {report.purchased} · failed {report.failed} · "
         f"skipped {len(report.skipped)} · already purchased {len(report.already_purchased)}"
-        + (f" · unfinished {len(report.unfinished)}" if report.unfinished else "")
+        + (f" · unfinished {report.unfinished}" if report.unfinished else "")
     )
-    if report.failed:
-        _failures(context, "Failed orders", report.failed)
+    if report.failures:
+        _failures(context, "Failed orders", report.failures, report.failed)
     if report.results_out:
         out.print(f"results: {report.results_out}")
     if report.labels_out:

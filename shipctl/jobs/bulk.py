@@ -20,7 +20,7 @@ from shipctl.errors import InputError
 from shipctl.jobs.orderflow import OrderFailed, OrderFlow, Outcome, Quoted
 from shipctl.models import Order, OrderState, Quote, RateRule
 from shipctl.orders import LoadOptions, OrderSource, RowError, SkippedOrder
-from shipctl.store.shipments import StoredOrder
+from shipctl.store.shipments import ServiceTotal, StoredOrder
 
 if TYPE_CHECKING:
     import asyncpg
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 PERSIST_BATCH = 500
 MAX_LISTED_ERRORS = 1000
+MAX_LISTED_ORDERS = 200
 
 
 class BulkProgress(Protocol):
@@ -63,20 +64,13 @@ class BulkOptions:
     force: bool = False
 
 
-@dataclass(frozen=True)
-class QuoteLine:
-    carrier: str
-    service: str
-    orders: int
-    total: Decimal
-
-
 @dataclass
 class QuoteSummary:
     """What the run would buy: orders by carrier and service, and orders with no rate."""
 
-    lines: list[QuoteLine] = field(default_factory=list)
+    lines: list[ServiceTotal] = field(default_factory=list)
     unquoted: list[StoredOrder] = field(default_factory=list)
+    unquoted_count: int = 0
 
     @property
     def orders(self) -> int:
@@ -102,11 +96,13 @@ class BulkReport:
     error_count: int = 0
     skipped: list[SkippedOrder] = field(default_factory=list)
     valid: int = 0
-    already_purchased: list[StoredOrder] = field(default_factory=list)
+    already_purchased: list[str] = field(default_factory=list)
+    already_sample: list[StoredOrder] = field(default_factory=list)
     quote: QuoteSummary | None = None
-    orders: list[StoredOrder] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    spend: list[ServiceTotal] = field(default_factory=list)
+    failures: list[StoredOrder] = field(default_factory=list)
     purchased_now: int = 0
-    resumed: int = 0
     mode: str = "test"
     stats: ExecutorStats | None = None
     results_out: Path | None = None
@@ -114,25 +110,20 @@ class BulkReport:
     labels_written: int = 0
 
     @property
-    def purchased(self) -> list[StoredOrder]:
-        return [o for o in self.orders if o.state is OrderState.PURCHASED]
+    def purchased(self) -> int:
+        return self.counts.get(OrderState.PURCHASED.value, 0)
 
     @property
-    def failed(self) -> list[StoredOrder]:
-        return [o for o in self.orders if o.state is OrderState.FAILED]
+    def failed(self) -> int:
+        return self.counts.get(OrderState.FAILED.value, 0)
 
     @property
-    def unfinished(self) -> list[StoredOrder]:
-        return [o for o in self.orders if o.state in (OrderState.PENDING, OrderState.CREATED)]
+    def unfinished(self) -> int:
+        return self.counts.get("pending", 0) + self.counts.get("created", 0)
 
-    def spend(self) -> list[QuoteLine]:
-        """Spend of this run's purchased labels by carrier and service."""
-        totals: dict[tuple[str, str], tuple[int, Decimal]] = {}
-        for order in self.purchased:
-            key = (order.carrier or "?", order.service or "?")
-            count, total = totals.get(key, (0, Decimal(0)))
-            totals[key] = (count + 1, total + (order.rate or 0))
-        return [QuoteLine(c, s, n, t) for (c, s), (n, t) in sorted(totals.items())]
+    @property
+    def total_spend(self) -> Decimal:
+        return sum((line.total for line in self.spend), Decimal(0))
 
 
 Confirm = Callable[[QuoteSummary], bool]
@@ -215,10 +206,12 @@ async def _persist(
             pool, run_id, batch, mode=mode, first_position=position, rebuy=options.rebuy
         )
         position += len(batch)
-        report.already_purchased.extend(
-            o for o in stored
-            if o.state in (OrderState.PURCHASED, OrderState.REFUNDED) and o.run_id != run_id
-        )
+        for order in stored:
+            if order.run_id != run_id and order.state in (OrderState.PURCHASED,
+                                                          OrderState.REFUNDED):
+                report.already_purchased.append(order.reference)
+                if len(report.already_sample) < 20:
+                    report.already_sample.append(order)
 
 
 def _quote_from(order: StoredOrder) -> Quote:
@@ -313,17 +306,12 @@ async def _buy_phase(
 async def _summarise_quote(pool: asyncpg.Pool, run_id: int) -> QuoteSummary:
     from shipctl.store import shipments
 
-    summary = QuoteSummary()
-    totals: dict[tuple[str, str], tuple[int, Decimal]] = {}
-    for order in await shipments.run_orders(pool, run_id):
-        if order.state is OrderState.CREATED:
-            key = (order.carrier or "?", order.service or "?")
-            count, total = totals.get(key, (0, Decimal(0)))
-            totals[key] = (count + 1, total + (order.rate or 0))
-        elif order.state is OrderState.FAILED:
-            summary.unquoted.append(order)
-    summary.lines = [QuoteLine(c, s, n, t) for (c, s), (n, t) in sorted(totals.items())]
-    return summary
+    counts = await shipments.run_counts(pool, run_id)
+    return QuoteSummary(
+        lines=await shipments.run_totals(pool, run_id, "created"),
+        unquoted=await shipments.run_failures(pool, run_id, MAX_LISTED_ORDERS),
+        unquoted_count=counts.get("failed", 0),
+    )
 
 
 async def run_bulk(
@@ -434,19 +422,21 @@ async def _close(
     from shipctl.store import shipments
 
     await shipments.finish_run(pool, run_id, status)
-    report.orders = await shipments.run_orders(pool, run_id)
+    report.counts = await shipments.run_counts(pool, run_id)
+    report.spend = await shipments.run_totals(pool, run_id, "purchased")
+    report.failures = await shipments.run_failures(pool, run_id, MAX_LISTED_ORDERS)
     if report.status not in ("quoted", "declined"):
         report.status = status
     if write_files:
         from shipctl.jobs.exports import write_labels, write_results
 
         if options.results_out is not None:
-            await write_results(report.orders, options.results_out, force=options.force,
+            await write_results(pool, run_id, options.results_out, force=options.force,
                                 already_purchased=report.already_purchased)
             report.results_out = options.results_out
         if options.labels_out is not None:
             report.labels_written = await write_labels(
-                report.orders, options.labels_out, force=options.force,
+                pool, run_id, options.labels_out, force=options.force,
                 executor=flow.carrier.executor, bought_as=flow.label_format or "PDF",
             )
             report.labels_out = options.labels_out

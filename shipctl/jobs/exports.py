@@ -14,6 +14,8 @@ from shipctl.models import OrderState
 from shipctl.store.shipments import StoredOrder
 
 if TYPE_CHECKING:
+    import asyncpg
+
     from shipctl.carrier.executor import CarrierExecutor
 
 LABEL_DOWNLOADS = 16
@@ -22,11 +24,15 @@ FITS = {"PDF": ("PDF", "PNG"), "ZPL": ("ZPL",)}
 
 
 async def write_results(
-    orders: Sequence[StoredOrder], path: Path, *, force: bool,
-    already_purchased: Sequence[StoredOrder] = (),
+    pool: asyncpg.Pool, run_id: int, path: Path, *, force: bool,
+    already_purchased: Sequence[str] = (),
 ) -> None:
-    rows = [result_row(order) for order in orders]
-    rows += [result_row(order, "already_purchased") for order in already_purchased]
+    """The run's orders in input order, then the references it found already purchased."""
+    from shipctl.store.shipments import iter_current, iter_run_orders
+
+    rows = [result_row(order) async for page in iter_run_orders(pool, run_id) for order in page]
+    async for page in iter_current(pool, already_purchased):
+        rows += [result_row(order, "already_purchased") for order in page]
     await asyncio.to_thread(write_atomically, path, results_csv(rows), force=force)
 
 
@@ -49,7 +55,7 @@ async def _label_url(
 
 
 async def write_labels(
-    orders: Sequence[StoredOrder], path: Path, *, force: bool, executor: CarrierExecutor,
+    pool: asyncpg.Pool, run_id: int, path: Path, *, force: bool, executor: CarrierExecutor,
     bought_as: str, refresh: bool = False,
 ) -> int:
     """Every purchased label of the run, in input order, merged into one file.
@@ -57,18 +63,21 @@ async def write_labels(
     `refresh` asks EasyPost for every label's URL again (a simulator's URLs die with it).
     """
     from shipctl.carrier.labels import fetch_labels, merge_labels
+    from shipctl.store.shipments import iter_run_orders
 
     fmt = label_file_format(path)
-    purchased = [o for o in orders if o.state is OrderState.PURCHASED]
-    if not purchased:
+    labels: list[bytes] = []
+    async for page in iter_run_orders(pool, run_id):
+        purchased = [o for o in page if o.state is OrderState.PURCHASED]
+        urls = await asyncio.gather(
+            *(_label_url(executor, o, bought_as, fmt, refresh) for o in purchased)
+        )
+        labels += await fetch_labels(urls, concurrency=LABEL_DOWNLOADS)
+    if not labels:
         return 0
-    urls = await asyncio.gather(
-        *(_label_url(executor, o, bought_as, fmt, refresh) for o in purchased)
-    )
-    labels = await fetch_labels(urls, concurrency=LABEL_DOWNLOADS)
     try:
         data = await asyncio.to_thread(merge_labels, labels, fmt)
     except ValueError as error:
         raise CarrierError(f"cannot make {path}: {error}", code="LABEL.MERGE") from None
     await asyncio.to_thread(write_atomically, path, data, force=force)
-    return len(purchased)
+    return len(labels)

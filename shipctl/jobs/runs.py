@@ -46,14 +46,14 @@ async def show_run(
         if run is None:
             raise InputError(f"no run {run_id} (see `shipctl runs`)")
         detail = RunDetail(run=run, orders=await shipments.run_orders(pool, run_id))
-    if results_out is not None:
-        await write_results(detail.orders, results_out, force=force)
-    if labels_out is not None:
-        from shipctl.carrier.session import open_carrier
+        if results_out is not None:
+            await write_results(pool, run_id, results_out, force=force)
+        if labels_out is not None:
+            from shipctl.carrier.session import open_carrier
 
-        async with open_carrier(settings) as carrier:
-            detail.labels_written = await write_labels(
-                detail.orders, labels_out, force=force, executor=carrier.executor,
-                bought_as=settings.label_format, refresh=run.mode == "simulated",
-            )
+            async with open_carrier(settings) as carrier:
+                detail.labels_written = await write_labels(
+                    pool, run_id, labels_out, force=force, executor=carrier.executor,
+                    bought_as=settings.label_format, refresh=run.mode == "simulated",
+                )
     return detail

@@ -6,7 +6,7 @@ is written (and committed) before the buy call, so a crash can always be resolve
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -210,6 +210,51 @@ async def find_shipment(pool: asyncpg.Pool, key: str) -> StoredOrder | None:
 
 async def run_orders(pool: asyncpg.Pool, run_id: int) -> list[StoredOrder]:
     return [to_stored(row) for row in await pool.fetch(query("run_shipments"), run_id)]
+
+
+async def iter_run_orders(
+    pool: asyncpg.Pool, run_id: int, page: int = 1000
+) -> AsyncIterator[list[StoredOrder]]:
+    """A run's orders in input order, a page at a time, so a huge run never sits in memory."""
+    position, last_id = -1, 0
+    while True:
+        rows = await pool.fetch(query("run_shipments_page"), run_id, position, last_id, page)
+        if not rows:
+            return
+        position, last_id = rows[-1]["position"], rows[-1]["id"]
+        yield [to_stored(row) for row in rows]
+
+
+async def iter_current(
+    pool: asyncpg.Pool, references: Sequence[str], page: int = 1000
+) -> AsyncIterator[list[StoredOrder]]:
+    """The current rows of these references, a page at a time."""
+    for start in range(0, len(references), page):
+        rows = await pool.fetch(query("shipments_current_page"), references[start:start + page])
+        yield [to_stored(row) for row in rows]
+
+
+@dataclass(frozen=True)
+class ServiceTotal:
+    carrier: str
+    service: str
+    orders: int
+    total: Decimal
+
+
+async def run_totals(pool: asyncpg.Pool, run_id: int, state: str) -> list[ServiceTotal]:
+    """Orders of the run in `state` by carrier and service, with their rates summed."""
+    rows = await pool.fetch(query("run_spend"), run_id, state)
+    return [ServiceTotal(**dict(row)) for row in rows]
+
+
+async def run_counts(pool: asyncpg.Pool, run_id: int) -> dict[str, int]:
+    """How many of the run's orders are in each state."""
+    return {row["state"]: row["orders"] for row in await pool.fetch(query("run_counts"), run_id)}
+
+
+async def run_failures(pool: asyncpg.Pool, run_id: int, limit: int) -> list[StoredOrder]:
+    return [to_stored(row) for row in await pool.fetch(query("run_failed"), run_id, limit)]
 
 
 async def list_runs(pool: asyncpg.Pool, limit: int = 20) -> list[RunSummary]:

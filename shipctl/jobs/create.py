@@ -1,0 +1,340 @@
+"""`shipctl create`: quote one order, show the rates, and buy the chosen one.
+
+The buy goes through the same state machine as bulk (`OrderFlow`): the order is recorded
+pending, its shipment id is committed before the buy, and the label lands in PostgreSQL
+before the file is written. A dry run only quotes and records nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from shipctl.errors import ConfigError, InputError, ShipctlError
+from shipctl.models import (
+    Address,
+    Order,
+    OrderState,
+    PurchasedLabel,
+    Quote,
+    QuotedShipment,
+    RateRule,
+)
+
+if TYPE_CHECKING:
+    from shipctl.carrier.rates import RateVerdict
+    from shipctl.carrier.session import CarrierSession
+    from shipctl.config import Settings
+    from shipctl.jobs.orderflow import OrderFlow
+    from shipctl.store.shipments import StoredOrder
+
+
+class AlreadyPurchasedError(InputError):
+    """This reference already has a label."""
+
+
+class DeclinedError(ShipctlError):
+    """Nothing was bought."""
+
+
+@dataclass(frozen=True)
+class RatesView:
+    """What the user sees before deciding to buy."""
+
+    order: Order
+    shipment: QuotedShipment
+    verdicts: list[RateVerdict]
+    chosen: Quote | None
+    mode: str
+
+
+@dataclass(frozen=True)
+class CreateResult:
+    """The outcome of `create`: the rates, and the label when one was bought."""
+
+    rates: RatesView
+    label: PurchasedLabel | None = None
+    label_path: Path | None = None
+    run_id: int | None = None
+
+
+Confirm = Callable[[RatesView], bool]
+
+
+def default_label_path(reference: str, label_format: str) -> Path:
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", reference).strip("._") or "label"
+    return Path(f"{safe}.{label_format.lower()}")
+
+
+def resolve_from_address(order: Order, settings: Settings) -> Address:
+    address = order.from_address or settings.from_address
+    if address is None:
+        raise ConfigError(
+            "no from-address: give --from-street1 … or set [from_address] in shipctl.toml"
+        )
+    return address
+
+
+async def create_label(
+    settings: Settings,
+    order: Order,
+    *,
+    rule: RateRule,
+    confirm: Confirm,
+    label_format: str | None = None,
+    label_out: Path | None = None,
+    force: bool = False,
+    verify: bool = False,
+    dry_run: bool = False,
+    rebuy: bool = False,
+    concurrency: int | None = None,
+) -> CreateResult:
+    """Quote `order`, let `confirm` see the rates, buy, and write the label file."""
+    from shipctl.carrier.session import open_carrier
+
+    fmt = (order.label_format or label_format or settings.label_format).upper()
+    from_address = resolve_from_address(order, settings)
+    order = order.model_copy(update={"from_address": from_address})
+    path = label_out or default_label_path(order.reference, fmt)
+    if not dry_run and path.exists() and not force:
+        raise InputError(f"{path} exists: choose another --label-out or pass --force")
+    async with open_carrier(settings, concurrency=concurrency or 2) as carrier:
+        if verify:
+            from shipctl.carrier.addresses import verify_address
+
+            verified = await verify_address(carrier.executor, order.to_address)
+            order = order.model_copy(update={"to_address": verified})
+        if dry_run:
+            return CreateResult(rates=await _quote_only(carrier, order, rule, fmt))
+        return await _buy(settings, carrier, order, rule, confirm, fmt, path, force, rebuy)
+
+
+async def _quote_only(
+    carrier: CarrierSession, order: Order, rule: RateRule, fmt: str
+) -> RatesView:
+    from shipctl.carrier.shipments import create_shipment
+
+    assert order.from_address is not None
+    shipment = await create_shipment(carrier.executor, order, order.from_address,
+                                     label_format=fmt)
+    return rates_view(carrier, order, shipment, rule)
+
+
+def rates_view(
+    carrier: CarrierSession, order: Order, shipment: QuotedShipment, rule: RateRule
+) -> RatesView:
+    from shipctl.carrier.rates import explain_rates
+
+    verdicts = explain_rates(shipment, order.rate_rule or rule, carrier=order.carrier,
+                             service=order.service)
+    chosen = next((v.quote for v in verdicts if v.chosen), None)
+    return RatesView(order=order, shipment=shipment, verdicts=verdicts, chosen=chosen,
+                     mode=carrier.mode)
+
+
+async def _buy(
+    settings: Settings, carrier: CarrierSession, order: Order, rule: RateRule,
+    confirm: Confirm, fmt: str, path: Path, force: bool, rebuy: bool,
+) -> CreateResult:
+    from shipctl.jobs.orderflow import OrderFailed, OrderFlow
+    from shipctl.store import shipments as store
+    from shipctl.store.database import open_pool
+
+    url = settings.database_url.get_secret_value() if settings.database_url else None
+    async with open_pool(url, settings.data_dir, max_size=2) as pool:
+        run_id = await store.start_run(pool, "create", mode=carrier.mode,
+                                       options={"rule": rule.describe(), "label_format": fmt})
+        status = "failed"
+        try:
+            [stored] = await store.record_orders(pool, run_id, [order], mode=carrier.mode,
+                                                 rebuy=rebuy)
+            if stored.state is OrderState.PURCHASED:
+                raise AlreadyPurchasedError(
+                    f"{order.reference} already has a label ({stored.tracking_code}); "
+                    "pass --rebuy to buy a new one"
+                )
+            flow = OrderFlow(pool, carrier, from_address=order.from_address, rule=rule,
+                             label_format=fmt)
+            try:
+                view, label = await _quote_confirm_purchase(flow, carrier, stored, order, rule,
+                                                            confirm)
+            except OrderFailed as failed:
+                raise _cause(failed) from None
+            finally:
+                await flow.writer.drain()
+            written = await _save_label(carrier, label, fmt, path, force)
+            status = "completed"
+            return CreateResult(rates=view, label=label, label_path=written, run_id=run_id)
+        finally:
+            await store.finish_run(pool, run_id, status)
+
+
+async def _quote_confirm_purchase(
+    flow: OrderFlow, carrier: CarrierSession, stored: StoredOrder, order: Order,
+    rule: RateRule, confirm: Confirm,
+) -> tuple[RatesView, PurchasedLabel]:
+    from shipctl.carrier.shipments import retrieve
+    from shipctl.jobs.orderflow import Quoted
+
+    if stored.state is OrderState.CREATED and stored.shipment_id:
+        # An earlier create stopped after the shipment was made: finish that one rather
+        # than make another, since it may already have been bought.
+        current = await retrieve(carrier.executor, stored.shipment_id)
+        if isinstance(current, PurchasedLabel):
+            outcome = await flow.resolve(stored)
+            assert outcome.label is not None
+            return _bought_view(carrier, order, outcome.label), outcome.label
+        view = rates_view(carrier, order, current, rule)
+        _ask(confirm, view)
+        outcome = await flow.resolve(stored)
+    else:
+        quoted = await flow.quote(stored)
+        assert quoted.shipment is not None
+        view = rates_view(carrier, order, quoted.shipment, rule)
+        if not confirm(view):
+            await flow.writer.failed(stored.id, "DECLINED", "the buy was declined")
+            raise DeclinedError("nothing was bought")
+        outcome = await flow.purchase(Quoted(stored=stored, shipment=quoted.shipment,
+                                             chosen=quoted.chosen))
+    assert outcome.label is not None
+    return view, outcome.label
+
+
+def _ask(confirm: Confirm, view: RatesView) -> None:
+    if not confirm(view):
+        raise DeclinedError("nothing was bought")
+
+
+def _bought_view(carrier: CarrierSession, order: Order, label: PurchasedLabel) -> RatesView:
+    shipment = QuotedShipment(shipment_id=label.shipment_id, reference=label.reference,
+                              mode=carrier.mode)
+    return RatesView(order=order, shipment=shipment, verdicts=[], chosen=None, mode=carrier.mode)
+
+
+def _cause(failed: ShipctlError) -> ShipctlError:
+    """The carrier error behind an OrderFailed, so its exit code (2 for bad input) survives."""
+    cause = failed.__context__
+    return cause if isinstance(cause, ShipctlError) else failed
+
+
+async def _save_label(
+    carrier: CarrierSession, label: PurchasedLabel, fmt: str, path: Path, force: bool
+) -> Path:
+    from shipctl.carrier.labels import fetch_labels
+    from shipctl.carrier.shipments import convert_label
+
+    url = label.label_url
+    if (label.label_format or "").upper() != fmt:
+        url = await convert_label(carrier.executor, label.shipment_id, fmt)
+    [data] = await fetch_labels([url], concurrency=1)
+    write_file(path, data, force=force)
+    return path
+
+
+def write_file(path: Path, data: bytes, *, force: bool) -> None:
+    """Write atomically (temp file + rename); without `force`, never replace a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        if force:
+            os.replace(temp, path)
+        else:
+            # link() fails if the name exists, so a file that appeared meanwhile is kept.
+            try:
+                os.link(temp, path)
+            except FileExistsError:
+                raise InputError(f"{path} exists: pass --force to replace it") from None
+            os.unlink(temp)
+    except BaseException:
+        if os.path.exists(temp):
+            os.unlink(temp)
+        raise
+
+
+@dataclass(frozen=True)
+class OrderFields:
+    """`shipctl create`'s flags, before they are checked."""
+
+    reference: str | None
+    to_address: dict[str, str | None]
+    from_address: dict[str, str | None]
+    weight: str | None
+    parcel: str | None
+    carrier: str | None = None
+    service: str | None = None
+
+
+def build_order(settings: Settings, fields: OrderFields, clock_stamp: str) -> Order:
+    """An Order from the flags (a parcel preset or LxWxH, a weight in any unit)."""
+    from pydantic import ValidationError
+
+    from shipctl.models import Parcel
+    from shipctl.units import parse_dimensions, parse_weight
+
+    if fields.weight is None:
+        raise InputError("--weight is required, e.g. --weight 12oz or 1.5lb")
+    try:
+        weight = parse_weight(fields.weight)
+    except ValueError as error:
+        raise InputError(f"--weight: {error}") from None
+    dimensions: dict[str, object] = {}
+    name = fields.parcel or settings.default_parcel
+    if name:
+        preset = settings.parcels.get(name)
+        try:
+            length, width, height = (
+                (preset.length, preset.width, preset.height) if preset
+                else parse_dimensions(name)
+            )
+        except ValueError:
+            known = ", ".join(sorted(settings.parcels)) or "none configured"
+            raise InputError(
+                f"--parcel {name!r} is neither a preset ({known}) nor LxWxH like 10x8x4"
+            ) from None
+        dimensions = {"length": length, "width": width, "height": height}
+    given_from = {k: v for k, v in fields.from_address.items() if v}
+    try:
+        from_address = Address.model_validate(given_from) if given_from else None
+        return Order(
+            reference=fields.reference or f"create-{clock_stamp}",
+            to_address=Address.model_validate(fields.to_address),
+            parcel=Parcel(weight_oz=weight, **dimensions),  # type: ignore[arg-type]
+            from_address=from_address,
+            carrier=fields.carrier, service=fields.service,
+        )
+    except ValidationError as error:
+        raise InputError(f"the order is invalid: {plain_errors(error)}") from None
+
+
+def order_from_json(path: Path) -> Order:
+    """An Order from a JSON file in shipctl's own shape (see `Order`)."""
+    from pydantic import ValidationError
+
+    try:
+        return Order.model_validate_json(path.read_bytes())
+    except OSError as error:
+        raise InputError(f"{path}: cannot be read: {error.strerror}") from None
+    except ValidationError as error:
+        raise InputError(f"{path}: {plain_errors(error)}") from None
+
+
+def plain_errors(error: Exception) -> str:
+    from pydantic import ValidationError
+
+    if not isinstance(error, ValidationError):
+        return str(error)
+    parts = []
+    for item in error.errors():
+        where = ".".join(str(p) for p in item["loc"])
+        message = str(item["msg"]).removeprefix("Value error, ")
+        parts.append(f"{where}: {message}" if where else message)
+    return "; ".join(parts)

@@ -1,0 +1,3 @@
+SELECT * FROM shipments
+WHERE reference = ANY($1::text[]) AND superseded_at IS NULL
+ORDER BY reference
