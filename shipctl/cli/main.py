@@ -11,7 +11,15 @@ import typer
 from rich.markup import escape
 
 from shipctl import __version__
-from shipctl.cli import bulk_cmd, config_cmd, db_cmd, runs_cmd, simulator
+from shipctl.cli import (
+    bulk_cmd,
+    config_cmd,
+    create_cmd,
+    db_cmd,
+    refund_cmd,
+    runs_cmd,
+    simulator,
+)
 from shipctl.cli.context import AppContext
 from shipctl.errors import ExitCode, ShipctlError
 
@@ -32,6 +40,8 @@ app = typer.Typer(
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(db_cmd.app, name="db")
 app.command("bulk", rich_help_panel="Shipping")(bulk_cmd.bulk)
+app.command("create", rich_help_panel="Shipping")(create_cmd.create)
+app.command("refund", rich_help_panel="Shipping")(refund_cmd.refund)
 app.add_typer(runs_cmd.app, name="runs", rich_help_panel="Shipping")
 app.add_typer(simulator.app, name="simulator")
 

@@ -164,7 +164,7 @@ async def _buy(
                 view, label = await _quote_confirm_purchase(flow, carrier, stored, order, rule,
                                                             confirm)
             except OrderFailed as failed:
-                raise _cause(failed) from None
+                raise failed.cause from None
             finally:
                 await flow.writer.drain()
             written = await _save_label(carrier, label, fmt, path, force)
@@ -214,12 +214,6 @@ def _bought_view(carrier: CarrierSession, order: Order, label: PurchasedLabel) -
     shipment = QuotedShipment(shipment_id=label.shipment_id, reference=label.reference,
                               mode=carrier.mode)
     return RatesView(order=order, shipment=shipment, verdicts=[], chosen=None, mode=carrier.mode)
-
-
-def _cause(failed: ShipctlError) -> ShipctlError:
-    """The carrier error behind an OrderFailed, so its exit code (2 for bad input) survives."""
-    cause = failed.__context__
-    return cause if isinstance(cause, ShipctlError) else failed
 
 
 async def _save_label(

@@ -45,9 +45,11 @@ class Outcome:
 class OrderFailed(ShipctlError):
     """The order failed and was recorded as failed."""
 
-    def __init__(self, outcome: Outcome) -> None:
+    def __init__(self, outcome: Outcome, cause: ShipctlError) -> None:
         super().__init__(outcome.error_message or "the order failed")
         self.outcome = outcome
+        self.cause = cause
+        self.exit_code = cause.exit_code
 
 
 def _error_code(error: ShipctlError) -> str:
@@ -82,7 +84,8 @@ class OrderFlow:
         await self.writer.failed(stored.id, code, error.message)
         return OrderFailed(
             Outcome(stored=stored, state=OrderState.FAILED, error_code=code,
-                    error_message=error.message)
+                    error_message=error.message),
+            error,
         )
 
     def _choose(self, stored: StoredOrder, shipment: QuotedShipment) -> Quote:

@@ -1,0 +1,84 @@
+"""Run every benchmark and rewrite BENCHMARKS.md: `python benchmarks/run_all.py [NAME …]`.
+
+Each `benchmarks/bench_<name>.py` has `run() -> str`, a Markdown section measured side by
+side in one run. Naming some benchmarks runs only those and keeps the other sections.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import platform
+import re
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+OUTPUT = HERE.parent / "BENCHMARKS.md"
+SECTION = re.compile(r"^<!-- bench:(\w+) -->$", re.MULTILINE)
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        names = re.findall(r"model name\s*:\s*(.+)", cpuinfo.read_text())
+        cpu = names[0] if names else cpu
+    memory = ""
+    meminfo = Path("/proc/meminfo")
+    if meminfo.exists():
+        kb = int(re.findall(r"MemTotal:\s+(\d+)", meminfo.read_text())[0])
+        memory = f", {kb / 1024 / 1024:.0f} GiB"
+    load = ", load average %.1f %.1f %.1f" % os.getloadavg()
+    return (f"{os.cpu_count()} cores ({cpu}){memory}; Python {platform.python_version()} "
+            f"on {platform.system()}{load}")
+
+
+def load(name: str) -> object:
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", HERE / f"bench_{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def existing_sections() -> dict[str, str]:
+    if not OUTPUT.exists():
+        return {}
+    text = OUTPUT.read_text()
+    marks = list(SECTION.finditer(text))
+    return {
+        m[1]: text[m.end(): marks[i + 1].start() if i + 1 < len(marks) else len(text)].strip()
+        for i, m in enumerate(marks)
+    }
+
+
+def main(selected: list[str]) -> None:
+    names = sorted(p.stem.removeprefix("bench_") for p in HERE.glob("bench_*.py"))
+    unknown = set(selected) - set(names)
+    if unknown:
+        sys.exit(f"unknown benchmarks: {', '.join(sorted(unknown))} (have: {', '.join(names)})")
+    sections = existing_sections()
+    for name in selected or names:
+        print(f"== {name}", flush=True)
+        started = time.monotonic()
+        sections[name] = load(name).run().strip()  # type: ignore[attr-defined]
+        print(sections[name], f"\n({time.monotonic() - started:.0f} s)\n", flush=True)
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True, cwd=HERE).stdout.strip()
+    header = (
+        "# Benchmarks\n\n"
+        f"Made by `python benchmarks/run_all.py` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
+        f"commit {commit or '?'}.\n\nMachine: {machine()}. The machine is shared and noisy: "
+        "every figure that is compared is measured side by side in the same run.\n"
+    )
+    body = "\n\n".join(f"<!-- bench:{n} -->\n{sections[n]}" for n in names if n in sections)
+    OUTPUT.write_text(header + "\n" + body + "\n")
+    print(f"wrote {OUTPUT}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
