@@ -75,7 +75,9 @@ async def _prepare(admin_url: str, worker_db: str, lock: FileLock) -> None:
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> str:
     """A migrated database of this worker's own, on the shared test server."""
-    shared = tmp_path_factory.getbasetemp().parent
+    # xdist workers of one run share their parent directory; a run without xdist has its own.
+    base = tmp_path_factory.getbasetemp()
+    shared = base if worker_id == "master" else base.parent
     lock = FileLock(str(shared / "shipctl-db.lock"))
     admin_url = os.environ.get("SHIPCTL_TEST_DATABASE_URL")
     if not admin_url:

@@ -19,6 +19,7 @@ from shipctl.cli import (
     refund_cmd,
     runs_cmd,
     simulator,
+    track_cmd,
 )
 from shipctl.cli.context import AppContext
 from shipctl.errors import ExitCode, ShipctlError
@@ -42,6 +43,7 @@ app.add_typer(db_cmd.app, name="db")
 app.command("bulk", rich_help_panel="Shipping")(bulk_cmd.bulk)
 app.command("create", rich_help_panel="Shipping")(create_cmd.create)
 app.command("refund", rich_help_panel="Shipping")(refund_cmd.refund)
+app.command("track", rich_help_panel="Shipping")(track_cmd.track)
 app.add_typer(runs_cmd.app, name="runs", rich_help_panel="Shipping")
 app.add_typer(simulator.app, name="simulator")
 

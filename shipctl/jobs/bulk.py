@@ -303,6 +303,23 @@ async def _buy_phase(
     return purchased
 
 
+async def _ship_phase(
+    pool: asyncpg.Pool, run_id: int, flow: OrderFlow, concurrency: int,
+    progress: BulkProgress, stop: asyncio.Event,
+) -> int:
+    """Quote and buy each order in one go: nothing waits for the slowest quote."""
+    purchased = 0
+
+    async def ship(order: StoredOrder) -> Outcome:
+        nonlocal purchased
+        outcome = await flow.ship(order)
+        purchased += outcome.state is OrderState.PURCHASED
+        return outcome
+
+    await _work(pool, run_id, ["pending", "created"], concurrency, ship, progress, stop)
+    return purchased
+
+
 async def _summarise_quote(pool: asyncpg.Pool, run_id: int) -> QuoteSummary:
     from shipctl.store import shipments
 
@@ -382,6 +399,14 @@ async def _ship(
         )
         created_here: dict[int, Quote] = {}
         pending = report.valid - len(report.already_purchased)
+        if confirm is None and not options.dry_run:
+            # Nobody to ask: each order is quoted and bought straight away.
+            progress.phase("shipping", pending, carrier.executor.stats)
+            report.purchased_now = await _ship_phase(pool, run_id, flow, concurrency, progress,
+                                                     stop)
+            await flow.writer.drain()
+            status = "interrupted" if stop.is_set() else "completed"
+            return await _close(pool, run_id, status, report, options, flow)
         progress.phase("quoting", pending, carrier.executor.stats)
         await _quote_phase(pool, run_id, flow, concurrency, progress, stop, created_here)
         report.quote = await _summarise_quote(pool, run_id)
