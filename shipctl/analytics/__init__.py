@@ -1,0 +1,1 @@
+"""Shipping analytics: spend, carriers, transit times and exceptions, aggregated in SQL."""

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from shipctl import eventloop
@@ -19,6 +18,8 @@ from shipctl.cli.context import AppContext
 from shipctl.errors import ExitCode
 
 if TYPE_CHECKING:
+    from rich.progress import Progress
+
     from shipctl.jobs.track import (
         CodeResult,
         LookupFailure,
@@ -56,6 +57,15 @@ class SweepLog:
         self.total = total
         self._started = self._last = time.monotonic()
         if self.live and total:
+            # imported here: rich.progress costs `shipctl --help` ~20 ms
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+
             self._bar = Progress(
                 TextColumn("[bold]tracking"), BarColumn(), MofNCompleteColumn(),
                 TextColumn("{task.fields[detail]}"), TimeElapsedColumn(),
@@ -95,7 +105,7 @@ def track(
     ctx: typer.Context,
     codes: Annotated[list[str] | None, typer.Argument(
         help="Tracking codes to look up now; none: sweep every shipment in flight.",
-        show_default=False)] = None,
+        show_default=False, metavar="CODE")] = None,
     carrier: Annotated[str | None, typer.Option(
         "--carrier", help="Carrier of the codes given, e.g. USPS (default: the shipment's).")]
         = None,
@@ -114,8 +124,7 @@ def track(
 ) -> None:
     """Refresh tracking: every purchased shipment still in flight, or the CODEs given.
 
-    Exit 0 when every lookup worked, 1 when some failed (listed), 4 with --fail-on-exceptions
-    when a shipment was returned, failed, is stale or late.
+    Exit 0: every lookup worked; 1: some failed (listed); 4: exceptions, with --fail-on-exceptions.
     """
     from shipctl.jobs import track as jobs
 

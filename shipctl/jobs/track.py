@@ -13,7 +13,7 @@ import asyncio
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal, Protocol
 
@@ -267,6 +267,36 @@ def _batches(
         yield shipments[start : start + size]
 
 
+@dataclass
+class _Tally:
+    """What the finished batches add up to; the updates themselves are not kept."""
+
+    now: datetime
+    stale_after: timedelta
+    checked: int = 0
+    new_events: int = 0
+    by_status: Counter[str] = field(default_factory=Counter)
+    exceptions: list[TrackingException] = field(default_factory=list)
+    failures: list[LookupFailure] = field(default_factory=list)
+
+    def add(
+        self,
+        updates: Sequence[TrackingUpdate],
+        failures: Sequence[LookupFailure],
+        added: Counter[str],
+        shipments: dict[str, store.TrackedShipment],
+    ) -> None:
+        self.checked += len(updates)
+        self.new_events += sum(added.values())
+        self.by_status.update(u.status for u in updates)
+        self.failures.extend(failures)
+        for update in updates:
+            shipment = shipments.get(update.tracking_code)
+            kinds = exception_kinds(update, shipment, now=self.now, stale_after=self.stale_after)
+            if kinds:
+                self.exceptions.append(_exception(update, shipment, kinds))
+
+
 async def sweep(
     pool: asyncpg.Pool,
     executor: CarrierExecutor,
@@ -282,12 +312,13 @@ async def sweep(
     progress = progress or NoProgress()
     started = time.monotonic()
     purchased_since = now - since
+    tally = _Tally(now=now, stale_after=stale_after)
     async with store.sweep_lock(pool) as acquired:
         if not acquired:
-            return _sweep_report("skipped", method, now, purchased_since, [], started)
+            return _sweep_report("skipped", method, purchased_since, 0, tally, started)
         shipments = await store.in_flight(pool, purchased_since=purchased_since)
+        by_code = {s.tracking_code: s for s in shipments}
         progress.begin(len(shipments))
-        results: list[tuple[list[TrackingUpdate], list[LookupFailure], Counter[str]]] = []
         pacer = carrier_tracking.IndexPacer()
         pending = _batches(shipments, min(batch_size, BATCH_SIZE))
 
@@ -297,7 +328,7 @@ async def sweep(
                     executor, batch, method=method, pacer=pacer
                 )
                 added = await store.store_updates(pool, updates)
-                results.append((updates, failures, added))
+                tally.add(updates, failures, added, by_code)
                 progress.advance(len(updates), len(failures))
 
         tasks = [asyncio.create_task(worker()) for _ in range(WORKERS[method])]
@@ -310,45 +341,29 @@ async def sweep(
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             raise
-    by_code = {s.tracking_code: s for s in shipments}
-    return _sweep_report(
-        "completed", method, now, purchased_since, results, started,
-        in_flight=len(shipments), shipments=by_code, stale_after=stale_after,
-    )
+    return _sweep_report("completed", method, purchased_since, len(shipments), tally, started)
 
 
 def _sweep_report(
     outcome: Literal["completed", "skipped"],
     method: Method,
-    now: datetime,
     purchased_since: datetime,
-    results: Sequence[tuple[list[TrackingUpdate], list[LookupFailure], Counter[str]]],
+    in_flight: int,
+    tally: _Tally,
     started: float,
-    *,
-    in_flight: int = 0,
-    shipments: dict[str, store.TrackedShipment] | None = None,
-    stale_after: timedelta = DEFAULT_STALE_AFTER,
 ) -> SweepReport:
-    updates = [u for batch, _, _ in results for u in batch]
-    failures = sorted((f for _, batch, _ in results for f in batch), key=lambda f: f.tracking_code)
-    exceptions = []
-    for update in sorted(updates, key=lambda u: u.tracking_code):
-        shipment = (shipments or {}).get(update.tracking_code)
-        kinds = exception_kinds(update, shipment, now=now, stale_after=stale_after)
-        if kinds:
-            exceptions.append(_exception(update, shipment, kinds))
     return SweepReport(
         outcome=outcome,
         method=method,
-        now=now,
+        now=tally.now,
         purchased_since=purchased_since,
         in_flight=in_flight,
-        checked=len(updates),
-        failed=len(failures),
-        new_events=sum(sum(added.values()) for _, _, added in results),
-        by_status=dict(sorted(Counter(u.status for u in updates).items())),
-        exceptions=tuple(exceptions),
-        failures=tuple(failures),
+        checked=tally.checked,
+        failed=len(tally.failures),
+        new_events=tally.new_events,
+        by_status=dict(sorted(tally.by_status.items())),
+        exceptions=tuple(sorted(tally.exceptions, key=lambda e: e.tracking_code)),
+        failures=tuple(sorted(tally.failures, key=lambda f: f.tracking_code)),
         elapsed_seconds=round(time.monotonic() - started, 3),
     )
 

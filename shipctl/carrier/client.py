@@ -1,0 +1,67 @@
+"""The official EasyPost client, with a connection pool sized to the calls in flight."""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from easypost import EasyPostClient
+
+DEFAULT_API_BASE = "https://api.easypost.com/v2"
+
+
+class ResponseHeaders(threading.local):
+    """The status and Retry-After of the last response seen by this thread.
+
+    The SDK's exceptions carry the body and status but not the headers; its response hook
+    does see them, in the thread that made the call, which is the thread the executor reads.
+    """
+
+    status: int | None = None
+    retry_after: float | None = None
+
+    def clear(self) -> None:
+        self.status = None
+        self.retry_after = None
+
+    def record(self, *, http_status: int, headers: Any, **_: Any) -> None:
+        self.status = http_status
+        self.retry_after = parse_retry_after(headers.get("Retry-After") if headers else None)
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header in seconds; an HTTP date is read as "soon" (1 s)."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return 1.0
+
+
+def make_client(
+    api_key: str, *, api_base: str | None, timeout: float, concurrency: int
+) -> EasyPostClient:
+    """An `EasyPostClient` whose requests pool holds `concurrency` connections and never retries.
+
+    The SDK mounts `HTTPAdapter(max_retries=3)` with 10 connections: more threads than that
+    wait for a connection (or open throwaway ones), and urllib3 would resend a POST whose
+    connection broke, which for a buy could mean a second label. Retrying is the executor's
+    job, where the safe-buy rules apply.
+    """
+    import easypost
+    from easypost.constant import API_VERSION
+    from requests.adapters import HTTPAdapter
+
+    base = (api_base or DEFAULT_API_BASE).rstrip("/")
+    client = easypost.EasyPostClient(api_key, api_base=base, timeout=timeout)  # type: ignore[arg-type]
+    adapter = HTTPAdapter(pool_connections=1, pool_maxsize=concurrency, max_retries=0)
+    client._requests_session.mount(prefix=base.split(f"/{API_VERSION}")[0], adapter=adapter)
+    return client
+
+
+def pool_size(client: EasyPostClient) -> int:
+    """Connections the client keeps for its API base (for tests and `config` displays)."""
+    adapter = client._requests_session.get_adapter(client.api_base)
+    return int(getattr(adapter, "_pool_maxsize", 0))

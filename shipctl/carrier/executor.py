@@ -1,0 +1,179 @@
+"""CarrierExecutor: every SDK call, in a thread, inside an adaptive window, with retries.
+
+The SDK is synchronous (requests), so each call runs in a `ThreadPoolExecutor` thread and the
+event loop only waits. How many run at once is an AIMD window: an asyncio semaphore whose
+size a 429 halves and successes grow back, never above `concurrency` (which also sizes the
+thread pool and the client's connection pool).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from types import TracebackType
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+from easypost.errors import EasyPostError
+
+from shipctl.carrier.client import ResponseHeaders
+from shipctl.carrier.errors import Failure, classify, to_carrier_error
+from shipctl.carrier.retry import AdaptiveWindow, backoff_delay
+from shipctl.models import Mode
+
+if TYPE_CHECKING:
+    from easypost import EasyPostClient
+
+T = TypeVar("T")
+
+
+@dataclass
+class ExecutorStats:
+    """Counters for progress displays and benchmarks; `calls` counts logical calls."""
+
+    calls: int = 0
+    attempts: int = 0
+    retries: int = 0
+    rate_limited: int = 0
+    server_errors: int = 0
+    timeouts: int = 0
+    connection_errors: int = 0
+    failures: int = 0
+    window: int = 0
+    max_window: int = 0
+    min_window: int = 0
+    in_flight: int = 0
+
+
+@dataclass(frozen=True)
+class _Attempt(Generic[T]):
+    """What one attempt brought back from its thread (the hook's headers are thread-local)."""
+
+    value: T | None = None
+    error: EasyPostError | None = None
+    status: int | None = None
+    retry_after: float | None = None
+
+
+class CarrierExecutor:
+    """Runs `operation(client)` for the event loop, within the window, retrying what is safe."""
+
+    def __init__(
+        self,
+        client: EasyPostClient,
+        concurrency: int,
+        *,
+        max_attempts: int = 8,
+        max_elapsed: float = 120.0,
+        base_delay: float = 0.25,
+        max_delay: float = 10.0,
+        mode: Mode = "test",
+    ) -> None:
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        self.client = client
+        self.concurrency = concurrency
+        self.mode: Mode = mode
+        self.max_attempts = max_attempts
+        self.max_elapsed = max_elapsed
+        self.base_delay = base_delay
+        self.max_delay = max_delay
+        self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="easypost")
+        self._window = AdaptiveWindow(concurrency)
+        self._counts = ExecutorStats()
+        self._headers = ResponseHeaders()
+        client.subscribe_to_response_hook(self._headers.record)
+
+    @property
+    def stats(self) -> ExecutorStats:
+        """A snapshot of the counters and the window."""
+        window = self._window
+        return replace(
+            self._counts, window=window.size, max_window=window.limit,
+            min_window=window.min_size, in_flight=window.in_flight,
+        )
+
+    async def call(
+        self,
+        operation: Callable[[EasyPostClient], T],
+        *,
+        retry: bool = True,
+        name: str = "call",
+        idempotent: bool = True,
+    ) -> T:
+        """`operation(client)` in a thread; retried on 429, 5xx, timeouts and dropped connections.
+
+        With `idempotent=False` (a buy) only a 429 is retried here, because nothing happened;
+        after a 5xx, timeout or dropped connection the request may have taken effect, and the
+        caller must find out before trying again (see `shipments.buy`).
+        """
+        loop = asyncio.get_running_loop()
+        started = time.monotonic()
+        self._counts.calls += 1
+        attempt = 0
+        while True:
+            attempt += 1
+            self._counts.attempts += 1
+            epoch = await self._window.acquire()
+            try:
+                outcome = await loop.run_in_executor(self._pool, self._run, operation)
+            finally:
+                self._window.release()
+            if outcome.error is None:
+                self._window.on_success()
+                return outcome.value  # type: ignore[return-value]
+            failure = classify(outcome.error, outcome.status, outcome.retry_after)
+            self._count(failure, epoch)
+            safe = idempotent or not failure.request_may_have_taken_effect
+            delay = backoff_delay(
+                attempt, base=self.base_delay, cap=self.max_delay,
+                retry_after=failure.retry_after,
+            )
+            out_of_time = time.monotonic() - started + delay > self.max_elapsed
+            if not (retry and failure.retryable and safe) or attempt >= self.max_attempts \
+                    or out_of_time:
+                self._counts.failures += 1
+                raise to_carrier_error(outcome.error, failure, name=name) from outcome.error
+            self._counts.retries += 1
+            await asyncio.sleep(delay)
+
+    def _run(self, operation: Callable[[EasyPostClient], T]) -> _Attempt[T]:
+        self._headers.clear()
+        try:
+            return _Attempt(value=operation(self.client))
+        except EasyPostError as error:
+            return _Attempt(
+                error=error, status=self._headers.status, retry_after=self._headers.retry_after
+            )
+
+    def _count(self, failure: Failure, epoch: int) -> None:
+        counts = self._counts
+        if failure.kind == "rate_limited":
+            counts.rate_limited += 1
+            self._window.on_rate_limited(epoch)
+        elif failure.kind == "server_error":
+            counts.server_errors += 1
+        elif failure.kind == "timeout":
+            counts.timeouts += 1
+        elif failure.kind == "connection":
+            counts.connection_errors += 1
+
+    async def aclose(self) -> None:
+        """Stop the threads (calls in flight finish within the client timeout)."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self.client.unsubscribe_from_response_hook(self._headers.record)
+        self.client._requests_session.close()
+
+    async def __aenter__(self) -> CarrierExecutor:
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+
+__all__ = ["CarrierExecutor", "ExecutorStats"]

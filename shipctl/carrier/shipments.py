@@ -1,0 +1,203 @@
+"""Shipments on EasyPost: create with rates, safe buy, retrieve, refund, convert the label.
+
+Everything goes through `CarrierExecutor.call`; the SDK's objects are turned into plain dicts
+in the worker thread and into shipctl models here, so nothing else sees an EasyPost object.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from shipctl.carrier.errors import CarrierTransientError
+from shipctl.carrier.executor import CarrierExecutor
+from shipctl.carrier.retry import backoff_delay
+from shipctl.errors import CarrierError
+from shipctl.models import (
+    Address,
+    CarrierMessage,
+    Mode,
+    Order,
+    Parcel,
+    PurchasedLabel,
+    Quote,
+    QuotedShipment,
+    RefundResult,
+)
+
+Json = dict[str, Any]
+
+LABEL_URL_FIELDS = {"PDF": "label_pdf_url", "ZPL": "label_zpl_url", "PNG": "label_url"}
+
+
+def address_params(address: Address) -> Json:
+    return address.model_dump(exclude_none=True)
+
+
+def parcel_params(parcel: Parcel) -> Json:
+    # JSON has no Decimal; ounces and inches to two places are exact enough as floats.
+    params: Json = {"weight": float(parcel.weight_oz)}
+    for name in ("length", "width", "height"):
+        value = getattr(parcel, name)
+        if value is not None:
+            params[name] = float(value)
+    if parcel.predefined_package:
+        params["predefined_package"] = parcel.predefined_package
+    return params
+
+
+async def create_shipment(
+    executor: CarrierExecutor, order: Order, from_address: Address, *,
+    label_format: str | None = None,
+) -> QuotedShipment:
+    """Create the shipment and its rates (nothing is bought, so retrying is harmless)."""
+    params: Json = {
+        "to_address": address_params(order.to_address),
+        "from_address": address_params(order.from_address or from_address),
+        "parcel": parcel_params(order.parcel),
+        "reference": order.reference,
+    }
+    fmt = order.label_format or label_format
+    if fmt:
+        params["options"] = {"label_format": fmt.upper()}
+    data = await executor.call(
+        lambda client: client.shipment.create(**params).to_dict(), name="create shipment"
+    )
+    return quoted_shipment(data, executor.mode)
+
+
+async def buy(executor: CarrierExecutor, shipment_id: str, rate: Quote) -> PurchasedLabel:
+    """Buy `rate`, never blindly twice: after an unclear failure, look before buying again.
+
+    A timeout, 5xx or dropped connection may hide a buy that went through, and
+    SHIPMENT.POSTAGE.EXISTS says one did: the shipment is retrieved, and its label is used
+    when it has one. A 429 is retried by the executor, since nothing was bought.
+    """
+    # Each further buy follows a retrieve showing the previous one did not take effect, so
+    # the executor's attempt budget bounds the work here, not the labels bought.
+    unclear: CarrierError | None = None
+    for attempt in range(1, executor.max_attempts + 1):
+        try:
+            data = await executor.call(
+                lambda client: client.shipment.buy(shipment_id, rate={"id": rate.rate_id})
+                .to_dict(),
+                name="buy", idempotent=False,
+            )
+            return purchased_label(data, executor.mode)
+        except CarrierTransientError as error:
+            if error.kind == "rate_limited":
+                raise
+            unclear = error
+        except CarrierError as error:
+            if error.code != "SHIPMENT.POSTAGE.EXISTS":
+                raise
+            unclear = error
+        await asyncio.sleep(
+            backoff_delay(attempt, base=executor.base_delay, cap=executor.max_delay)
+        )
+        current = await retrieve(executor, shipment_id)
+        if isinstance(current, PurchasedLabel):
+            return current
+    assert unclear is not None
+    raise unclear
+
+
+async def retrieve(executor: CarrierExecutor, shipment_id: str) -> QuotedShipment | PurchasedLabel:
+    """The shipment as EasyPost has it now: a PurchasedLabel iff it has a postage label."""
+    data = await executor.call(
+        lambda client: client.shipment.retrieve(shipment_id).to_dict(), name="retrieve shipment"
+    )
+    if data.get("postage_label"):
+        return purchased_label(data, executor.mode)
+    return quoted_shipment(data, executor.mode)
+
+
+async def refund(executor: CarrierExecutor, shipment_id: str) -> RefundResult:
+    """Ask for a refund; asking twice is harmless, so it is retried like a read."""
+    data = await executor.call(
+        lambda client: client.shipment.refund(shipment_id).to_dict(), name="refund"
+    )
+    return RefundResult(
+        shipment_id=data["id"], refund_status=str(data.get("refund_status") or "submitted"),
+        tracking_code=data.get("tracking_code"),
+    )
+
+
+async def convert_label(executor: CarrierExecutor, shipment_id: str, file_format: str) -> str:
+    """The URL of the shipment's label in PDF, ZPL or PNG (EasyPost converts on request)."""
+    fmt = file_format.upper()
+    if fmt not in LABEL_URL_FIELDS:
+        raise ValueError(f"label format {file_format!r} is not PDF, ZPL or PNG")
+    data = await executor.call(
+        lambda client: client.shipment.label(shipment_id, file_format=fmt).to_dict(),
+        name="convert label",
+    )
+    label = data.get("postage_label") or {}
+    url = label.get(LABEL_URL_FIELDS[fmt])
+    if not url:
+        raise CarrierError(f"EasyPost returned no {fmt} label for {shipment_id}",
+                           code="LABEL.MISSING")
+    return str(url)
+
+
+def _decimal(value: Any) -> Decimal:
+    return Decimal(str(value))
+
+
+def _time(value: Any) -> datetime | None:
+    if not value:
+        return None
+    parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _int(value: Any) -> int | None:
+    return None if value is None or value == "" else int(value)
+
+
+def quote(rate: Json) -> Quote:
+    return Quote(
+        rate_id=rate["id"], carrier=rate["carrier"], service=rate["service"],
+        rate=_decimal(rate["rate"]), currency=rate.get("currency") or "USD",
+        delivery_days=_int(rate.get("delivery_days")),
+        delivery_date=_time(rate.get("delivery_date")),
+        carrier_account_id=rate.get("carrier_account_id"),
+    )
+
+
+def quoted_shipment(data: Json, mode: Mode) -> QuotedShipment:
+    messages = tuple(
+        CarrierMessage(carrier=m.get("carrier"), message=str(m.get("message") or ""),
+                       type=m.get("type"))
+        for m in data.get("messages") or ()
+        if isinstance(m, dict) and m.get("message")
+    )
+    return QuotedShipment(
+        shipment_id=data["id"], reference=data.get("reference"),
+        rates=tuple(quote(r) for r in data.get("rates") or ()), messages=messages, mode=mode,
+    )
+
+
+def label_format_of(label: Json) -> str | None:
+    file_type = str(label.get("label_file_type") or "").lower()
+    for fmt in ("pdf", "zpl", "png"):
+        if fmt in file_type:
+            return fmt.upper()
+    return None
+
+
+def purchased_label(data: Json, mode: Mode) -> PurchasedLabel:
+    rate = data.get("selected_rate") or {}
+    label = data.get("postage_label") or {}
+    tracker = data.get("tracker") or {}
+    estimated = _time(tracker.get("est_delivery_date")) or _time(rate.get("delivery_date"))
+    return PurchasedLabel(
+        shipment_id=data["id"], reference=data.get("reference"),
+        tracking_code=data["tracking_code"], carrier=rate["carrier"], service=rate["service"],
+        rate=_decimal(rate["rate"]), currency=rate.get("currency") or "USD",
+        delivery_days=_int(rate.get("delivery_days")), est_delivery_date=estimated,
+        label_url=label["label_url"], label_format=label_format_of(label),
+        tracker_id=tracker.get("id"), mode=mode,
+    )

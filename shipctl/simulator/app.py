@@ -1,0 +1,323 @@
+"""The aiohttp application: routes, auth, latency, rate limits, faults and the ledger."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import functools
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from shipctl.simulator import addresses, batches, labels, shipments, trackers
+from shipctl.simulator.config import SimulatorConfig
+from shipctl.simulator.errors import ApiError, not_found
+from shipctl.simulator.faults import FaultPlan
+from shipctl.simulator.ledger import Ledger
+from shipctl.simulator.limits import TokenBucket, retry_after
+from shipctl.simulator.simulation import Simulation
+from shipctl.simulator.state import Store
+
+log = logging.getLogger("shipctl.simulator")
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+# Endpoints the account rate limit applies to: rating (create) and buying.
+LIMITED = frozenset({("POST", "/v2/shipments"), ("POST", "/v2/shipments/{id}/buy")})
+INDEXES = frozenset({("GET", "/v2/trackers"), ("GET", "/v2/shipments")})
+BUYS = frozenset({("POST", "/v2/shipments/{id}/buy")})
+
+
+class Runtime:
+    """Everything a request needs, kept on the application."""
+
+    def __init__(self, config: SimulatorConfig, store: Store) -> None:
+        self.config = config
+        self.store = store
+        self.sim = Simulation(config, store)
+        self.ledger = Ledger(store)
+        self.faults = FaultPlan(latency=config.latency, jitter=config.jitter,
+                                fault_rate=config.fault_rate, kinds=config.fault_kinds,
+                                seed=config.seed)
+        self.limiter = TokenBucket(config.rate_limit) if config.rate_limit else None
+        self.index_limiter = (TokenBucket(config.index_rate_limit, burst=config.index_rate_limit)
+                              if config.index_rate_limit else None)
+
+    def stats(self) -> dict[str, Any]:
+        return self.ledger.stats(self.sim.balance())
+
+    def reset(self) -> None:
+        self.ledger.flush()
+        self.sim.reset()
+
+
+RUNTIME = web.AppKey("runtime", Runtime)
+
+
+class ConnectionDropped(Exception):
+    """The simulator closed the connection on purpose; there is no response to send."""
+
+
+def _endpoint(request: web.Request) -> tuple[str, str]:
+    resource = request.match_info.route.resource
+    return request.method, resource.canonical if resource is not None else "<unmatched>"
+
+
+def _error(error: ApiError, headers: dict[str, str] | None = None) -> web.Response:
+    return web.json_response(error.body(), status=error.status, headers=headers)
+
+
+@web.middleware
+async def ledger_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Outermost: turns every failure into EasyPost's JSON error shape and counts it."""
+    runtime = request.app[RUNTIME]
+    endpoint = _endpoint(request)
+    method, path = endpoint
+    # Label URLs must point back at whatever address the client reached us on.
+    runtime.sim.base_url = f"{request.scheme}://{request.host}"
+    response: web.StreamResponse
+    try:
+        if request.path.startswith("/v2/"):
+            response = await _api(request, handler, runtime, endpoint)
+        else:
+            response = await handler(request)
+    except ApiError as error:
+        response = _error(error, {"Retry-After": error.retry_after} if error.retry_after else None)
+    except ConnectionDropped:
+        runtime.ledger.request(f"{method} {path}", "dropped")
+        # The transport is already aborted: aiohttp discards whatever is returned here.
+        return web.Response(status=204)
+    except web.HTTPNotFound:
+        response = _error(not_found())
+    except web.HTTPMethodNotAllowed:
+        response = _error(ApiError(405, "METHOD_NOT_ALLOWED", "Method not allowed."))
+    except web.HTTPException as exc:
+        response = _error(ApiError(exc.status, "BAD_REQUEST", exc.reason))
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        log.exception("simulator error on %s %s", method, request.path)
+        response = _error(ApiError(500, "INTERNAL_SERVER_ERROR", "Internal server error."))
+    runtime.ledger.request(f"{method} {path}", response.status)
+    return response
+
+
+# A client sends the same header on every request; decoding it each time is wasted work.
+@functools.lru_cache(maxsize=256)
+def _authorised(header: str) -> bool:
+    scheme, _, credentials = header.partition(" ")
+    if scheme.lower() == "bearer":
+        return bool(credentials.strip())
+    if scheme.lower() == "basic":
+        try:
+            user = base64.b64decode(credentials.strip(), validate=True).decode().partition(":")[0]
+        except (binascii.Error, UnicodeDecodeError):
+            return False
+        return bool(user)
+    return False
+
+
+async def _api(request: web.Request, handler: Handler, runtime: Runtime,
+               endpoint: tuple[str, str]) -> web.StreamResponse:
+    """For /v2 only: auth, latency, rate limits, then faults.
+
+    Called by the ledger middleware rather than being a middleware of its own: one layer
+    less on every request."""
+    if not _authorised(request.headers.get("Authorization", "")):
+        raise ApiError(401, "APIKEY.REQUIRED", "Missing or invalid API key.")
+    delay = runtime.faults.delay()
+    if delay:
+        await asyncio.sleep(delay)
+    bucket = (runtime.limiter if endpoint in LIMITED
+              else runtime.index_limiter if endpoint in INDEXES else None)
+    if bucket is not None:
+        wait = bucket.take()
+        if wait:
+            runtime.ledger.rate_limited(" ".join(endpoint))
+            raise ApiError(429, "RATE_LIMITED", "Rate limit exceeded. Please retry later.",
+                           retry_after=retry_after(wait))
+    kind = runtime.faults.fault(endpoint in BUYS)
+    if kind is not None:
+        runtime.ledger.fault(kind)
+    if kind == "500":
+        raise ApiError(500, "INTERNAL_SERVER_ERROR", "Internal server error (simulated).")
+    if kind == "503":
+        raise ApiError(503, "SERVICE_UNAVAILABLE", "Service unavailable (simulated).")
+    if kind == "timeout":
+        await asyncio.sleep(runtime.config.timeout_delay)
+    if kind == "drop":
+        _drop(request)
+    response = await handler(request)
+    if kind == "lost_response":
+        # The purchase has been committed; only its answer is lost.
+        _drop(request)
+    return response
+
+
+def _drop(request: web.Request) -> None:
+    if request.transport is not None:
+        request.transport.abort()
+    raise ConnectionDropped
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    if not request.body_exists:
+        return {}
+    text = await request.text()
+    if not text.strip():
+        return {}
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise ApiError(400, "BAD_REQUEST", "The request body is not valid JSON.") from None
+    if not isinstance(data, dict):
+        raise ApiError(400, "BAD_REQUEST", "The request body must be a JSON object.")
+    return data
+
+
+def _json(body: dict[str, Any], status: int = 200, location: str | None = None) -> web.Response:
+    headers = {"Location": location} if location else None
+    return web.json_response(body, status=status, headers=headers)
+
+
+def _sim(request: web.Request) -> Simulation:
+    return request.app[RUNTIME].sim
+
+
+async def create_address(request: web.Request) -> web.Response:
+    address = addresses.create(_sim(request), await _body(request))
+    return _json(address, 201, f"/api/v2/addresses/{address['id']}")
+
+
+async def create_and_verify_address(request: web.Request) -> web.Response:
+    address = addresses.create_and_verify(_sim(request), await _body(request))
+    return _json({"address": address}, 200)
+
+
+async def retrieve_address(request: web.Request) -> web.Response:
+    return _json(addresses.retrieve(_sim(request), request.match_info["id"]))
+
+
+async def verify_address(request: web.Request) -> web.Response:
+    return _json({"address": addresses.verify(_sim(request), request.match_info["id"])})
+
+
+async def create_shipment(request: web.Request) -> web.Response:
+    shipment = shipments.create(_sim(request), await _body(request))
+    return _json(shipment, 201, f"/api/v2/shipments/{shipment['id']}")
+
+
+async def list_shipments(request: web.Request) -> web.Response:
+    return _json(shipments.page(_sim(request), dict(request.query)))
+
+
+async def retrieve_shipment(request: web.Request) -> web.Response:
+    sim = _sim(request)
+    return _json(shipments.render(sim, shipments.find(sim, request.match_info["id"])))
+
+
+async def buy_shipment(request: web.Request) -> web.Response:
+    return _json(shipments.buy(_sim(request), request.match_info["id"], await _body(request)))
+
+
+async def convert_label(request: web.Request) -> web.Response:
+    shipment = shipments.convert_label(_sim(request), request.match_info["id"],
+                                       request.query.get("file_format"))
+    return _json(shipment)
+
+
+async def refund_shipment(request: web.Request) -> web.Response:
+    return _json(shipments.refund(_sim(request), request.match_info["id"]))
+
+
+async def create_tracker(request: web.Request) -> web.Response:
+    tracker = trackers.create(_sim(request), await _body(request))
+    return _json(tracker, 200, f"/api/v2/trackers/{tracker['id']}")
+
+
+async def list_trackers(request: web.Request) -> web.Response:
+    return _json(trackers.page(_sim(request), request.query))
+
+
+async def retrieve_tracker(request: web.Request) -> web.Response:
+    return _json(trackers.retrieve(_sim(request), request.match_info["id"]))
+
+
+async def create_batch(request: web.Request) -> web.Response:
+    return _json(batches.create(_sim(request), await _body(request)))
+
+
+async def retrieve_batch(request: web.Request) -> web.Response:
+    return _json(batches.retrieve(_sim(request), request.match_info["id"]))
+
+
+async def create_claim(request: web.Request) -> web.Response:
+    return _json(batches.create_claim(await _body(request)))
+
+
+async def stats(request: web.Request) -> web.Response:
+    return _json(request.app[RUNTIME].stats())
+
+
+async def reset(request: web.Request) -> web.Response:
+    request.app[RUNTIME].reset()
+    return _json({"reset": True})
+
+
+async def label_file(request: web.Request) -> web.Response:
+    """A label file; no auth, like the real API's pre-signed S3 URLs."""
+    label_id, _, ext = request.match_info["name"].rpartition(".")
+    if ext not in labels.CONTENT_TYPES:
+        raise not_found()
+    found = _sim(request).store.by_lookup("shipment", label_id)
+    if not found:
+        raise not_found()
+    content = labels.content_of(found[0])
+    data = await asyncio.get_running_loop().run_in_executor(None, labels.render, content, ext)
+    return web.Response(body=data, content_type=labels.CONTENT_TYPES[ext])
+
+
+async def _flush_ledger(app: web.Application) -> Any:
+    """Flush request counters every second, and once more on shutdown."""
+    runtime = app[RUNTIME]
+
+    async def loop() -> None:
+        while True:
+            await asyncio.sleep(1.0)
+            runtime.ledger.flush()
+
+    task = asyncio.create_task(loop())
+    yield
+    task.cancel()
+    runtime.ledger.flush()
+
+
+def build_app(config: SimulatorConfig, store: Store) -> web.Application:
+    app = web.Application(middlewares=[ledger_middleware],
+                          client_max_size=8 * 1024 * 1024)
+    app[RUNTIME] = Runtime(config, store)
+    app.cleanup_ctx.append(_flush_ledger)
+    app.router.add_post("/v2/addresses", create_address)
+    app.router.add_post("/v2/addresses/create_and_verify", create_and_verify_address)
+    app.router.add_get("/v2/addresses/{id}", retrieve_address)
+    app.router.add_get("/v2/addresses/{id}/verify", verify_address)
+    app.router.add_post("/v2/shipments", create_shipment)
+    app.router.add_get("/v2/shipments", list_shipments)
+    app.router.add_get("/v2/shipments/{id}", retrieve_shipment)
+    app.router.add_post("/v2/shipments/{id}/buy", buy_shipment)
+    app.router.add_get("/v2/shipments/{id}/label", convert_label)
+    app.router.add_post("/v2/shipments/{id}/refund", refund_shipment)
+    app.router.add_post("/v2/trackers", create_tracker)
+    app.router.add_get("/v2/trackers", list_trackers)
+    app.router.add_get("/v2/trackers/{id}", retrieve_tracker)
+    app.router.add_post("/v2/batches", create_batch)
+    app.router.add_get("/v2/batches/{id}", retrieve_batch)
+    app.router.add_post("/v2/claims", create_claim)
+    app.router.add_get("/_sim/stats", stats)
+    app.router.add_post("/_sim/reset", reset)
+    app.router.add_get("/_sim/labels/{name}", label_file)
+    return app

@@ -1,0 +1,67 @@
+"""Simulator settings and the parsers the CLI uses for them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+FAULT_KINDS: tuple[str, ...] = ("500", "503", "timeout", "drop", "lost_response")
+
+# One simulated day per real second: a 3-day delivery completes in 3 s of wall time.
+DEFAULT_DAYS_PER_MINUTE = 60.0
+
+
+@dataclass
+class SimulatorConfig:
+    """How the simulator behaves: speed, load limits, faults and where its state lives."""
+
+    latency: float = 0.0
+    jitter: float = 0.0
+    rate_limit: float | None = None
+    fault_rate: float = 0.0
+    seed: int | None = None
+    state_path: Path | None = None
+    timeout_delay: float = 35.0
+    days_per_minute: float = DEFAULT_DAYS_PER_MINUTE
+    balance: float | None = None
+    host: str = "127.0.0.1"
+    port: int = 0
+    fault_kinds: tuple[str, ...] = field(default=FAULT_KINDS)
+    # The real API holds index endpoints (GET /trackers) to 5 requests/s.
+    index_rate_limit: float | None = 5.0
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.fault_rate <= 1.0:
+            raise ValueError("fault_rate must be between 0 and 1")
+        unknown = set(self.fault_kinds) - set(FAULT_KINDS)
+        if unknown:
+            raise ValueError(f"unknown fault kinds: {', '.join(sorted(unknown))}")
+        if self.days_per_minute <= 0:
+            raise ValueError("days_per_minute must be positive")
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?|\.\d+)\s*(ms|s)?\s*$")
+_RATE = re.compile(r"^\s*(\d+(?:\.\d+)?|\.\d+)\s*(?:/\s*(s|sec|m|min))?\s*$")
+
+
+def parse_duration(text: str) -> float:
+    """Seconds from `150ms`, `0.2s` or a bare number of seconds."""
+    match = _DURATION.match(text)
+    if not match:
+        raise ValueError(f"not a duration: {text!r} (use e.g. 150ms, 0.2s or 2)")
+    value = float(match.group(1))
+    return value / 1000.0 if match.group(2) == "ms" else value
+
+
+def parse_rate(text: str) -> float | None:
+    """Requests per second from `50/s`, `600/min` or a bare number; `0`/`none` means unlimited."""
+    if text.strip().lower() in {"none", "off", "unlimited", "0"}:
+        return None
+    match = _RATE.match(text)
+    if not match:
+        raise ValueError(f"not a rate: {text!r} (use e.g. 50/s or 600/min)")
+    value = float(match.group(1))
+    if value <= 0:
+        return None
+    return value / 60.0 if match.group(2) in {"m", "min"} else value

@@ -1,0 +1,351 @@
+"""Shipments: create with rates, retrieve, list, buy, convert label, refund."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from shipctl.simulator import addresses, rates, trackers
+from shipctl.simulator.clock import iso
+from shipctl.simulator.errors import ApiError, field_error, invalid, not_found, required
+from shipctl.simulator.ids import new_id, new_tracking_code
+from shipctl.simulator.paging import page_size
+from shipctl.simulator.simulation import Simulation
+
+Json = dict[str, Any]
+DAY = 86400.0
+LABEL_FORMATS = {"PNG": "image/png", "PDF": "application/pdf", "ZPL": "application/zpl"}
+
+
+def create(sim: Simulation, payload: Json) -> Json:
+    """POST /shipments: a shipment with its rates, bought at once when a service is named."""
+    params = payload.get("shipment")
+    if not isinstance(params, dict) or not params:
+        raise required("shipment")
+    now = sim.now()
+    with sim.store.transaction():
+        to_address = _address(sim, params.get("to_address"), "to_address", now)
+        from_address = _address(sim, params.get("from_address"), "from_address", now)
+        if to_address["country"] == "US" and not to_address.get("zip"):
+            raise ApiError(422, "PARAMETER.REQUIRED", "Missing required parameter.",
+                           [field_error("to_address.zip", "cannot be blank")])
+        parcel = _parcel(sim, params.get("parcel"), now)
+        shipment_id = new_id("shp")
+        shipment = _shipment(sim, params, shipment_id, to_address, from_address, parcel, now)
+        sim.store.insert("shipment", shipment, reference=shipment["reference"])
+        service = params.get("service")
+        if service and (params.get("carrier_accounts") or params.get("carrier")):
+            rate = _rate_for_service(shipment, str(service), params.get("carrier"))
+            _purchase(sim, shipment, rate, params.get("insurance"), now)
+    return render(sim, shipment)
+
+
+def _address(sim: Simulation, value: Any, name: str, now: float) -> Json:
+    if not isinstance(value, dict) or not value:
+        raise required(name)
+    if "id" in value:
+        stored = sim.store.get("address", str(value["id"]))
+        if stored is None:
+            raise not_found(f"Address {value['id']} not found.")
+        return stored
+    address = addresses.build_address(value, now, field_prefix=f"{name}.")
+    sim.store.insert("address", address)
+    return address
+
+
+def _number(value: Any, field: str) -> float | None:
+    if value is None or value == "":
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise invalid(field, "must be a number") from None
+
+
+def _parcel(sim: Simulation, value: Any, now: float) -> Json:
+    if not isinstance(value, dict) or not value:
+        raise required("parcel")
+    if "id" in value:
+        stored = sim.store.get("parcel", str(value["id"]))
+        if stored is None:
+            raise not_found(f"Parcel {value['id']} not found.")
+        return stored
+    weight = _number(value.get("weight"), "parcel.weight")
+    if weight is None:
+        raise required("parcel.weight")
+    if weight <= 0:
+        raise invalid("parcel.weight", "must be greater than 0")
+    dims = {}
+    for name in ("length", "width", "height"):
+        number = _number(value.get(name), f"parcel.{name}")
+        if number is not None and number <= 0:
+            raise invalid(f"parcel.{name}", "must be greater than 0")
+        dims[name] = number
+    parcel = {
+        "id": new_id("prcl"), "object": "Parcel", "created_at": iso(now), "updated_at": iso(now),
+        **dims, "predefined_package": value.get("predefined_package"), "weight": weight,
+        "mode": "test",
+    }
+    sim.store.insert("parcel", parcel)
+    return parcel
+
+
+def _customs(value: Any, now: float) -> Json | None:
+    if not isinstance(value, dict) or not value:
+        return None
+    items = []
+    for item in value.get("customs_items") or []:
+        if not isinstance(item, dict):
+            continue
+        items.append({
+            "id": new_id("cstitem"), "object": "CustomsItem", "created_at": iso(now),
+            "updated_at": iso(now), "description": item.get("description"),
+            "hs_tariff_number": item.get("hs_tariff_number"),
+            "origin_country": item.get("origin_country"), "quantity": item.get("quantity"),
+            "value": None if item.get("value") is None else f"{Decimal(str(item['value'])):.2f}",
+            "weight": _number(item.get("weight"), "customs_items.weight"),
+            "code": item.get("code"), "mode": "test", "manufacturer": item.get("manufacturer"),
+            "currency": item.get("currency"), "eccn": item.get("eccn"),
+            "printed_commodity_identifier": item.get("printed_commodity_identifier"),
+        })
+    return {
+        "id": new_id("cstinfo"), "object": "CustomsInfo", "created_at": iso(now),
+        "updated_at": iso(now),
+        **{k: value.get(k) for k in ("contents_explanation", "contents_type", "customs_certify",
+                                      "customs_signer", "eel_pfc", "non_delivery_option",
+                                      "restriction_comments", "restriction_type")},
+        "mode": "test", "declaration": value.get("declaration"), "customs_items": items,
+    }
+
+
+def _carriers(params: Json) -> set[str]:
+    """Carriers the request limits rating to; unknown account ids do not limit it."""
+    chosen: set[str] = set()
+    for account in params.get("carrier_accounts") or []:
+        account_id = account.get("id") if isinstance(account, dict) else account
+        carrier = rates.carrier_for_account(str(account_id))
+        if carrier:
+            chosen.add(carrier)
+    if isinstance(params.get("carrier"), str):
+        carrier = rates.canonical_carrier(params["carrier"])
+        if carrier:
+            chosen.add(carrier)
+    return chosen or set(rates.MAX_WEIGHT_OZ)
+
+
+def _shipment(
+    sim: Simulation, params: Json, shipment_id: str, to_address: Json, from_address: Json,
+    parcel: Json, now: float,
+) -> Json:
+    options = dict(params.get("options") or {})
+    options.setdefault("currency", "USD")
+    options.setdefault("payment", {"type": "SENDER"})
+    options.setdefault("date_advance", 0)
+    domestic = to_address["country"] == "US" and from_address["country"] == "US"
+    zone = rates.zone(from_address.get("zip"), to_address.get("zip"), domestic)
+    shipment_rates, messages = _rates(shipment_id, parcel, zone, _carriers(params), now)
+    reference = params.get("reference")
+    return {
+        "id": shipment_id, "created_at": iso(now), "is_return": bool(params.get("is_return")),
+        "messages": messages, "mode": "test", "options": options,
+        "reference": None if reference is None else str(reference), "status": "unknown",
+        "tracking_code": None, "updated_at": iso(now), "batch_id": None, "batch_status": None,
+        "batch_message": None, "customs_info": _customs(params.get("customs_info"), now),
+        "from_address": from_address, "insurance": None, "order_id": None, "parcel": parcel,
+        "postage_label": None, "rates": shipment_rates, "refund_status": None, "scan_form": None,
+        "selected_rate": None, "tracker": None, "to_address": to_address, "usps_zone": zone,
+        "return_address": from_address, "buyer_address": to_address, "forms": [], "fees": [],
+        "object": "Shipment",
+    }
+
+
+def _rates(
+    shipment_id: str, parcel: Json, zone: int, carriers: set[str], now: float
+) -> tuple[list[Json], list[Json]]:
+    dims = None
+    if all(parcel.get(n) for n in ("length", "width", "height")):
+        dims = (float(parcel["length"]), float(parcel["width"]), float(parcel["height"]))
+    quote = rates.quote(float(parcel["weight"]), dims, zone, frozenset(carriers))
+    messages: list[Json] = []
+    for carrier in quote.too_heavy:
+        limit = rates.MAX_WEIGHT_OZ[carrier] // 16
+        messages.append({"carrier": carrier, "carrier_account_id": rates.CARRIER_ACCOUNTS[carrier],
+                         "message": f"{carrier}: parcel weight exceeds {limit} lb maximum.",
+                         "type": "rate_error"})
+    stamp = iso(now)
+    found: list[Json] = []
+    for priced in quote.priced:
+        service = priced.service
+        days = priced.delivery_days
+        found.append({
+            "id": new_id("rate"), "object": "Rate", "created_at": stamp,
+            "updated_at": stamp, "mode": "test", "service": service.service,
+            "carrier": service.carrier, "rate": priced.rate, "currency": "USD",
+            "retail_rate": priced.retail_rate, "retail_currency": "USD",
+            "list_rate": priced.list_rate, "list_currency": "USD",
+            "billing_type": "easypost", "delivery_days": days,
+            "delivery_date": iso(now + days * DAY),
+            "delivery_date_guaranteed": service.guaranteed, "est_delivery_days": days,
+            "shipment_id": shipment_id, "carrier_account_id": priced.carrier_account_id,
+        })
+    return found, messages
+
+
+def _rate_for_service(shipment: Json, service: str, carrier: Any) -> Json:
+    for rate in shipment["rates"]:
+        same_carrier = not isinstance(carrier, str) or rate["carrier"].lower() == carrier.lower()
+        if rate["service"].lower() == service.lower() and same_carrier:
+            return rate
+    raise ApiError(422, "SHIPMENT.POSTAGE.FAILURE",
+                   f"No rate found for service {service!r}.",
+                   [field_error("service", "no such service among the shipment's rates")])
+
+
+def find(sim: Simulation, id_or_reference: str) -> Json:
+    """A stored shipment by id or, like the real API, by its reference."""
+    shipment = sim.store.get("shipment", id_or_reference)
+    if shipment is None:
+        shipment = sim.store.by_reference("shipment", id_or_reference)
+    if shipment is None:
+        raise not_found()
+    return shipment
+
+
+def buy(sim: Simulation, id_or_reference: str, payload: Json) -> Json:
+    """POST /shipments/:id/buy with {"rate": {"id"}}; a bought shipment cannot be bought again."""
+    rate_ref = payload.get("rate")
+    rate_id = rate_ref.get("id") if isinstance(rate_ref, dict) else rate_ref
+    if not rate_id:
+        raise required("rate")
+    now = sim.now()
+    # Inside one IMMEDIATE transaction, so two processes cannot both buy one shipment.
+    with sim.store.transaction():
+        shipment = find(sim, id_or_reference)
+        rate = next((r for r in shipment["rates"] if r["id"] == rate_id), None)
+        if rate is None:
+            raise invalid("rate.id", f"{rate_id} is not a rate of shipment {shipment['id']}")
+        _purchase(sim, shipment, rate, payload.get("insurance"), now)
+    return render(sim, shipment)
+
+
+def _purchase(sim: Simulation, shipment: Json, rate: Json, insurance: Any, now: float) -> None:
+    if shipment.get("postage_label"):
+        raise ApiError(422, "SHIPMENT.POSTAGE.EXISTS",
+                       "Postage already exists for this shipment.")
+    amount = Decimal(rate["rate"])
+    sim.debit(amount)
+    label_id = new_id("pl")
+    label_format = str(shipment["options"].get("label_format") or "PNG").upper()
+    if label_format not in LABEL_FORMATS:
+        label_format = "PNG"
+    label = {
+        "object": "PostageLabel", "id": label_id, "created_at": iso(now), "updated_at": iso(now),
+        "date_advance": 0, "integrated_form": "none", "label_date": iso(now),
+        "label_resolution": 300, "label_size": "4x6", "label_type": "default",
+        "label_file_type": LABEL_FORMATS[label_format],
+        "label_url": f"/_sim/labels/{label_id}.{label_format.lower()}",
+        "label_pdf_url": f"/_sim/labels/{label_id}.pdf" if label_format == "PDF" else None,
+        "label_zpl_url": f"/_sim/labels/{label_id}.zpl" if label_format == "ZPL" else None,
+        "label_epl2_url": None, "label_file": None,
+    }
+    code = new_tracking_code(rate["carrier"])
+    tracker = trackers.new_tracker(
+        code, rate["carrier"], now, shipment_id=shipment["id"], days=rate["delivery_days"],
+        origin=shipment["from_address"], destination=shipment["to_address"],
+        service=rate["service"], weight=shipment["parcel"]["weight"],
+    )
+    sim.store.insert("tracker", tracker, lookup=code.upper())
+    fees = [_fee("LabelFee", Decimal(0)), _fee("PostageFee", amount)]
+    if insurance not in (None, "", 0, "0"):
+        insured = Decimal(str(insurance))
+        shipment["insurance"] = f"{insured:.2f}"
+        fees.append(_fee("InsuranceFee", (insured * Decimal("0.005")).quantize(Decimal("0.01"))))
+    verified = addresses.apply_verification(shipment["to_address"], now)
+    shipment.update({
+        "postage_label": label, "tracking_code": code, "selected_rate": rate, "fees": fees,
+        "to_address": verified, "buyer_address": verified, "updated_at": iso(now),
+        "_tracker_id": tracker["id"],
+    })
+    sim.store.update(shipment, purchased=True, lookup=label_id)
+    sim.store.record_purchase(shipment["id"], shipment.get("reference"), amount)
+
+
+def _fee(kind: str, amount: Decimal) -> Json:
+    return {"object": "Fee", "type": kind, "amount": f"{amount:.5f}", "charged": True,
+            "refunded": False}
+
+
+def convert_label(sim: Simulation, id_or_reference: str, file_format: str | None) -> Json:
+    """GET /shipments/:id/label?file_format=PDF|ZPL|PNG: adds the URL of that format."""
+    fmt = (file_format or "").upper()
+    if fmt not in LABEL_FORMATS:
+        raise invalid("file_format", "must be one of PDF, ZPL, PNG")
+    now = sim.now()
+    with sim.store.transaction():
+        shipment = find(sim, id_or_reference)
+        label = shipment.get("postage_label")
+        if not label:
+            raise ApiError(422, "SHIPMENT.POSTAGE.REQUIRED",
+                           "The shipment has no postage label to convert.")
+        path = f"/_sim/labels/{label['id']}.{fmt.lower()}"
+        if fmt == "PDF":
+            label["label_pdf_url"] = path
+        elif fmt == "ZPL":
+            label["label_zpl_url"] = path
+        label["updated_at"] = iso(now)
+        sim.store.update(shipment)
+    return render(sim, shipment)
+
+
+def refund(sim: Simulation, id_or_reference: str) -> Json:
+    """POST /shipments/:id/refund: "submitted" now, "refunded" a simulated day later."""
+    now = sim.now()
+    with sim.store.transaction():
+        shipment = find(sim, id_or_reference)
+        if not shipment.get("postage_label"):
+            raise ApiError(422, "SHIPMENT.REFUND.UNAVAILABLE",
+                           "Unable to refund: the shipment has not been purchased.")
+        if shipment.get("_refund_at") is None:
+            shipment["_refund_at"] = now
+            shipment["updated_at"] = iso(now)
+            amount = Decimal(shipment["selected_rate"]["rate"])
+            sim.credit(amount)
+            sim.store.record_refund(shipment["id"], amount)
+            sim.store.update(shipment)
+    return render(sim, shipment)
+
+
+def page(sim: Simulation, query: dict[str, str]) -> Json:
+    """GET /shipments: newest first, `page_size` ≤ 100, `before_id`, `purchased`."""
+    size = page_size(query)
+    purchased = query.get("purchased")
+    flag = None if purchased in (None, "") else purchased.lower() in {"true", "1", "yes"}
+    rows, more = sim.store.page("shipment", limit=size, before_id=query.get("before_id"),
+                                purchased=flag)
+    return {"shipments": [render(sim, row) for row in rows], "has_more": more}
+
+
+def render(sim: Simulation, shipment: Json) -> Json:
+    """The Shipment object as the API returns it now (tracker and refund move with time)."""
+    out = {key: value for key, value in shipment.items() if not key.startswith("_")}
+    now = sim.now()
+    tracker_id = shipment.get("_tracker_id")
+    if tracker_id:
+        plan = sim.store.get("tracker", tracker_id)
+        if plan is not None:
+            out["tracker"] = trackers.render(plan, now)
+            out["status"] = out["tracker"]["status"]
+    refund_at = shipment.get("_refund_at")
+    if refund_at is not None:
+        done = now >= float(refund_at) + DAY
+        out["refund_status"] = "refunded" if done else "submitted"
+        if done:
+            out["fees"] = [{**fee, "refunded": True} for fee in out["fees"]]
+    label = out.get("postage_label")
+    if label:
+        out["postage_label"] = {
+            key: (sim.base_url + value if isinstance(value, str) and value.startswith("/_sim/")
+                  else value)
+            for key, value in label.items()
+        }
+    return out

@@ -1,0 +1,303 @@
+"""Simulator state in SQLite: a file shared safely by several processes, or `:memory:`."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS objects (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    reference TEXT,
+    lookup TEXT,
+    purchased INTEGER NOT NULL DEFAULT 0,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS objects_reference ON objects (kind, reference);
+CREATE INDEX IF NOT EXISTS objects_lookup ON objects (kind, lookup);
+CREATE TABLE IF NOT EXISTS purchases (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    shipment_id TEXT NOT NULL,
+    reference TEXT,
+    amount TEXT NOT NULL,
+    at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS refunds (
+    shipment_id TEXT PRIMARY KEY,
+    amount TEXT NOT NULL,
+    at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS counters (
+    name TEXT NOT NULL,
+    key TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (name, key)
+);
+"""
+
+Row = dict[str, Any]
+
+# Decoded objects kept per process. Decoding a shipment costs more than the rest of a
+# retrieve, and a bulk run reads each shipment again moments after writing it.
+CACHE_SIZE = 4096
+# Kinds read back moments after they are written (bought, retrieved, tracked); addresses and
+# parcels inside a shipment are rarely fetched on their own and would crowd those out.
+WARM_KINDS = frozenset({"shipment", "tracker"})
+
+
+class Store:
+    """Objects as JSON documents plus the purchase ledger, in one SQLite database.
+
+    Objects read or written here are also kept decoded in a bounded cache. SQLite stays the
+    truth: `PRAGMA data_version` changes when another connection (another simulator on the
+    same file) commits, and then the cache is dropped before the next read. Inside a
+    transaction no one else can commit, since transactions take the write lock first.
+    """
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        target = str(path) if path is not None else ":memory:"
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        # The server touches the connection only from its event loop thread; the flag lets
+        # that thread differ from the one that opened it.
+        self._db = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA busy_timeout = 15000")
+        if path is not None:
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA synchronous = NORMAL")
+        self._depth = 0
+        self._db.executescript(_SCHEMA)
+        self._cache: dict[str, tuple[str, Row]] = {}  # id -> (kind, body)
+        # An in-memory database has one connection, this one: nobody else can change it.
+        self._shared = path is not None
+        self._version = self._data_version()
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """An IMMEDIATE transaction: it takes the write lock up front, so read-check-write
+        sequences (a buy) are serialised across processes."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        self._depth = 1
+        self._db.execute("BEGIN IMMEDIATE")
+        self._revalidate()
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            # Callers change cached objects before writing them back: forget them all.
+            self._cache.clear()
+            raise
+        else:
+            self._db.execute("COMMIT")
+        finally:
+            self._depth = 0
+
+    def _data_version(self) -> int:
+        return int(self._db.execute("PRAGMA data_version").fetchone()[0])
+
+    def _revalidate(self) -> None:
+        """Drop the cache if another connection has committed since it was filled."""
+        if self._shared:
+            version = self._data_version()
+            if version != self._version:
+                self._version = version
+                self._cache.clear()
+
+    def _remember(self, kind: str, body: Row) -> None:
+        cache = self._cache
+        if len(cache) >= CACHE_SIZE:
+            del cache[next(iter(cache))]  # first in, first out: cheap and good enough
+        cache[body["id"]] = (kind, body)
+
+    def _bodies(self, kind: str, rows: list[tuple[str, str]]) -> list[Row]:
+        """Bodies for (id, body text) rows, decoding only those not cached."""
+        found = []
+        for object_id, text in rows:
+            cached = self._cache.get(object_id)
+            if cached is None:
+                body = _load(text)
+                self._remember(kind, body)
+            else:
+                body = cached[1]
+            found.append(body)
+        return found
+
+    # -- meta -----------------------------------------------------------------------------
+
+    def meta(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._db.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    def init_meta(self, key: str, value: str) -> str:
+        """The stored value, or `value` stored now if there is none yet."""
+        with self.transaction():
+            self._db.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+                (key, value),
+            )
+            stored = self.meta(key)
+        assert stored is not None
+        return stored
+
+    # -- objects --------------------------------------------------------------------------
+
+    def insert(
+        self, kind: str, body: Row, *, reference: str | None = None, lookup: str | None = None
+    ) -> None:
+        self._db.execute(
+            "INSERT INTO objects (id, kind, reference, lookup, purchased, body) "
+            "VALUES (?, ?, ?, ?, 0, ?)",
+            (body["id"], kind, reference, lookup, json.dumps(body)),
+        )
+        if kind in WARM_KINDS:
+            self._remember(kind, body)
+
+    def update(
+        self, body: Row, *, purchased: bool | None = None, lookup: str | None = None
+    ) -> None:
+        self._db.execute(
+            "UPDATE objects SET body = ?, purchased = COALESCE(?, purchased), "
+            "lookup = COALESCE(?, lookup) WHERE id = ?",
+            (json.dumps(body), purchased, lookup, body["id"]),
+        )
+        cached = self._cache.get(body["id"])
+        if cached is not None:
+            self._cache[body["id"]] = (cached[0], body)
+
+    def get(self, kind: str, object_id: str) -> Row | None:
+        if not self._depth:
+            self._revalidate()
+        cached = self._cache.get(object_id)
+        if cached is not None:
+            return cached[1] if cached[0] == kind else None
+        row = self._db.execute(
+            "SELECT body FROM objects WHERE id = ? AND kind = ?", (object_id, kind)
+        ).fetchone()
+        if row is None:
+            return None
+        body = _load(row[0])
+        self._remember(kind, body)
+        return body
+
+    def by_reference(self, kind: str, reference: str) -> Row | None:
+        if not self._depth:
+            self._revalidate()
+        rows = self._db.execute(
+            "SELECT id, body FROM objects WHERE kind = ? AND reference = ? "
+            "ORDER BY seq DESC LIMIT 1",
+            (kind, reference),
+        ).fetchall()
+        return self._bodies(kind, rows)[0] if rows else None
+
+    def by_lookup(self, kind: str, lookup: str) -> list[Row]:
+        if not self._depth:
+            self._revalidate()
+        rows = self._db.execute(
+            "SELECT id, body FROM objects WHERE kind = ? AND lookup = ? ORDER BY seq",
+            (kind, lookup),
+        ).fetchall()
+        return self._bodies(kind, rows)
+
+    def page(
+        self,
+        kind: str,
+        *,
+        limit: int,
+        before_id: str | None = None,
+        purchased: bool | None = None,
+        lookups: list[str] | None = None,
+    ) -> tuple[list[Row], bool]:
+        """Newest first, `limit` objects older than `before_id`; and whether more exist."""
+        if not self._depth:
+            self._revalidate()
+        sql = "SELECT id, body FROM objects WHERE kind = ?"
+        args: list[Any] = [kind]
+        if before_id is not None:
+            sql += " AND seq < COALESCE((SELECT seq FROM objects WHERE id = ?), -1)"
+            args.append(before_id)
+        if purchased is not None:
+            sql += " AND purchased = ?"
+            args.append(int(purchased))
+        if lookups is not None:
+            sql += f" AND lookup IN ({','.join('?' * len(lookups))})"
+            args.extend(lookups)
+        sql += " ORDER BY seq DESC LIMIT ?"
+        args.append(limit + 1)
+        rows = self._bodies(kind, self._db.execute(sql, args).fetchall())
+        return rows[:limit], len(rows) > limit
+
+    # -- ledger ---------------------------------------------------------------------------
+
+    def record_purchase(self, shipment_id: str, reference: str | None, amount: Decimal) -> None:
+        self._db.execute(
+            "INSERT INTO purchases (shipment_id, reference, amount, at) VALUES (?, ?, ?, ?)",
+            (shipment_id, reference, str(amount), time.time()),
+        )
+
+    def record_refund(self, shipment_id: str, amount: Decimal) -> None:
+        self._db.execute(
+            "INSERT INTO refunds (shipment_id, amount, at) VALUES (?, ?, ?) "
+            "ON CONFLICT (shipment_id) DO NOTHING",
+            (shipment_id, str(amount), time.time()),
+        )
+
+    def add_counters(self, deltas: dict[tuple[str, str], int]) -> None:
+        if not deltas:
+            return
+        with self.transaction():
+            self._db.executemany(
+                "INSERT INTO counters (name, key, count) VALUES (?, ?, ?) "
+                "ON CONFLICT (name, key) DO UPDATE SET count = count + excluded.count",
+                [(name, key, n) for (name, key), n in deltas.items()],
+            )
+
+    def counters(self) -> list[tuple[str, str, int]]:
+        return [
+            (str(n), str(k), int(c))
+            for n, k, c in self._db.execute("SELECT name, key, count FROM counters")
+        ]
+
+    def purchases(self) -> list[tuple[str, str | None, Decimal]]:
+        rows = self._db.execute("SELECT shipment_id, reference, amount FROM purchases ORDER BY seq")
+        return [(str(s), r, Decimal(a)) for s, r, a in rows]
+
+    def refunds(self) -> list[tuple[str, Decimal]]:
+        rows = self._db.execute("SELECT shipment_id, amount FROM refunds")
+        return [(str(s), Decimal(a)) for s, a in rows]
+
+    def reset(self) -> None:
+        with self.transaction():
+            for table in ("meta", "objects", "purchases", "refunds", "counters"):
+                self._db.execute(f"DELETE FROM {table}")
+            self._cache.clear()
+
+
+def _load(text: str) -> Row:
+    body: Row = json.loads(text)
+    return body

@@ -1,0 +1,187 @@
+"""The executor and safe buy against the simulator, with faults and a rate limit."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+import pytest
+
+from shipctl.carrier import shipments
+from shipctl.carrier.client import make_client, pool_size
+from shipctl.carrier.errors import CarrierInputError, CarrierTransientError
+from shipctl.carrier.executor import CarrierExecutor
+from shipctl.carrier.rates import choose_rate
+from shipctl.errors import CarrierAuthError, ExitCode
+from shipctl.models import PurchasedLabel, RateRule
+from shipctl.simulator import RunningSimulator
+
+from .simulated import FROM, TO, executor_for, order
+
+Simulator = Callable[..., RunningSimulator]
+
+
+async def ship_all(executor: CarrierExecutor, count: int, prefix: str) -> list[PurchasedLabel]:
+    async def ship(i: int) -> PurchasedLabel:
+        quoted = await shipments.create_shipment(executor, order(f"{prefix}-{i}"), FROM)
+        return await shipments.buy(executor, quoted.shipment_id, choose_rate(quoted, RateRule()))
+
+    return list(await asyncio.gather(*(ship(i) for i in range(count))))
+
+
+def assert_bought_once_each(sim: RunningSimulator, labels: list[PurchasedLabel]) -> None:
+    purchases = sim.stats()["purchases"]
+    assert purchases["total"] == len(labels)
+    assert set(purchases["by_shipment"]) == {label.shipment_id for label in labels}
+    assert set(purchases["by_shipment"].values()) == {1}
+    assert set(purchases["by_reference"].values()) == {1}
+    assert len({label.tracking_code for label in labels}) == len(labels)
+
+
+def test_client_pool_is_sized_to_the_concurrency_and_never_retries(simulator: Simulator) -> None:
+    sim = simulator()
+    client = make_client("key", api_base=sim.api_base, timeout=5, concurrency=48)
+    adapter = client._requests_session.get_adapter(sim.api_base)
+    assert pool_size(client) == 48
+    assert adapter.max_retries.total == 0
+
+
+@pytest.mark.parametrize(
+    ("kind", "count", "fault_rate"),
+    [("500", 24, 0.3), ("503", 24, 0.3), ("drop", 24, 0.3), ("lost_response", 24, 0.5),
+     ("timeout", 6, 0.25)],
+)
+def test_every_label_is_bought_exactly_once_despite_faults(
+    simulator: Simulator, kind: str, count: int, fault_rate: float
+) -> None:
+    sim = simulator(fault_rate=fault_rate, fault_kinds=(kind,), seed=7, timeout_delay=2.0)
+    timeout = 1.0 if kind == "timeout" else 10.0
+
+    async def run() -> tuple[list[PurchasedLabel], int]:
+        async with executor_for(sim, 8, timeout=timeout) as executor:
+            labels = await ship_all(executor, count, kind)
+            return labels, executor.stats.retries
+
+    labels, retries = asyncio.run(run())
+    stats = sim.stats()
+    assert stats["faults"].get(kind, 0) > 0, stats["faults"]
+    assert retries > 0 or kind == "lost_response"
+    assert len(labels) == count
+    assert_bought_once_each(sim, labels)
+
+
+def test_a_rate_limited_run_of_500_finishes_with_no_failures(simulator: Simulator) -> None:
+    sim = simulator(rate_limit=100.0, latency=0.05)
+
+    async def run() -> tuple[list[PurchasedLabel], CarrierExecutor]:
+        async with executor_for(sim, 32, max_elapsed=300.0) as executor:
+            return await ship_all(executor, 500, "limited"), executor
+
+    labels, executor = asyncio.run(run())
+    stats = executor.stats
+    print(f"\nrate-limited run: {stats}")  # the min window, for the record (-s)
+    assert len(labels) == 500
+    assert stats.failures == 0
+    assert stats.rate_limited > 0
+    assert stats.min_window < stats.max_window == 32
+    assert_bought_once_each(sim, labels)
+
+
+def test_server_errors_that_persist_end_in_a_carrier_error(simulator: Simulator) -> None:
+    sim = simulator(fault_rate=1.0, fault_kinds=("503",))
+
+    async def run() -> CarrierExecutor:
+        async with executor_for(sim, 2, max_attempts=3) as executor:
+            with pytest.raises(CarrierTransientError) as raised:
+                await shipments.create_shipment(executor, order("R1"), FROM)
+            assert raised.value.code == "SERVICE_UNAVAILABLE"
+            assert "503" in raised.value.message
+            return executor
+
+    stats = asyncio.run(run()).stats
+    assert (stats.attempts, stats.retries, stats.server_errors, stats.failures) == (3, 2, 3, 1)
+
+
+def test_a_refused_key_is_a_configuration_error(simulator: Simulator) -> None:
+    sim = simulator()  # the simulator accepts any non-empty key, so an empty one is refused
+
+    async def run() -> None:
+        async with executor_for(sim, 2, api_key="") as executor:
+            await shipments.create_shipment(executor, order("R1"), FROM)
+
+    with pytest.raises(CarrierAuthError) as raised:
+        asyncio.run(run())
+    assert raised.value.exit_code == ExitCode.CONFIGURATION
+    assert "EasyPost rejected the API key" in raised.value.message
+
+
+def test_invalid_params_come_back_as_input_errors_with_field_messages(
+    simulator: Simulator,
+) -> None:
+    sim = simulator()
+    nowhere = TO.model_copy(update={"country": "ZZ", "state": None})
+
+    async def run() -> None:
+        async with executor_for(sim, 2) as executor:
+            await shipments.create_shipment(executor, order("R1", to=nowhere), FROM)
+
+    with pytest.raises(CarrierInputError) as raised:
+        asyncio.run(run())
+    assert raised.value.code == "PARAMETER.INVALID"
+    assert raised.value.exit_code == ExitCode.BAD_INPUT
+    assert "to_address.country: is not a valid country code" in raised.value.message
+
+
+def test_buying_a_bought_shipment_returns_its_label_without_a_second_purchase(
+    simulator: Simulator,
+) -> None:
+    sim = simulator()
+
+    async def run() -> tuple[PurchasedLabel, PurchasedLabel]:
+        async with executor_for(sim, 2) as executor:
+            quoted = await shipments.create_shipment(executor, order("R1"), FROM)
+            rate = choose_rate(quoted, RateRule())
+            first = await shipments.buy(executor, quoted.shipment_id, rate)
+            return first, await shipments.buy(executor, quoted.shipment_id, rate)
+
+    first, second = asyncio.run(run())
+    assert first.tracking_code == second.tracking_code
+    assert_bought_once_each(sim, [first])
+
+
+def test_retrieve_refund_and_convert(simulator: Simulator) -> None:
+    sim = simulator()
+
+    async def run() -> None:
+        async with executor_for(sim, 2) as executor:
+            quoted = await shipments.create_shipment(
+                executor, order("R1"), FROM, label_format="PDF"
+            )
+            assert await shipments.retrieve(executor, quoted.shipment_id) == quoted
+            label = await shipments.buy(executor, quoted.shipment_id, quoted.rates[0])
+            assert label.label_format == "PDF" and label.mode == "simulated"
+            assert await shipments.retrieve(executor, quoted.shipment_id) == label
+            zpl = await shipments.convert_label(executor, quoted.shipment_id, "zpl")
+            assert zpl.endswith(".zpl")
+            refund = await shipments.refund(executor, quoted.shipment_id)
+            assert (refund.refund_status, refund.tracking_code) == (
+                "submitted", label.tracking_code)
+
+    asyncio.run(run())
+
+
+def test_the_api_key_never_appears_in_an_error_or_its_traceback(simulator: Simulator) -> None:
+    import traceback
+
+    sim = simulator(fault_rate=1.0, fault_kinds=("drop",))
+    key = "EZAKsecret0123456789"
+
+    async def run() -> None:
+        async with executor_for(sim, 2, api_key=key, max_attempts=2) as executor:
+            await shipments.create_shipment(executor, order("R1"), FROM)
+
+    with pytest.raises(CarrierTransientError) as raised:
+        asyncio.run(run())
+    shown = "".join(traceback.format_exception(raised.value))
+    assert "connection to EasyPost failed" in shown
+    assert key not in shown and key not in repr(raised.value.__cause__)
