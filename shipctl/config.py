@@ -60,7 +60,8 @@ class ParcelPreset(BaseModel):
         return cls(length=length, width=width, height=height)
 
     def __str__(self) -> str:
-        return f"{self.length:g}x{self.width:g}x{self.height:g} in"
+        sides = (f"{side.normalize():f}" for side in (self.length, self.width, self.height))
+        return "x".join(sides) + " in"
 
 
 class Settings(BaseSettings):
