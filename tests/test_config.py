@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -39,7 +40,7 @@ def test_parcel_presets_and_from_address(isolated_env: Path) -> None:
     )
     settings = load_settings().settings
     assert str(settings.parcels["small"]) == "8x6x4 in"
-    assert settings.parcels["metric"].length == pytest.approx(11.81, abs=0.01)
+    assert settings.parcels["metric"].length == Decimal("11.81")
     assert settings.from_address is not None and settings.from_address.zip == "84403"
 
 
