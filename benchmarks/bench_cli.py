@@ -12,7 +12,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 
 COMMAND = "python benchmarks/bench_cli.py"
 REPEAT = 5

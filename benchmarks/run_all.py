@@ -32,7 +32,7 @@ def machine() -> str:
     if meminfo.exists():
         kb = int(re.findall(r"MemTotal:\s+(\d+)", meminfo.read_text())[0])
         memory = f", {kb / 1024 / 1024:.0f} GiB"
-    load = ", load average %.1f %.1f %.1f" % os.getloadavg()
+    load = ", load average {:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
     return (f"{os.cpu_count()} cores ({cpu}){memory}; Python {platform.python_version()} "
             f"on {platform.system()}{load}")
 
