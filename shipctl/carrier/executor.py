@@ -113,6 +113,7 @@ class CarrierExecutor:
         started = time.monotonic()
         self._counts.calls += 1
         attempt = 0
+        throttled = 0  # 429s: nothing happened, so only max_elapsed bounds them
         while True:
             attempt += 1
             self._counts.attempts += 1
@@ -126,14 +127,16 @@ class CarrierExecutor:
                 return outcome.value  # type: ignore[return-value]
             failure = classify(outcome.error, outcome.status, outcome.retry_after)
             self._count(failure, epoch)
+            if failure.kind == "rate_limited":
+                throttled += 1
             safe = idempotent or not failure.request_may_have_taken_effect
             delay = backoff_delay(
                 attempt, base=self.base_delay, cap=self.max_delay,
                 retry_after=failure.retry_after,
             )
             out_of_time = time.monotonic() - started + delay > self.max_elapsed
-            if not (retry and failure.retryable and safe) or attempt >= self.max_attempts \
-                    or out_of_time:
+            if not (retry and failure.retryable and safe) \
+                    or attempt - throttled >= self.max_attempts or out_of_time:
                 self._counts.failures += 1
                 raise to_carrier_error(outcome.error, failure, name=name) from outcome.error
             self._counts.retries += 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 from collections import deque
 
 
@@ -24,6 +25,10 @@ def backoff_delay(
     return draw(0.0, ceiling)
 
 
+RATE_SPAN = 2.0  # seconds of completions that measure the rate achieved
+MIN_RATE = 0.5  # calls per second: the pace never stops a run
+
+
 class AdaptiveWindow:
     """How many calls may be in flight: halved by a 429, grown by one per window of successes.
 
@@ -40,9 +45,26 @@ class AdaptiveWindow:
         self.epoch = 0  # bumped at each decrease
         self._successes = 0
         self._waiters: deque[asyncio.Future[None]] = deque()
+        # Calls per second once a 429 was seen (None: unpaced). With a fast API a window of
+        # 2 may already be over a limit that a window of 1 is far under; pacing the starts
+        # finds the rate between them.
+        self.rate: float | None = None
+        self._next_start = 0.0
+        self._last_raise = 0.0
+        self._completions: deque[float] = deque()
 
     async def acquire(self) -> int:
-        """Wait for room in the window; returns the epoch the call starts in."""
+        """Wait for room in the window (and the pace); returns the epoch the call starts in."""
+        await self._take_slot()
+        if self.rate is not None:
+            now = time.monotonic()
+            start = max(now, self._next_start)
+            self._next_start = start + 1.0 / self.rate
+            if start > now:
+                await asyncio.sleep(start - now)
+        return self.epoch
+
+    async def _take_slot(self) -> None:
         if self.in_flight >= self.size or self._waiters:
             future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
             self._waiters.append(future)
@@ -56,7 +78,6 @@ class AdaptiveWindow:
                 raise
         else:
             self.in_flight += 1
-        return self.epoch
 
     def release(self) -> None:
         self.in_flight -= 1
@@ -72,6 +93,13 @@ class AdaptiveWindow:
                 future.set_result(None)
 
     def on_success(self) -> None:
+        now = time.monotonic()
+        self._completions.append(now)
+        while self._completions and self._completions[0] < now - RATE_SPAN:
+            self._completions.popleft()
+        if self.rate is not None and now - self._last_raise >= 1.0:
+            self._last_raise = now
+            self.rate += max(0.5, self.rate * 0.05)  # probe upwards a little every second
         self._successes += 1
         if self._successes >= self.size:
             self._successes = 0
@@ -86,3 +114,10 @@ class AdaptiveWindow:
         self._successes = 0
         self.size = max(1, self.size // 2)
         self.min_size = min(self.min_size, self.size)
+        # Pace at a little under what actually succeeded lately.
+        now = time.monotonic()
+        achieved = len(self._completions) / RATE_SPAN
+        if self.rate is not None:
+            achieved = min(achieved, self.rate) if achieved else self.rate / 2
+        self.rate = max(MIN_RATE, 0.85 * achieved)
+        self._last_raise = now

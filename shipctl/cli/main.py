@@ -12,10 +12,12 @@ from rich.markup import escape
 
 from shipctl import __version__
 from shipctl.cli import (
+    analytics_cmd,
     bulk_cmd,
     config_cmd,
     create_cmd,
     db_cmd,
+    demo_cmd,
     refund_cmd,
     runs_cmd,
     simulator,
@@ -45,6 +47,8 @@ app.command("create", rich_help_panel="Shipping")(create_cmd.create)
 app.command("refund", rich_help_panel="Shipping")(refund_cmd.refund)
 app.command("track", rich_help_panel="Shipping")(track_cmd.track)
 app.add_typer(runs_cmd.app, name="runs", rich_help_panel="Shipping")
+app.add_typer(analytics_cmd.app, name="analytics", rich_help_panel="Reports")
+app.add_typer(demo_cmd.app, name="demo", rich_help_panel="Reports")
 app.add_typer(simulator.app, name="simulator")
 
 

@@ -3,27 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import asyncpg
 import pytest
-
-
-@pytest.fixture(autouse=True, scope="session")
-def _commands_registered() -> Iterator[None]:
-    """Until shipctl/cli/main.py registers `analytics` and `demo`, add them for these tests."""
-    from shipctl.cli import analytics_cmd, demo_cmd
-    from shipctl.cli.main import app
-
-    names = {group.name for group in app.registered_groups}
-    if "analytics" not in names:
-        app.add_typer(analytics_cmd.app, name="analytics")
-    if "demo" not in names:
-        app.add_typer(demo_cmd.app, name="demo")
-    yield
 
 
 def t(text: str) -> datetime:

@@ -9,9 +9,6 @@ from typing import Any
 
 import pytest
 
-from shipctl.cli import create_cmd, refund_cmd
-from shipctl.cli.main import app
-
 CONFIG = """
 [from_address]
 name = "Warehouse"
@@ -29,18 +26,8 @@ TO = ("--to-name", "Ann Lee", "--to-street1", "22 Oak Ave", "--to-city", "Boston
 Run = Callable[..., Any]
 
 
-def register() -> None:
-    """Add `create` and `refund` to the app until shipctl/cli/main.py registers them."""
-    names = {command.name for command in app.registered_commands}
-    if "create" not in names:
-        app.command("create", rich_help_panel="Shipping")(create_cmd.create)
-    if "refund" not in names:
-        app.command("refund", rich_help_panel="Shipping")(refund_cmd.refund)
-
-
 @pytest.fixture
 def run(shipctl: Run, isolated_env: Path) -> Run:
-    register()
     (isolated_env / "shipctl.toml").write_text(CONFIG)
     return lambda *args: shipctl("--simulate", "create", *args)
 
@@ -131,7 +118,6 @@ def test_a_bad_parcel_is_refused_before_easypost(run: Run) -> None:
 
 
 def test_no_api_key_names_the_variable_and_simulate(shipctl: Run, isolated_env: Path) -> None:
-    register()
     (isolated_env / "shipctl.toml").write_text(CONFIG)
     result = shipctl("create", *TO, "--weight", "12oz", "--reference", "R8", "--dry-run")
     assert result.exit_code == 3
@@ -139,7 +125,6 @@ def test_no_api_key_names_the_variable_and_simulate(shipctl: Run, isolated_env: 
 
 
 def test_no_from_address_names_the_config_section(shipctl: Run) -> None:
-    register()
     result = shipctl("--simulate", "create", *TO, "--weight", "12oz", "--dry-run")
     assert result.exit_code == 3
     assert "[from_address]" in result.stderr

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .test_create import CONFIG, TO, register
+from .test_create import CONFIG, TO
 
 Run = Callable[..., Any]
 
@@ -23,7 +23,6 @@ def buy(shipctl: Run, reference: str) -> dict[str, Any]:
 def test_refund_by_reference_tracking_code_and_shipment_id(
     shipctl: Run, isolated_env: Path, sql: Run
 ) -> None:
-    register()
     (isolated_env / "shipctl.toml").write_text(CONFIG)
     a, b, c = buy(shipctl, "A"), buy(shipctl, "B"), buy(shipctl, "C")
     result = shipctl("--simulate", "refund", "A", b["tracking_code"], c["shipment_id"])
@@ -38,7 +37,6 @@ def test_refund_by_reference_tracking_code_and_shipment_id(
 def test_unknown_and_unbought_keys_fail_alone(
     shipctl: Run, isolated_env: Path, sql: Run
 ) -> None:
-    register()
     (isolated_env / "shipctl.toml").write_text(CONFIG)
     buy(shipctl, "A")
     shipctl("--simulate", "create", *TO, "--weight", "12oz", "--reference", "Q", "--dry-run")

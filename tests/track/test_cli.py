@@ -3,25 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
-import pytest
 from conftest import ez_labels
 
-from shipctl.cli import main, track_cmd
+from shipctl.cli import track_cmd
 from shipctl.errors import ExitCode
 
 Sql = Callable[..., list[Any]]
-
-
-@pytest.fixture(autouse=True)
-def registered() -> Iterator[None]:
-    """`track` on the app as the lead registers it in main.py (see docs/tracking.md)."""
-    names = {c.name for c in main.app.registered_commands}
-    if "track" not in names:
-        main.app.command("track")(track_cmd.track)
-    yield
 
 
 def test_nothing_in_flight_says_so(shipctl: Callable[..., Any]) -> None:
