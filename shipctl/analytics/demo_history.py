@@ -169,7 +169,7 @@ class DemoHistory:
             chunk.shipments.append((reference, self.run_id, "simulated", "failed", number,
                                     *address, service.carrier, service.service, None, None,
                                     None, None, None, None, None, None, None, code, message, 1,
-                                    created, created))  # fmt: skip
+                                    created, created, None, None, None, None))  # fmt: skip
             return
         purchased = created + timedelta(seconds=rnd.uniform(0.5, 4.0))
         promised = _promised_days(service, zone, international)
@@ -185,15 +185,18 @@ class DemoHistory:
         # Some carriers give no estimate at purchase; the tracker's first estimate stands in.
         shipment_estimate = None if service.service == "Ground" and rnd.random() < 0.3 else estimate
         updated = purchased + rnd.uniform(1, 3) * _DAY if refunded else purchased
+        # The shipment row carries its tracker's copy (status, delivered, first estimate, last
+        # scan), as the triggers of migration 0003 would write it.
+        tracked: tuple[object, ...] = (None, None, None, None)
+        if not refunded:
+            tracked = self._tracking(code, service.carrier, purchased, estimate, warehouse,
+                                     (city, state), chunk)  # fmt: skip
         chunk.shipments.append((reference, self.run_id, "simulated",
                                 "refunded" if refunded else "purchased", number, *address,
                                 service.carrier, service.service, service.carrier,
                                 service.service, f"shp_demo{number:010d}", _CENTS[cents], "USD",
                                 promised, shipment_estimate, code, purchased, None, None, 1,
-                                created, updated))  # fmt: skip
-        if not refunded:
-            self._tracking(code, service.carrier, purchased, estimate, warehouse, (city, state),
-                           chunk)  # fmt: skip
+                                created, updated, *tracked))  # fmt: skip
 
     def _created_at(self) -> datetime:
         rnd = self.random
@@ -212,7 +215,8 @@ class DemoHistory:
         warehouse: tuple[str, str, str, str],
         destination: tuple[str, str | None],
         chunk: DemoChunk,
-    ) -> None:
+    ) -> tuple[object, ...]:
+        """Add the tracker and its events; returns the shipment's copy of the tracker."""
         rnd = self.random
         origin = (warehouse[1], warehouse[2])
         roll = rnd.random()
@@ -252,13 +256,15 @@ class DemoHistory:
         status = last[1] if seen else "pre_transit"
         first_estimate = estimate
         revised = estimate + delay * _DAY if delay > 0 else estimate
+        delivered = delivered_at if status == "delivered" else None
+        last_event = last[0] if seen else None
         chunk.trackers.append((code, carrier, status, last[2], revised, first_estimate,
-                               delivered_at if status == "delivered" else None,
-                               last[0] if seen else None, self.now, purchased,
+                               delivered, last_event, self.now, purchased,
                                last[0] if seen else purchased))  # fmt: skip
         for occurred, step_status, detail, message, place in seen:
             city, state = place if place else (None, None)
             chunk.events.append((code, occurred, step_status, detail, message, city, state))
+        return status, delivered, first_estimate, last_event
 
 
 def _zone(from_zip: str, to_zip: str) -> int:

@@ -11,9 +11,8 @@ WITH bought AS (
                (SELECT r.amount FROM refunds r WHERE r.shipment_id = s.id), s.rate
            )) FILTER (WHERE s.state = 'refunded'), 0) AS refund_amount,
            count(*) FILTER (WHERE s.state = 'purchased') AS shipped,
-           count(*) FILTER (WHERE s.state = 'purchased' AND t.status = 'delivered') AS delivered
+           count(*) FILTER (WHERE s.state = 'purchased' AND s.tracking_status = 'delivered') AS delivered
     FROM shipments s
-    LEFT JOIN trackers t ON t.tracking_code = s.tracking_code
     WHERE s.purchased_at >= $1 AND s.purchased_at < $2
       AND s.state IN ('purchased', 'refunded')
       AND ($3::text IS NULL OR lower(s.carrier) = lower($3::text))

@@ -6,14 +6,13 @@ SELECT r.origin,
        sum(s.rate) AS spend,
        percentile_cont(0.5) WITHIN GROUP (ORDER BY r.transit_days) AS transit_days_median
 FROM shipments s
-LEFT JOIN trackers t ON t.tracking_code = s.tracking_code
 CROSS JOIN LATERAL (
     SELECT CASE WHEN coalesce(s.from_country, 'US') = 'US'
                 THEN coalesce(s.from_state, 'unknown') ELSE s.from_country END AS origin,
            CASE WHEN s.to_country = 'US'
                 THEN coalesce(s.to_state, 'unknown') ELSE s.to_country END AS destination,
-           CASE WHEN t.status = 'delivered'
-                THEN extract(epoch FROM t.delivered_at - s.purchased_at)::float8 / 86400 END
+           CASE WHEN s.tracking_status = 'delivered'
+                THEN extract(epoch FROM s.delivered_at - s.purchased_at)::float8 / 86400 END
                AS transit_days
 ) r
 WHERE s.purchased_at >= $1 AND s.purchased_at < $2

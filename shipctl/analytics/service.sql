@@ -12,15 +12,14 @@ SELECT s.carrier,
        percentile_cont(0.9) WITHIN GROUP (ORDER BY d.transit_days) AS transit_days_p90,
        avg(d.on_time) AS on_time_share
 FROM shipments s
-LEFT JOIN trackers t ON t.tracking_code = s.tracking_code
 CROSS JOIN LATERAL (
-    SELECT CASE WHEN t.status = 'delivered'
-                THEN extract(epoch FROM t.delivered_at - s.purchased_at)::float8 / 86400 END
+    SELECT CASE WHEN s.tracking_status = 'delivered'
+                THEN extract(epoch FROM s.delivered_at - s.purchased_at)::float8 / 86400 END
                AS transit_days,
-           CASE WHEN t.status = 'delivered'
-                 AND coalesce(s.est_delivery_date, t.first_est_delivery_date) IS NOT NULL
-                THEN ((t.delivered_at AT TIME ZONE 'UTC')::date
-                      <= (coalesce(s.est_delivery_date, t.first_est_delivery_date)
+           CASE WHEN s.tracking_status = 'delivered'
+                 AND coalesce(s.est_delivery_date, s.first_est_delivery_date) IS NOT NULL
+                THEN ((s.delivered_at AT TIME ZONE 'UTC')::date
+                      <= (coalesce(s.est_delivery_date, s.first_est_delivery_date)
                           AT TIME ZONE 'UTC')::date)::int::float8 END
                AS on_time
 ) d

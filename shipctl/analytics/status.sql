@@ -6,15 +6,14 @@
 --   stale           still open and no tracking event for $6 days before $5.
 -- Shares are of the labels counted in the status mix.
 WITH shipped AS MATERIALIZED (
-    SELECT coalesce(t.status, 'unknown') AS status,
-           coalesce(t.status, 'unknown')
+    SELECT coalesce(s.tracking_status, 'unknown') AS status,
+           coalesce(s.tracking_status, 'unknown')
                NOT IN ('delivered', 'return_to_sender', 'failure', 'cancelled') AS open,
-           (t.delivered_at AT TIME ZONE 'UTC')::date AS delivered_day,
-           (coalesce(s.est_delivery_date, t.first_est_delivery_date) AT TIME ZONE 'UTC')::date
+           (s.delivered_at AT TIME ZONE 'UTC')::date AS delivered_day,
+           (coalesce(s.est_delivery_date, s.first_est_delivery_date) AT TIME ZONE 'UTC')::date
                AS promised_day,
-           coalesce(t.last_event_at, s.purchased_at) AS last_seen
+           coalesce(s.last_event_at, s.purchased_at) AS last_seen
     FROM shipments s
-    LEFT JOIN trackers t ON t.tracking_code = s.tracking_code
     WHERE s.purchased_at >= $1 AND s.purchased_at < $2
       AND s.state = 'purchased'
       AND ($3::text IS NULL OR lower(s.carrier) = lower($3::text))

@@ -18,7 +18,7 @@ from rich.progress import (
 )
 
 if TYPE_CHECKING:
-    from shipctl.carrier.executor import ExecutorStats
+    from shipctl.jobs.bulk import StatsReader
     from shipctl.jobs.orderflow import Outcome
 
 LOG_EVERY = 5.0
@@ -38,7 +38,7 @@ class OrderProgress:
         self._total = 0
         self._started = time.monotonic()
         self._last_log = 0.0
-        self._stats: ExecutorStats | None = None
+        self._stats: StatsReader | None = None
         self._progress: Progress | None = None
         self._task: TaskID | None = None
 
@@ -55,7 +55,7 @@ class OrderProgress:
             self._progress.stop()
             self._progress = None
 
-    def phase(self, name: str, total: int, stats: ExecutorStats | None) -> None:
+    def phase(self, name: str, total: int, stats: StatsReader | None) -> None:
         if self._phase and not self.live:
             self._log(final=True)
         self._stop_live()
@@ -96,7 +96,7 @@ class OrderProgress:
         return self._done / elapsed if elapsed > 0 else 0.0
 
     def _detail(self) -> str:
-        window = f" · window {self._stats.window}" if self._stats is not None else ""
+        window = f" · window {self._stats().window}" if self._stats is not None else ""
         return (
             f"[green]{self.purchased} bought[/] [red]{self.failed} failed[/] "
             f"· ${self.spend:,.2f} · {self._rate():.1f}/s{window}"
@@ -104,7 +104,7 @@ class OrderProgress:
 
     def _log(self, *, final: bool = False) -> None:
         self._last_log = time.monotonic()
-        window = f" window={self._stats.window}" if self._stats is not None else ""
+        window = f" window={self._stats().window}" if self._stats is not None else ""
         self.console.print(
             f"{self._phase}: {self._done}/{self._total} purchased={self.purchased} "
             f"failed={self.failed} spend=${self.spend:.2f} rate={self._rate():.1f}/s{window}"

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import shutil
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
@@ -26,23 +25,29 @@ if TYPE_CHECKING:
     import asyncpg
 
     from shipctl.carrier.executor import ExecutorStats
+    from shipctl.carrier.session import CarrierSession
     from shipctl.config import Settings
 
 PERSIST_BATCH = 500
+# About ten million orders: a file larger than this is almost surely not an order export.
+MAX_INPUT_BYTES = 1 << 30
 MAX_LISTED_ERRORS = 1000
 MAX_LISTED_ORDERS = 200
+
+
+StatsReader = Callable[[], "ExecutorStats"]
 
 
 class BulkProgress(Protocol):
     """What the bulk job reports while it works (the CLI draws it; tests record it)."""
 
-    def phase(self, name: str, total: int, stats: ExecutorStats | None) -> None: ...
+    def phase(self, name: str, total: int, stats: StatsReader | None) -> None: ...
 
     def advance(self, outcome: Outcome | None) -> None: ...
 
 
 class _Silent:
-    def phase(self, name: str, total: int, stats: ExecutorStats | None) -> None:
+    def phase(self, name: str, total: int, stats: StatsReader | None) -> None:
         pass
 
     def advance(self, outcome: Outcome | None) -> None:
@@ -143,16 +148,33 @@ async def _spooled(path: Path | str, stdin: IO[bytes] | None) -> AsyncIterator[_
         file = Path(path)
         if not await asyncio.to_thread(file.is_file):
             raise InputError(f"{file}: no such file")
+        _check_size(str(file), (await asyncio.to_thread(file.stat)).st_size)
         yield _Input(file, str(file), await asyncio.to_thread(_sha256, file))
         return
     import sys
 
     source = stdin or sys.stdin.buffer
     with tempfile.NamedTemporaryFile(prefix="shipctl-stdin-", suffix=".orders") as spool:
-        await asyncio.to_thread(shutil.copyfileobj, source, spool)
+        await asyncio.to_thread(_copy_bounded, source, spool)
         spool.flush()
         spooled = Path(spool.name)
         yield _Input(spooled, "<stdin>", await asyncio.to_thread(_sha256, spooled))
+
+
+def _check_size(shown_as: str, size: int) -> None:
+    if size > MAX_INPUT_BYTES:
+        raise InputError(
+            f"{shown_as} is {size / (1 << 30):.1f} GiB; shipctl reads order files of up to "
+            f"{MAX_INPUT_BYTES >> 30} GiB (about ten million orders): split it into smaller files"
+        )
+
+
+def _copy_bounded(source: IO[bytes], target: IO[bytes]) -> None:
+    copied = 0
+    for chunk in iter(lambda: source.read(1 << 20), b""):
+        copied += len(chunk)
+        _check_size("<stdin>", copied)
+        target.write(chunk)
 
 
 def _sha256(path: Path) -> str:
@@ -376,7 +398,6 @@ async def _ship(
         open_pool(database_url, settings.data_dir, max_size=4) as pool,
     ):
         report.mode = carrier.mode
-        report.stats = carrier.executor.stats
         run_id = await shipments.resumable_run(pool, "bulk", spooled.sha256)
         if run_id is None:
             run_id = await shipments.start_run(
@@ -401,13 +422,13 @@ async def _ship(
         pending = report.valid - len(report.already_purchased)
         if confirm is None and not options.dry_run:
             # Nobody to ask: each order is quoted and bought straight away.
-            progress.phase("shipping", pending, carrier.executor.stats)
+            progress.phase("shipping", pending, _stats_of(carrier))
             report.purchased_now = await _ship_phase(pool, run_id, flow, concurrency, progress,
                                                      stop)
             await flow.writer.drain()
             status = "interrupted" if stop.is_set() else "completed"
             return await _close(pool, run_id, status, report, options, flow)
-        progress.phase("quoting", pending, carrier.executor.stats)
+        progress.phase("quoting", pending, _stats_of(carrier))
         await _quote_phase(pool, run_id, flow, concurrency, progress, stop, created_here)
         report.quote = await _summarise_quote(pool, run_id)
         if stop.is_set():
@@ -420,7 +441,7 @@ async def _ship(
             report.status = "declined"
             return await _close(pool, run_id, "interrupted", report, options, flow,
                                 write_files=False)
-        progress.phase("buying", report.quote.orders, carrier.executor.stats)
+        progress.phase("buying", report.quote.orders, _stats_of(carrier))
         report.purchased_now = await _buy_phase(
             pool, run_id, flow, concurrency, progress, stop, created_here
         )
@@ -440,6 +461,11 @@ def _label_format(options: BulkOptions, settings: Settings) -> str:
     return settings.label_format
 
 
+def _stats_of(carrier: CarrierSession) -> StatsReader:
+    """The executor's counters as of each call, for a live progress display."""
+    return lambda: carrier.executor.stats
+
+
 async def _close(
     pool: asyncpg.Pool, run_id: int, status: str, report: BulkReport, options: BulkOptions,
     flow: OrderFlow, *, write_files: bool = True,
@@ -447,6 +473,7 @@ async def _close(
     from shipctl.store import shipments
 
     await shipments.finish_run(pool, run_id, status)
+    report.stats = flow.carrier.executor.stats
     report.counts = await shipments.run_counts(pool, run_id)
     report.spend = await shipments.run_totals(pool, run_id, "purchased")
     report.failures = await shipments.run_failures(pool, run_id, MAX_LISTED_ORDERS)

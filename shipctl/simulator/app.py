@@ -20,7 +20,7 @@ from shipctl.simulator.faults import FaultPlan
 from shipctl.simulator.ledger import Ledger
 from shipctl.simulator.limits import TokenBucket, retry_after
 from shipctl.simulator.simulation import Simulation
-from shipctl.simulator.state import Store
+from shipctl.simulator.state import Store, encode
 
 log = logging.getLogger("shipctl.simulator")
 
@@ -46,6 +46,36 @@ class Runtime:
         self.limiter = TokenBucket(config.rate_limit) if config.rate_limit else None
         self.index_limiter = (TokenBucket(config.index_rate_limit, burst=config.index_rate_limit)
                               if config.index_rate_limit else None)
+        self._committed: asyncio.Future[None] | None = None
+
+    def share_commits(self) -> None:
+        """From now on, requests handled in one turn of the running loop share a COMMIT."""
+        self.store.defer_commits(self._schedule_commit)
+
+    def _schedule_commit(self, commit: Callable[[], None]) -> None:
+        loop = asyncio.get_running_loop()
+        committed = loop.create_future()
+        self._committed = committed
+        loop.call_soon(self._commit, commit, committed)
+
+    def _commit(self, commit: Callable[[], None], committed: asyncio.Future[None]) -> None:
+        if self._committed is committed:
+            self._committed = None
+        try:
+            commit()
+        except Exception as exc:
+            log.exception("simulator state commit failed")
+            committed.set_exception(exc)
+            committed.exception()  # reported above, even when no request is waiting
+        else:
+            committed.set_result(None)
+
+    async def settle(self) -> None:
+        """Wait until what this request wrote, or read before it was committed, is committed."""
+        committed = self._committed
+        if committed is not None:
+            # Shielded: a request cancelled here must not cancel the others' commit.
+            await asyncio.shield(committed)
 
     def stats(self) -> dict[str, Any]:
         return self.ledger.stats(self.sim.balance())
@@ -85,6 +115,7 @@ async def ledger_middleware(request: web.Request, handler: Handler) -> web.Strea
             response = await _api(request, handler, runtime, endpoint)
         else:
             response = await handler(request)
+        await runtime.settle()
     except ApiError as error:
         response = _error(error, {"Retry-After": error.retry_after} if error.retry_after else None)
     except ConnectionDropped:
@@ -102,6 +133,12 @@ async def ledger_middleware(request: web.Request, handler: Handler) -> web.Strea
     except Exception:
         log.exception("simulator error on %s %s", method, request.path)
         response = _error(ApiError(500, "INTERNAL_SERVER_ERROR", "Internal server error."))
+    if runtime.store.pending:
+        # A failed request may still have read state other requests have not committed yet.
+        try:
+            await runtime.settle()
+        except Exception:
+            response = _error(ApiError(500, "INTERNAL_SERVER_ERROR", "Internal server error."))
     runtime.ledger.request(f"{method} {path}", response.status)
     return response
 
@@ -153,7 +190,8 @@ async def _api(request: web.Request, handler: Handler, runtime: Runtime,
         _drop(request)
     response = await handler(request)
     if kind == "lost_response":
-        # The purchase has been committed; only its answer is lost.
+        # The purchase is committed; only its answer is lost.
+        await runtime.settle()
         _drop(request)
     return response
 
@@ -180,8 +218,18 @@ async def _body(request: web.Request) -> dict[str, Any]:
 
 
 def _json(body: dict[str, Any], status: int = 200, location: str | None = None) -> web.Response:
+    return _json_text(encode(body), status, location)
+
+
+def _json_text(text: str, status: int = 200, location: str | None = None) -> web.Response:
     headers = {"Location": location} if location else None
-    return web.json_response(body, status=status, headers=headers)
+    return web.Response(text=text, status=status, headers=headers,
+                        content_type="application/json")
+
+
+def _shipment_json(shipment: dict[str, Any], status: int = 200,
+                   location: str | None = None) -> web.Response:
+    return _json_text(shipments.encode(shipment), status, location)
 
 
 def _sim(request: web.Request) -> Simulation:
@@ -208,7 +256,7 @@ async def verify_address(request: web.Request) -> web.Response:
 
 async def create_shipment(request: web.Request) -> web.Response:
     shipment = shipments.create(_sim(request), await _body(request))
-    return _json(shipment, 201, f"/api/v2/shipments/{shipment['id']}")
+    return _shipment_json(shipment, 201, f"/api/v2/shipments/{shipment['id']}")
 
 
 async def list_shipments(request: web.Request) -> web.Response:
@@ -217,21 +265,22 @@ async def list_shipments(request: web.Request) -> web.Response:
 
 async def retrieve_shipment(request: web.Request) -> web.Response:
     sim = _sim(request)
-    return _json(shipments.render(sim, shipments.find(sim, request.match_info["id"])))
+    return _shipment_json(shipments.render(sim, shipments.find(sim, request.match_info["id"])))
 
 
 async def buy_shipment(request: web.Request) -> web.Response:
-    return _json(shipments.buy(_sim(request), request.match_info["id"], await _body(request)))
+    return _shipment_json(
+        shipments.buy(_sim(request), request.match_info["id"], await _body(request)))
 
 
 async def convert_label(request: web.Request) -> web.Response:
     shipment = shipments.convert_label(_sim(request), request.match_info["id"],
                                        request.query.get("file_format"))
-    return _json(shipment)
+    return _shipment_json(shipment)
 
 
 async def refund_shipment(request: web.Request) -> web.Response:
-    return _json(shipments.refund(_sim(request), request.match_info["id"]))
+    return _shipment_json(shipments.refund(_sim(request), request.match_info["id"]))
 
 
 async def create_tracker(request: web.Request) -> web.Response:

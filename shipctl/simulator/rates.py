@@ -65,6 +65,7 @@ def canonical_carrier(name: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4096)
 def zone(from_zip: str | None, to_zip: str | None, domestic: bool = True) -> int:
     """USPS-style zone 1-8 from the distance between the 3-digit ZIP prefixes."""
     if not domestic:

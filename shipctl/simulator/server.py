@@ -33,6 +33,7 @@ async def start(config: SimulatorConfig) -> tuple[web.AppRunner, str]:
     """Start serving; returns the runner (clean it up to stop) and the origin URL."""
     store = Store(config.state_path)
     app = build_app(config, store)
+    app[RUNTIME].share_commits()
     app.on_cleanup.append(_close_store)
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT,
                            handler_cancellation=True)
@@ -79,7 +80,9 @@ class RunningSimulator:
     def _call(self, fn: Callable[[], Any]) -> Any:
         """Run `fn` on the server's loop thread, where the state connection lives."""
         async def call() -> Any:
-            return fn()
+            result = fn()
+            await self._runtime.settle()
+            return result
 
         return asyncio.run_coroutine_threadsafe(call(), self._loop).result(timeout=30)
 

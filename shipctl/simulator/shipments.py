@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from shipctl.simulator import addresses, rates, trackers
+from shipctl.simulator import addresses, rates, state, trackers
 from shipctl.simulator.clock import iso
 from shipctl.simulator.errors import ApiError, field_error, invalid, not_found, required
 from shipctl.simulator.ids import new_id, new_tracking_code
@@ -15,6 +15,14 @@ from shipctl.simulator.simulation import Simulation
 Json = dict[str, Any]
 DAY = 86400.0
 LABEL_FORMATS = {"PNG": "image/png", "PDF": "application/pdf", "ZPL": "application/zpl"}
+# Kept with a shipment for the simulator's own use, never shown.
+PRIVATE = ("_tracker_id", "_refund_at")
+
+# The rates of a shipment, as JSON, by shipment id. Rates never change once a shipment is
+# rated, and they are half of its JSON: encoded once, they are spliced into every later
+# body (stored or answered) of that shipment.
+_RATES_JSON: dict[str, str] = {}
+RATES_JSON_SIZE = 4096
 
 
 def create(sim: Simulation, payload: Json) -> Json:
@@ -32,7 +40,8 @@ def create(sim: Simulation, payload: Json) -> Json:
         parcel = _parcel(sim, params.get("parcel"), now)
         shipment_id = new_id("shp")
         shipment = _shipment(sim, params, shipment_id, to_address, from_address, parcel, now)
-        sim.store.insert("shipment", shipment, reference=shipment["reference"])
+        sim.store.insert("shipment", shipment, reference=shipment["reference"],
+                         text=encode(shipment))
         service = params.get("service")
         if service and (params.get("carrier_accounts") or params.get("carrier")):
             rate = _rate_for_service(shipment, str(service), params.get("carrier"))
@@ -266,7 +275,7 @@ def _purchase(sim: Simulation, shipment: Json, rate: Json, insurance: Any, now: 
         "to_address": verified, "buyer_address": verified, "updated_at": iso(now),
         "_tracker_id": tracker["id"],
     })
-    sim.store.update(shipment, purchased=True, lookup=label_id)
+    sim.store.update(shipment, purchased=True, lookup=label_id, text=encode(shipment))
     sim.store.record_purchase(shipment["id"], shipment.get("reference"), amount)
 
 
@@ -293,7 +302,7 @@ def convert_label(sim: Simulation, id_or_reference: str, file_format: str | None
         elif fmt == "ZPL":
             label["label_zpl_url"] = path
         label["updated_at"] = iso(now)
-        sim.store.update(shipment)
+        sim.store.update(shipment, text=encode(shipment))
     return render(sim, shipment)
 
 
@@ -311,7 +320,7 @@ def refund(sim: Simulation, id_or_reference: str) -> Json:
             amount = Decimal(shipment["selected_rate"]["rate"])
             sim.credit(amount)
             sim.store.record_refund(shipment["id"], amount)
-            sim.store.update(shipment)
+            sim.store.update(shipment, text=encode(shipment))
     return render(sim, shipment)
 
 
@@ -327,7 +336,9 @@ def page(sim: Simulation, query: dict[str, str]) -> Json:
 
 def render(sim: Simulation, shipment: Json) -> Json:
     """The Shipment object as the API returns it now (tracker and refund move with time)."""
-    out = {key: value for key, value in shipment.items() if not key.startswith("_")}
+    out = dict(shipment)
+    for key in PRIVATE:
+        out.pop(key, None)
     now = sim.now()
     tracker_id = shipment.get("_tracker_id")
     if tracker_id:
@@ -349,3 +360,16 @@ def render(sim: Simulation, shipment: Json) -> Json:
             for key, value in label.items()
         }
     return out
+
+
+def encode(shipment: Json) -> str:
+    """The JSON of a shipment (stored or rendered), its rates encoded only the first time."""
+    rates_json = _RATES_JSON.get(shipment["id"])
+    if rates_json is None:
+        rates_json = state.encode(shipment["rates"])
+        if len(_RATES_JSON) >= RATES_JSON_SIZE:
+            del _RATES_JSON[next(iter(_RATES_JSON))]
+        _RATES_JSON[shipment["id"]] = rates_json
+    rest = dict(shipment)
+    del rest["rates"]
+    return f'{state.encode(rest)[:-1]},"rates":{rates_json}}}'

@@ -308,15 +308,27 @@ def create(sim: Simulation, payload: dict[str, Any]) -> dict[str, Any]:
     code = str(params["tracking_code"]).strip()
     carrier = params.get("carrier")
     now = sim.now()
+    # Most creates ask for a tracker that exists (every label gets one when bought): answer
+    # those without taking the write lock, and look again under it before inserting.
+    existing = _existing(sim, code, carrier)
+    if existing is not None:
+        return render_created(existing, now)
     with sim.store.transaction():
-        for plan in sim.store.by_lookup("tracker", code.upper()):
-            if not isinstance(carrier, str) or plan["carrier"].lower() == carrier.lower():
-                return render_created(plan, now)
+        existing = _existing(sim, code, carrier)
+        if existing is not None:
+            return render_created(existing, now)
         name = canonical_carrier(carrier) if isinstance(carrier, str) else None
         chosen = name or (carrier if isinstance(carrier, str) else guess_carrier(code))
         plan = new_tracker(code, chosen, now)
         sim.store.insert("tracker", plan, lookup=code.upper())
     return render_created(plan, now)
+
+
+def _existing(sim: Simulation, code: str, carrier: Any) -> dict[str, Any] | None:
+    for plan in sim.store.by_lookup("tracker", code.upper()):
+        if not isinstance(carrier, str) or plan["carrier"].lower() == carrier.lower():
+            return plan
+    return None
 
 
 def retrieve(sim: Simulation, tracker_id: str) -> dict[str, Any]:

