@@ -10,16 +10,17 @@ from shipctl.errors import InputError
 
 
 def check_writable(path: Path, *, force: bool) -> None:
-    """Fail before any work is done if `path` exists (without `force`) or cannot be made."""
+    """Fail before any work is done if `path` exists (without `force`) or is a directory."""
+    if path.is_dir():
+        raise InputError(f"{path} is a directory")
     if path.exists() and not force:
         raise InputError(f"{path} already exists (use --force to overwrite it)")
-    if not path.parent.exists():
-        raise InputError(f"{path.parent} does not exist")
 
 
 def write_atomically(path: Path, data: bytes, *, force: bool) -> None:
     """Write to a temporary file beside `path`, then rename: no half-written file, ever."""
     check_writable(path, force=force)
+    path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as out:

@@ -14,7 +14,7 @@ from rich.table import Table
 from shipctl import eventloop
 from shipctl.cli import options as opt
 from shipctl.cli.context import AppContext
-from shipctl.errors import ExitCode, InputError
+from shipctl.errors import ExitCode
 
 if TYPE_CHECKING:
     from shipctl.cli.progress import OrderProgress
@@ -103,10 +103,7 @@ def bulk(
 
     context: AppContext = ctx.obj
     settings = context.settings
-    if not dry_run and not yes and not context.interactive:
-        raise InputError(
-            "no terminal to confirm the purchase on: pass --yes to buy, or --dry-run to quote"
-        )
+    opt.require_confirmation_or_yes(context, yes=yes, dry_run=dry_run)
     options = BulkOptions(
         path=file if file == "-" else Path(file),
         load=_load_options(settings, fmt, mapping, maps, mapping_file, sku_weights,

@@ -13,7 +13,6 @@ from rich.table import Table
 from shipctl import eventloop
 from shipctl.cli import options as opt
 from shipctl.cli.context import AppContext
-from shipctl.errors import InputError
 
 if TYPE_CHECKING:
     from shipctl.jobs.create import CreateResult, RatesView
@@ -80,10 +79,7 @@ def create(
 
     context: AppContext = ctx.obj
     settings = context.settings
-    if not dry_run and not yes and not context.interactive:
-        raise InputError(
-            "no terminal to confirm the purchase on: pass --yes to buy, or --dry-run to quote"
-        )
+    opt.require_confirmation_or_yes(context, yes=yes, dry_run=dry_run)
     if from_json is not None:
         order = order_from_json(from_json)
     else:

@@ -8,7 +8,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from shipctl.errors import InputError
+
 if TYPE_CHECKING:
+    from shipctl.cli.context import AppContext
     from shipctl.models import RateRule
 
 Rule = Annotated[
@@ -67,6 +70,14 @@ def rate_rule(rule: str | None, carriers: list[str] | None, max_days: int | None
         return RateRule.parse(strategy, carriers or [], max_days, max_rate)
     except (ValidationError, ValueError) as error:
         raise typer.BadParameter(str(error).splitlines()[0], param_hint="--carriers") from None
+
+
+def require_confirmation_or_yes(context: AppContext, *, yes: bool, dry_run: bool) -> None:
+    """Buying needs a person to confirm at a terminal, or --yes; refuse before any work."""
+    if not dry_run and not yes and not context.interactive:
+        raise InputError(
+            "no terminal to confirm the purchase on: pass --yes to buy, or --dry-run to quote"
+        )
 
 
 def label_format(value: str | None) -> str | None:

@@ -7,15 +7,15 @@ before the file is written. A dry run only quotes and records nothing.
 
 from __future__ import annotations
 
-import os
+import asyncio
 import re
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from shipctl.errors import ConfigError, InputError, ShipctlError
+from shipctl.files import write_atomically
 from shipctl.models import (
     Address,
     Order,
@@ -226,32 +226,8 @@ async def _save_label(
     if (label.label_format or "").upper() != fmt:
         url = await convert_label(carrier.executor, label.shipment_id, fmt)
     [data] = await fetch_labels([url], concurrency=1)
-    write_file(path, data, force=force)
+    await asyncio.to_thread(write_atomically, path, data, force=force)
     return path
-
-
-def write_file(path: Path, data: bytes, *, force: bool) -> None:
-    """Write atomically (temp file + rename); without `force`, never replace a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        if force:
-            os.replace(temp, path)
-        else:
-            # link() fails if the name exists, so a file that appeared meanwhile is kept.
-            try:
-                os.link(temp, path)
-            except FileExistsError:
-                raise InputError(f"{path} exists: pass --force to replace it") from None
-            os.unlink(temp)
-    except BaseException:
-        if os.path.exists(temp):
-            os.unlink(temp)
-        raise
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ PRIVATE = ("_tracker_id", "_refund_at")
 # rated, and they are half of its JSON: encoded once, they are spliced into every later
 # body (stored or answered) of that shipment.
 _RATES_JSON: dict[str, str] = {}
-RATES_JSON_SIZE = 4096
+RATES_JSON_SIZE = 1024
 
 
 def create(sim: Simulation, payload: Json) -> Json:

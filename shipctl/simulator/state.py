@@ -53,7 +53,7 @@ encode = json.JSONEncoder(check_circular=False, separators=(",", ":")).encode
 
 # Decoded objects kept per process. Decoding a shipment costs more than the rest of a
 # retrieve, and a bulk run reads each shipment again moments after writing it.
-CACHE_SIZE = 4096
+CACHE_SIZE = 1024  # a bought shipment decoded is some 30 KB: this bounds the cache near 30 MB
 # Kinds read back moments after they are written (bought, retrieved, tracked); addresses and
 # parcels inside a shipment are rarely fetched on their own and would crowd those out.
 WARM_KINDS = frozenset({"shipment", "tracker"})
@@ -99,8 +99,8 @@ class Store:
         The server passes its event loop's `call_soon`: the requests handled in one turn of
         the loop join one SQLite transaction, each in a savepoint of its own (an error undoes
         only its own request), and all of them wait for that COMMIT before answering. A
-        WAL commit costs more than the rest of a request, so under load this is the
-        difference between hundreds and thousands of writes a second."""
+        WAL commit (and BEGIN IMMEDIATE's file locking) cost as much as the rest of a
+        create, so under load one is shared by every request of a loop turn."""
         self._schedule = schedule
 
     @property

@@ -171,7 +171,7 @@ def render_created(plan: dict[str, Any], now: float) -> dict[str, Any]:
 # Rendered trackers by (tracker id, events shown so far). A plan never changes once stored,
 # so a tracker only looks different when simulated time uncovers another event.
 _RENDERED: dict[tuple[str, int], dict[str, Any]] = {}
-RENDERED_SIZE = 8192
+RENDERED_SIZE = 2048
 
 
 def render(plan: dict[str, Any], now: float) -> dict[str, Any]:
