@@ -464,14 +464,25 @@ async def run_sweep(
 ) -> SweepReport:
     """`sweep` with the database and carrier these settings name (for the CLI and notebooks)."""
     from shipctl.carrier.session import open_carrier
+    from shipctl.store import shipments
     from shipctl.store.database import open_pool
 
     url = settings.database_url.get_secret_value() if settings.database_url else None
     async with open_pool(url, settings.data_dir) as pool, open_carrier(settings) as session:
-        return await sweep(
-            pool, session.executor, now=now, since=since, stale_after=stale_after,
-            method=method, progress=progress,
+        run_id = await shipments.start_run(
+            pool, "track", mode=session.mode,
+            options={"since_days": since.days, "stale_days": stale_after.days, "method": method},
         )
+        status = "failed"
+        try:
+            report = await sweep(
+                pool, session.executor, now=now, since=since, stale_after=stale_after,
+                method=method, progress=progress,
+            )
+            status = "completed"
+            return report
+        finally:
+            await shipments.finish_run(pool, run_id, status)
 
 
 async def run_lookup(
