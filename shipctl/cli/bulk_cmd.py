@@ -29,7 +29,8 @@ def _load_options(
     mapping_file: Path | None, sku_weights: Path | None, default_weight: str | None,
     parcel: str | None,
 ) -> LoadOptions:
-    from shipctl.orders import LoadOptions, load_mapping_file, load_sku_weights
+    from shipctl.jobs.bulk import load_options
+    from shipctl.orders import load_mapping_file, load_sku_weights
     from shipctl.units import parse_weight
 
     user_map = dict(load_mapping_file(mapping_file)) if mapping_file else {}
@@ -44,13 +45,10 @@ def _load_options(
             weight = parse_weight(default_weight)
         except ValueError as error:
             raise typer.BadParameter(str(error), param_hint="--default-weight") from None
-    load = LoadOptions(
-        format=fmt, mapping="custom" if user_map and not mapping else mapping, user_map=user_map,
-        sku_weights=load_sku_weights(sku_weights) if sku_weights else None,
-        default_weight=weight,
-        parcel_presets={n: (p.length, p.width, p.height) for n, p in settings.parcels.items()},
-        default_parcel=parcel or settings.default_parcel,
-        default_from=settings.from_address,
+    load = load_options(
+        settings, format=fmt, mapping="custom" if user_map and not mapping else mapping,
+        user_map=user_map, sku_weights=load_sku_weights(sku_weights) if sku_weights else None,
+        default_weight=weight, default_parcel=parcel,
     )
     load.check()
     return load
@@ -116,9 +114,15 @@ def bulk(
     )
     from shipctl.cli.progress import OrderProgress
 
-    confirm = None if (yes or dry_run) else (lambda quote: _confirm(context, quote))
     with OrderProgress(context.stderr, live=context.stderr.is_terminal) as progress:
-        report = eventloop.run(_run(context, settings, options, progress, confirm))
+
+        def confirm(quote: QuoteSummary) -> bool:
+            progress.pause()
+            return _confirm(context, quote)
+
+        report = eventloop.run(
+            _run(context, settings, options, progress, None if (yes or dry_run) else confirm)
+        )
     raise typer.Exit(_show(context, report))
 
 

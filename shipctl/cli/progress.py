@@ -50,6 +50,10 @@ class OrderProgress:
         if not self.live and self._phase:
             self._log(final=True)
 
+    def pause(self) -> None:
+        """Stop drawing until the next phase, e.g. while a question is asked."""
+        self._stop_live()
+
     def _stop_live(self) -> None:
         if self._progress is not None:
             self._progress.stop()

@@ -10,10 +10,10 @@ import hashlib
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Protocol
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from shipctl.errors import InputError
 from shipctl.jobs.orderflow import OrderFailed, OrderFlow, Outcome, Quoted
@@ -57,7 +57,7 @@ class _Silent:
 @dataclass(frozen=True)
 class BulkOptions:
     path: Path | str
-    load: LoadOptions = field(default_factory=LoadOptions)
+    load: LoadOptions | None = None  # None: parcel presets and from-address from settings
     rule: RateRule | None = None
     label_format: str | None = None
     dry_run: bool = False
@@ -183,6 +183,16 @@ def _sha256(path: Path) -> str:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def load_options(settings: Settings, **overrides: Any) -> LoadOptions:
+    """How to read orders with these settings: their parcel presets, parcel and warehouse."""
+    defaults: dict[str, Any] = {
+        "parcel_presets": {n: (p.length, p.width, p.height) for n, p in settings.parcels.items()},
+        "default_parcel": settings.default_parcel,
+        "default_from": settings.from_address,
+    }
+    return LoadOptions(**{**defaults, **{k: v for k, v in overrides.items() if v is not None}})
 
 
 def _validate(source: OrderSource, report: BulkReport) -> None:
@@ -365,6 +375,9 @@ async def run_bulk(
     """Validate, store, quote, confirm and buy every order of one input file."""
     progress = progress or _Silent()
     stop = stop or asyncio.Event()
+    if options.load is None:
+        options = replace(options, load=load_options(settings))
+    assert options.load is not None
     for out in (options.results_out, options.labels_out):
         if out is not None:
             from shipctl.files import check_writable
@@ -372,7 +385,7 @@ async def run_bulk(
             check_writable(out, force=options.force)
     async with _spooled(options.path, stdin) as spooled:
         report = BulkReport(status="invalid")
-        await asyncio.to_thread(_validate, OrderSource(spooled.path, options.load), report)
+        await asyncio.to_thread(_validate, OrderSource(spooled.path, _load(options)), report)
         if report.error_count and not options.skip_invalid:
             return report
         if report.valid == 0:
@@ -409,7 +422,7 @@ async def _ship(
         else:
             await shipments.mark_run(pool, run_id, "running")
         report.run_id = run_id
-        await _persist(pool, OrderSource(spooled.path, options.load), run_id, options,
+        await _persist(pool, OrderSource(spooled.path, _load(options)), run_id, options,
                        carrier.mode, report)
         await shipments.note_skips(pool, run_id, len(report.skipped),
                                    len(report.already_purchased))
@@ -459,6 +472,11 @@ def _label_format(options: BulkOptions, settings: Settings) -> str:
     if options.label_format:
         return options.label_format
     return settings.label_format
+
+
+def _load(options: BulkOptions) -> LoadOptions:
+    assert options.load is not None  # run_bulk fills it in
+    return options.load
 
 
 def _stats_of(carrier: CarrierSession) -> StatsReader:

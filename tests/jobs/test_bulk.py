@@ -212,3 +212,27 @@ def test_ctrl_c_stops_cleanly_and_a_rerun_finishes(home: Path, db: str, sql) -> 
     assert stats["purchases"]["max_per_reference"] == 1
     assert sql("SELECT count(*) AS n FROM shipments WHERE state='purchased'")[0]["n"] == 120
     assert sql("SELECT count(*) AS n FROM runs")[0]["n"] == 1
+
+
+def test_library_confirm_callback_sees_the_quote_and_can_decline(home: Path, db: str) -> None:
+    """`run_bulk` from Python: a declined quote buys nothing; an accepted one buys it all."""
+    from shipctl import eventloop
+    from shipctl.config import load_settings
+    from shipctl.jobs.bulk import BulkOptions, QuoteSummary, run_bulk
+
+    orders = write_orders(home / "orders.csv", 4)
+    settings = load_settings({"simulate": True, "database_url": db}).settings
+    seen: list[QuoteSummary] = []
+
+    def decline(quote: QuoteSummary) -> bool:
+        seen.append(quote)
+        return False
+
+    declined = eventloop.run(run_bulk(settings, BulkOptions(path=orders), confirm=decline))
+    assert declined.status == "declined"
+    assert seen[0].orders == 4 and seen[0].total > 0
+    assert ledger(home / "data")["purchases"]["total"] == 0
+    accepted = eventloop.run(run_bulk(settings, BulkOptions(path=orders),
+                                      confirm=lambda quote: True))
+    assert accepted.status == "completed" and accepted.purchased == 4
+    assert ledger(home / "data")["purchases"]["total"] == 4
