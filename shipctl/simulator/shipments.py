@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from shipctl.simulator import addresses, rates, state, trackers
@@ -18,11 +19,18 @@ LABEL_FORMATS = {"PNG": "image/png", "PDF": "application/pdf", "ZPL": "applicati
 # Kept with a shipment for the simulator's own use, never shown.
 PRIVATE = ("_tracker_id", "_refund_at")
 
-# The rates of a shipment, as JSON, by shipment id. Rates never change once a shipment is
-# rated, and they are half of its JSON: encoded once, they are spliced into every later
-# body (stored or answered) of that shipment.
+# The parts of a shipment that never change once made (addresses, parcel, rates, and the
+# rendered tracker: changes replace them with new objects) are most of its JSON, and every
+# body of it (stored or answered) repeats them. Each is encoded once and spliced in. Keyed
+# by the object's identity, and holding the object, so that identity cannot pass to another.
+SPLICED = ("from_address", "to_address", "return_address", "buyer_address", "parcel",
+           "selected_rate", "tracker")
+_PARTS: dict[int, tuple[Any, str]] = {}
+PARTS_SIZE = 2048
+# Rates, the largest part, by shipment id instead: they never change once a shipment is
+# rated, so the text stays right for a copy decoded from the state file too.
 _RATES_JSON: dict[str, str] = {}
-RATES_JSON_SIZE = 1024
+RATES_JSON_SIZE = 2048  # some 5 KB each
 
 
 def create(sim: Simulation, payload: Json) -> Json:
@@ -58,7 +66,7 @@ def _address(sim: Simulation, value: Any, name: str, now: float) -> Json:
             raise not_found(f"Address {value['id']} not found.")
         return stored
     address = addresses.build_address(value, now, field_prefix=f"{name}.")
-    sim.store.insert("address", address)
+    sim.store.insert("address", address, text=_part(address))
     return address
 
 
@@ -95,7 +103,7 @@ def _parcel(sim: Simulation, value: Any, now: float) -> Json:
         **dims, "predefined_package": value.get("predefined_package"), "weight": weight,
         "mode": "test",
     }
-    sim.store.insert("parcel", parcel)
+    sim.store.insert("parcel", parcel, text=_part(parcel))
     return parcel
 
 
@@ -183,21 +191,56 @@ def _rates(
                          "type": "rate_error"})
     stamp = iso(now)
     found: list[Json] = []
+    texts: list[str] = []
     for priced in quote.priced:
-        service = priced.service
-        days = priced.delivery_days
-        found.append({
-            "id": new_id("rate"), "object": "Rate", "created_at": stamp,
-            "updated_at": stamp, "mode": "test", "service": service.service,
-            "carrier": service.carrier, "rate": priced.rate, "currency": "USD",
-            "retail_rate": priced.retail_rate, "retail_currency": "USD",
-            "list_rate": priced.list_rate, "list_currency": "USD",
-            "billing_type": "easypost", "delivery_days": days,
-            "delivery_date": iso(now + days * DAY),
-            "delivery_date_guaranteed": service.guaranteed, "est_delivery_days": days,
-            "shipment_id": shipment_id, "carrier_account_id": priced.carrier_account_id,
-        })
+        values = (new_id("rate"), stamp, stamp, iso(now + priced.delivery_days * DAY),
+                  shipment_id)
+        found.append(_rate(priced, *values))
+        texts.append(_rate_json(priced, values))
+    # Rates are half of a shipment's JSON; filled in from per-service templates, they need
+    # no encoding at all (the values filled in are ids and timestamps: nothing to escape).
+    _remember_rates(shipment_id, f"[{','.join(texts)}]")
     return found, messages
+
+
+def _rate(priced: rates.Priced, rate_id: str, created_at: str, updated_at: str,
+          delivery_date: str, shipment_id: str) -> Json:
+    service = priced.service
+    days = priced.delivery_days
+    return {
+        "id": rate_id, "object": "Rate", "created_at": created_at,
+        "updated_at": updated_at, "mode": "test", "service": service.service,
+        "carrier": service.carrier, "rate": priced.rate, "currency": "USD",
+        "retail_rate": priced.retail_rate, "retail_currency": "USD",
+        "list_rate": priced.list_rate, "list_currency": "USD",
+        "billing_type": "easypost", "delivery_days": days,
+        "delivery_date": delivery_date,
+        "delivery_date_guaranteed": service.guaranteed, "est_delivery_days": days,
+        "shipment_id": shipment_id, "carrier_account_id": priced.carrier_account_id,
+    }
+
+
+_SLOTS = ('"@1@"', '"@2@"', '"@3@"', '"@4@"', '"@5@"')
+
+
+def _rate_json(priced: rates.Priced, values: tuple[str, str, str, str, str]) -> str:
+    pieces = _rate_template(priced)
+    out = [pieces[0]]
+    for value, piece in zip(values, pieces[1:], strict=True):
+        out.append(f'"{value}"{piece}')
+    return "".join(out)
+
+
+@lru_cache(maxsize=1024)
+def _rate_template(priced: rates.Priced) -> tuple[str, ...]:
+    """The JSON of a rate of `priced`, cut where its per-shipment values go."""
+    text = state.encode(_rate(priced, *(slot.strip('"') for slot in _SLOTS)))
+    pieces = []
+    for slot in _SLOTS:
+        head, text = text.split(slot)
+        pieces.append(head)
+    pieces.append(text)
+    return tuple(pieces)
 
 
 def _rate_for_service(shipment: Json, service: str, carrier: Any) -> Json:
@@ -363,13 +406,40 @@ def render(sim: Simulation, shipment: Json) -> Json:
 
 
 def encode(shipment: Json) -> str:
-    """The JSON of a shipment (stored or rendered), its rates encoded only the first time."""
-    rates_json = _RATES_JSON.get(shipment["id"])
-    if rates_json is None:
-        rates_json = state.encode(shipment["rates"])
-        if len(_RATES_JSON) >= RATES_JSON_SIZE:
-            del _RATES_JSON[next(iter(_RATES_JSON))]
-        _RATES_JSON[shipment["id"]] = rates_json
+    """The JSON of a shipment (stored or rendered); its unchanging parts are encoded once."""
     rest = dict(shipment)
-    del rest["rates"]
-    return f'{state.encode(rest)[:-1]},"rates":{rates_json}}}'
+    parts = []
+    rates_json = _RATES_JSON.get(shipment["id"])
+    if rates_json is None and isinstance(shipment.get("rates"), list):
+        rates_json = _remember_rates(shipment["id"], state.encode(shipment["rates"]))
+    if rates_json is not None:
+        del rest["rates"]
+        parts.append(f'"rates":{rates_json}')
+    for key in SPLICED:
+        value = rest.get(key)
+        if isinstance(value, (dict, list)):
+            del rest[key]
+            parts.append(f'"{key}":{_part(value)}')
+    return f"{state.encode(rest)[:-1]},{','.join(parts)}}}" if parts else state.encode(rest)
+
+
+def _part(value: Json | list[Json]) -> str:
+    memo = _PARTS.get(id(value))
+    if memo is not None and memo[0] is value:
+        return memo[1]
+    text = state.encode(value)
+    _remember_part(value, text)
+    return text
+
+
+def _remember_rates(shipment_id: str, text: str) -> str:
+    if len(_RATES_JSON) >= RATES_JSON_SIZE:
+        _RATES_JSON.pop(next(iter(_RATES_JSON)), None)
+    _RATES_JSON[shipment_id] = text
+    return text
+
+
+def _remember_part(value: Json | list[Json], text: str) -> None:
+    if len(_PARTS) >= PARTS_SIZE:
+        _PARTS.pop(next(iter(_PARTS)), None)
+    _PARTS[id(value)] = (value, text)

@@ -53,7 +53,7 @@ encode = json.JSONEncoder(check_circular=False, separators=(",", ":")).encode
 
 # Decoded objects kept per process. Decoding a shipment costs more than the rest of a
 # retrieve, and a bulk run reads each shipment again moments after writing it.
-CACHE_SIZE = 1024  # a bought shipment decoded is some 30 KB: this bounds the cache near 30 MB
+CACHE_SIZE = 2048  # a bought shipment decoded is some 31 KB: at most some 64 MB
 # Kinds read back moments after they are written (bought, retrieved, tracked); addresses and
 # parcels inside a shipment are rarely fetched on their own and would crowd those out.
 WARM_KINDS = frozenset({"shipment", "tracker"})

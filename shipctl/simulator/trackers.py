@@ -159,7 +159,7 @@ FINAL_STATUSES = frozenset({"delivered", "return_to_sender", "failure"})
 
 def render_created(plan: dict[str, Any], now: float) -> dict[str, Any]:
     """The Tracker as POST /trackers answers: with `finalized` and `is_return`, no `fees`."""
-    tracker = render(plan, now)
+    tracker = dict(render(plan, now))
     tracker.pop("fees")
     public_url = tracker.pop("public_url")
     tracker["finalized"] = tracker["status"] in FINAL_STATUSES
@@ -187,10 +187,10 @@ def render(plan: dict[str, Any], now: float) -> dict[str, Any]:
     if tracker is None:
         tracker = _render(plan, now)
         if len(_RENDERED) >= RENDERED_SIZE:
-            del _RENDERED[next(iter(_RENDERED))]
+            _RENDERED.pop(next(iter(_RENDERED)), None)
         _RENDERED[key] = tracker
-    # A fresh top level: callers add and remove keys; nested objects are never changed.
-    return dict(tracker)
+    # Shared: callers must not change it (render_created copies it first).
+    return tracker
 
 
 def _render(plan: dict[str, Any], now: float) -> dict[str, Any]:

@@ -87,3 +87,75 @@ def test_bad_values_are_one_clear_error(args: list[str]) -> None:
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 2
     assert "Invalid value" in result.output
+
+
+def test_two_processes_buy_each_shipment_exactly_once(tmp_path: Path) -> None:
+    """Another process on the same file, both buying every shipment at once under load:
+    shared commits must still serialise the buys and keep the ledger exact."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    state = tmp_path / "sim.sqlite"
+    root = Path(__file__).resolve().parents[2]
+    serve = ("import sys\nfrom shipctl.cli.simulator import app\n"
+             "sys.argv = ['shipctl-simulator', *sys.argv[1:]]\napp()\n")
+    other = subprocess.Popen(
+        [sys.executable, "-c", serve, "serve", "--port", "0", "--state", str(state)],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        env={**os.environ, "PYTHONPATH": str(root), "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert other.stdout is not None
+        other_base = other.stdout.readline().split("listening on", 1)[1].strip()
+        with running_simulator(SimulatorConfig(state_path=state)) as here:
+            clients = [easypost.EasyPostClient("k", api_base=base)
+                       for base in (here.api_base, other_base)]
+            shipments = [clients[i % 2].shipment.create(**shipment_params(reference=f"p{i}"))
+                         for i in range(24)]
+
+            def buy(i: int) -> str:
+                shipment = shipments[i // 2]
+                try:
+                    clients[i % 2].shipment.buy(shipment.id, rate=shipment.rates[0])
+                    return "bought"
+                except InvalidRequestError as exc:
+                    assert exc.code == "SHIPMENT.POSTAGE.EXISTS"
+                    return "exists"
+
+            with ThreadPoolExecutor(12) as pool:
+                outcomes = list(pool.map(buy, range(48)))
+            assert outcomes.count("bought") == 24
+            for shipment in shipments:  # each process sees every purchase at once
+                for client in clients:
+                    assert client.shipment.retrieve(shipment.id).postage_label is not None
+            time.sleep(1.3)  # the other process flushes its request counters every second
+            stats = here.stats()
+            assert stats["purchases"]["total"] == 24
+            assert stats["purchases"]["max_per_shipment"] == 1
+            assert stats["purchases"]["max_per_reference"] == 1
+            buys = stats["requests"]["POST /v2/shipments/{id}/buy"]
+            assert buys == {"200": 24, "422": 24}
+            assert stats["requests"]["POST /v2/shipments"] == {"201": 24}
+    finally:
+        other.terminate()
+        other.wait(timeout=10)
+
+
+def test_spliced_shipment_json_is_the_same_document(tmp_path: Path) -> None:
+    """Parts encoded once and spliced in must give exactly the document json.dumps gives."""
+    import json
+
+    from shipctl.simulator import shipments
+    from shipctl.simulator.config import SimulatorConfig as Config
+    from shipctl.simulator.simulation import Simulation
+
+    sim = Simulation(Config(), Store(None))
+    created = shipments.create(sim, {"shipment": shipment_params(reference="splice")})
+    bought = shipments.buy(sim, created["id"], {"rate": {"id": created["rates"][0]["id"]}})
+    odd = {"id": "shp_1", "rates": [], "parcel": {"weight": 1.5},
+           "to_address": {"zip": "9\u00e9\""}, "from_address": None, "tracker": None}
+    for document in (created, bought, shipments.find(sim, created["id"]), odd):
+        for _ in range(2):  # the second time, every part comes from the memo
+            assert json.loads(shipments.encode(document)) == json.loads(json.dumps(document))
