@@ -12,7 +12,7 @@ CROSS JOIN LATERAL (
            CASE WHEN s.to_country = 'US'
                 THEN coalesce(s.to_state, 'unknown') ELSE s.to_country END AS destination,
            CASE WHEN s.tracking_status = 'delivered'
-                THEN extract(epoch FROM s.delivered_at - s.purchased_at)::float8 / 86400 END
+                THEN date_part('epoch', s.delivered_at - s.purchased_at) / 86400 END
                AS transit_days
 ) r
 WHERE s.purchased_at >= $1 AND s.purchased_at < $2
