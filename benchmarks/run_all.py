@@ -6,7 +6,7 @@ side in one run. Naming some benchmarks runs only those and keeps the other sect
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import os
 import platform
 import re
@@ -38,11 +38,11 @@ def machine() -> str:
 
 
 def load(name: str) -> object:
-    spec = importlib.util.spec_from_file_location(f"bench_{name}", HERE / f"bench_{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    # Imported by name from benchmarks/, so that worker processes (multiprocessing spawn)
+    # can import the benchmark's functions too.
+    if str(HERE) not in sys.path:
+        sys.path.insert(0, str(HERE))
+    return importlib.import_module(f"bench_{name}")
 
 
 def existing_sections() -> dict[str, str]:

@@ -255,8 +255,8 @@ async def verify_address(request: web.Request) -> web.Response:
 
 
 async def create_shipment(request: web.Request) -> web.Response:
-    shipment = shipments.create(_sim(request), await _body(request))
-    return _shipment_json(shipment, 201, f"/api/v2/shipments/{shipment['id']}")
+    shipment_id, text = shipments.create_json(_sim(request), await _body(request))
+    return _json_text(text, 201, f"/api/v2/shipments/{shipment_id}")
 
 
 async def list_shipments(request: web.Request) -> web.Response:
@@ -285,7 +285,7 @@ async def refund_shipment(request: web.Request) -> web.Response:
 
 async def create_tracker(request: web.Request) -> web.Response:
     tracker = trackers.create(_sim(request), await _body(request))
-    return _json(tracker, 200, f"/api/v2/trackers/{tracker['id']}")
+    return _json_text(trackers.encode(tracker), 200, f"/api/v2/trackers/{tracker['id']}")
 
 
 async def list_trackers(request: web.Request) -> web.Response:
@@ -293,7 +293,7 @@ async def list_trackers(request: web.Request) -> web.Response:
 
 
 async def retrieve_tracker(request: web.Request) -> web.Response:
-    return _json(trackers.retrieve(_sim(request), request.match_info["id"]))
+    return _json_text(trackers.encode(trackers.retrieve(_sim(request), request.match_info["id"])))
 
 
 async def create_batch(request: web.Request) -> web.Response:

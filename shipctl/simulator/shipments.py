@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
-from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from shipctl.simulator import addresses, rates, state, trackers
 from shipctl.simulator.clock import iso
@@ -24,40 +24,67 @@ PRIVATE = ("_tracker_id", "_refund_at")
 # body of it (stored or answered) repeats them. Each is encoded once and spliced in. Keyed
 # by the object's identity, and holding the object, so that identity cannot pass to another.
 SPLICED = ("from_address", "to_address", "return_address", "buyer_address", "parcel",
-           "selected_rate", "tracker")
+           "selected_rate", "tracker", "postage_label", "fees", "options")
 _PARTS: dict[int, tuple[Any, str]] = {}
-PARTS_SIZE = 2048
+# Some eight parts a shipment: enough for every shipment the store keeps decoded, so that a
+# shipment bought some thousand creates after it was made still finds its parts.
+PARTS_SIZE = 16384
 # Rates, the largest part, by shipment id instead: they never change once a shipment is
 # rated, so the text stays right for a copy decoded from the state file too.
 _RATES_JSON: dict[str, str] = {}
 RATES_JSON_SIZE = 2048  # some 5 KB each
+# Labels as rendered (URLs made absolute) by the stored label's identity; see `_label`.
+_LABELS: dict[int, tuple[Json, str, Json]] = {}
+LABELS_SIZE = 2048
 
 
 def create(sim: Simulation, payload: Json) -> Json:
     """POST /shipments: a shipment with its rates, bought at once when a service is named."""
+    shipment, _ = _create(sim, payload)
+    return render(sim, shipment)
+
+
+def create_json(sim: Simulation, payload: Json) -> tuple[str, str]:
+    """`create`, as the new shipment's id and the JSON of the answer."""
+    shipment, stored = _create(sim, payload)
+    if stored is not None:
+        # Not bought: nothing in it moves with time, so the answer is what was stored.
+        return shipment["id"], stored
+    return shipment["id"], encode(render(sim, shipment))
+
+
+def _create(sim: Simulation, payload: Json) -> tuple[Json, str | None]:
+    """The stored shipment, and its JSON when the answer is that (it was not bought)."""
     params = payload.get("shipment")
     if not isinstance(params, dict) or not params:
         raise required("shipment")
     now = sim.now()
+    # New addresses and the parcel are written with the shipment in one statement.
+    rows: list[state.NewObject] = []
     with sim.store.transaction():
-        to_address = _address(sim, params.get("to_address"), "to_address", now)
-        from_address = _address(sim, params.get("from_address"), "from_address", now)
+        to_address = _address(sim, params.get("to_address"), "to_address", now, rows)
+        from_address = _address(sim, params.get("from_address"), "from_address", now, rows)
         if to_address["country"] == "US" and not to_address.get("zip"):
             raise ApiError(422, "PARAMETER.REQUIRED", "Missing required parameter.",
                            [field_error("to_address.zip", "cannot be blank")])
-        parcel = _parcel(sim, params.get("parcel"), now)
+        parcel = _parcel(sim, params.get("parcel"), now, rows)
         shipment_id = new_id("shp")
         shipment = _shipment(sim, params, shipment_id, to_address, from_address, parcel, now)
-        sim.store.insert("shipment", shipment, reference=shipment["reference"],
-                         text=encode(shipment))
+        text = encode(shipment)
+        rows.append(("shipment", shipment, shipment["reference"], None, text))
+        stored: str | None = text
+        sim.store.insert_many(rows)
         service = params.get("service")
         if service and (params.get("carrier_accounts") or params.get("carrier")):
             rate = _rate_for_service(shipment, str(service), params.get("carrier"))
             _purchase(sim, shipment, rate, params.get("insurance"), now)
-    return render(sim, shipment)
+            stored = None
+    return shipment, stored
 
 
-def _address(sim: Simulation, value: Any, name: str, now: float) -> Json:
+def _address(
+    sim: Simulation, value: Any, name: str, now: float, rows: list[state.NewObject]
+) -> Json:
     if not isinstance(value, dict) or not value:
         raise required(name)
     if "id" in value:
@@ -66,7 +93,7 @@ def _address(sim: Simulation, value: Any, name: str, now: float) -> Json:
             raise not_found(f"Address {value['id']} not found.")
         return stored
     address = addresses.build_address(value, now, field_prefix=f"{name}.")
-    sim.store.insert("address", address, text=_part(address))
+    rows.append(("address", address, None, None, _part(address)))
     return address
 
 
@@ -79,7 +106,7 @@ def _number(value: Any, field: str) -> float | None:
         raise invalid(field, "must be a number") from None
 
 
-def _parcel(sim: Simulation, value: Any, now: float) -> Json:
+def _parcel(sim: Simulation, value: Any, now: float, rows: list[state.NewObject]) -> Json:
     if not isinstance(value, dict) or not value:
         raise required("parcel")
     if "id" in value:
@@ -103,7 +130,7 @@ def _parcel(sim: Simulation, value: Any, now: float) -> Json:
         **dims, "predefined_package": value.get("predefined_package"), "weight": weight,
         "mode": "test",
     }
-    sim.store.insert("parcel", parcel, text=_part(parcel))
+    rows.append(("parcel", parcel, None, None, _part(parcel)))
     return parcel
 
 
@@ -189,17 +216,19 @@ def _rates(
         messages.append({"carrier": carrier, "carrier_account_id": rates.CARRIER_ACCOUNTS[carrier],
                          "message": f"{carrier}: parcel weight exceeds {limit} lb maximum.",
                          "type": "rate_error"})
+    plan = _rates_plan(quote)
     stamp = iso(now)
     found: list[Json] = []
-    texts: list[str] = []
-    for priced in quote.priced:
-        values = (new_id("rate"), stamp, stamp, iso(now + priced.delivery_days * DAY),
-                  shipment_id)
-        found.append(_rate(priced, *values))
-        texts.append(_rate_json(priced, values))
-    # Rates are half of a shipment's JSON; filled in from per-service templates, they need
+    values: list[str] = []
+    for base, days in zip(plan.bases, plan.days, strict=True):
+        rate_id = new_id("rate")
+        delivery_date = iso(now + days * DAY)
+        found.append({**base, "id": rate_id, "created_at": stamp, "updated_at": stamp,
+                      "delivery_date": delivery_date, "shipment_id": shipment_id})
+        values += (rate_id, stamp, stamp, delivery_date, shipment_id)
+    # Rates are half of a shipment's JSON; filled in from a per-quote template, they need
     # no encoding at all (the values filled in are ids and timestamps: nothing to escape).
-    _remember_rates(shipment_id, f"[{','.join(texts)}]")
+    _remember_rates(shipment_id, plan.template % tuple(values))
     return found, messages
 
 
@@ -220,27 +249,46 @@ def _rate(priced: rates.Priced, rate_id: str, created_at: str, updated_at: str,
     }
 
 
-_SLOTS = ('"@1@"', '"@2@"', '"@3@"', '"@4@"', '"@5@"')
+_SLOTS = ("@1@", "@2@", "@3@", "@4@", "@5@")
 
 
-def _rate_json(priced: rates.Priced, values: tuple[str, str, str, str, str]) -> str:
-    pieces = _rate_template(priced)
-    out = [pieces[0]]
-    for value, piece in zip(values, pieces[1:], strict=True):
-        out.append(f'"{value}"{piece}')
-    return "".join(out)
+class _RatesPlan(NamedTuple):
+    """What every shipment rated by one quote shares: its rates less their own values."""
+
+    quote: rates.Quote
+    bases: tuple[Json, ...]  # each rate, its own values (id, timestamps...) still slots
+    days: tuple[int, ...]
+    template: str  # the JSON list of the rates, a `%s` where each of those values goes
 
 
-@lru_cache(maxsize=1024)
-def _rate_template(priced: rates.Priced) -> tuple[str, ...]:
-    """The JSON of a rate of `priced`, cut where its per-shipment values go."""
-    text = state.encode(_rate(priced, *(slot.strip('"') for slot in _SLOTS)))
-    pieces = []
-    for slot in _SLOTS:
-        head, text = text.split(slot)
-        pieces.append(head)
-    pieces.append(text)
-    return tuple(pieces)
+# By the quote's identity (quotes are cached and shared), holding the quote so that
+# identity cannot pass to another.
+_PLANS: dict[int, _RatesPlan] = {}
+PLANS_SIZE = 4096
+
+
+def _rates_plan(quote: rates.Quote) -> _RatesPlan:
+    plan = _PLANS.get(id(quote))
+    if plan is not None and plan.quote is quote:
+        return plan
+    bases = []
+    texts = []
+    for priced in quote.priced:
+        rate = _rate(priced, *_SLOTS)
+        text = state.encode(rate).replace("%", "%%")
+        pieces = []
+        for slot in _SLOTS:
+            head, text = text.split(f'"{slot}"')
+            pieces.append(head)
+        pieces.append(text)
+        texts.append('"%s"'.join(pieces))
+        bases.append(rate)
+    plan = _RatesPlan(quote, tuple(bases), tuple(p.delivery_days for p in quote.priced),
+                      f"[{','.join(texts)}]")
+    if len(_PLANS) >= PLANS_SIZE:
+        _PLANS.pop(next(iter(_PLANS)), None)
+    _PLANS[id(quote)] = plan
+    return plan
 
 
 def _rate_for_service(shipment: Json, service: str, carrier: Any) -> Json:
@@ -290,9 +338,10 @@ def _purchase(sim: Simulation, shipment: Json, rate: Json, insurance: Any, now: 
     label_format = str(shipment["options"].get("label_format") or "PNG").upper()
     if label_format not in LABEL_FORMATS:
         label_format = "PNG"
+    stamp = iso(now)
     label = {
-        "object": "PostageLabel", "id": label_id, "created_at": iso(now), "updated_at": iso(now),
-        "date_advance": 0, "integrated_form": "none", "label_date": iso(now),
+        "object": "PostageLabel", "id": label_id, "created_at": stamp, "updated_at": stamp,
+        "date_advance": 0, "integrated_form": "none", "label_date": stamp,
         "label_resolution": 300, "label_size": "4x6", "label_type": "default",
         "label_file_type": LABEL_FORMATS[label_format],
         "label_url": f"/_sim/labels/{label_id}.{label_format.lower()}",
@@ -315,7 +364,7 @@ def _purchase(sim: Simulation, shipment: Json, rate: Json, insurance: Any, now: 
     verified = addresses.apply_verification(shipment["to_address"], now)
     shipment.update({
         "postage_label": label, "tracking_code": code, "selected_rate": rate, "fees": fees,
-        "to_address": verified, "buyer_address": verified, "updated_at": iso(now),
+        "to_address": verified, "buyer_address": verified, "updated_at": stamp,
         "_tracker_id": tracker["id"],
     })
     sim.store.update(shipment, purchased=True, lookup=label_id, text=encode(shipment))
@@ -340,6 +389,8 @@ def convert_label(sim: Simulation, id_or_reference: str, file_format: str | None
             raise ApiError(422, "SHIPMENT.POSTAGE.REQUIRED",
                            "The shipment has no postage label to convert.")
         path = f"/_sim/labels/{label['id']}.{fmt.lower()}"
+        # A new label, not a changed one: its JSON is remembered by identity.
+        label = shipment["postage_label"] = dict(label)
         if fmt == "PDF":
             label["label_pdf_url"] = path
         elif fmt == "ZPL":
@@ -397,12 +448,28 @@ def render(sim: Simulation, shipment: Json) -> Json:
             out["fees"] = [{**fee, "refunded": True} for fee in out["fees"]]
     label = out.get("postage_label")
     if label:
-        out["postage_label"] = {
-            key: (sim.base_url + value if isinstance(value, str) and value.startswith("/_sim/")
-                  else value)
-            for key, value in label.items()
-        }
+        out["postage_label"] = _label(label, sim.base_url)
     return out
+
+
+def _label(label: Json, base_url: str) -> Json:
+    """The label with its URLs absolute, made once per stored label and address; shared, so
+    callers must not change it. Its JSON is the stored label's with the URLs rewritten: no
+    encoding (only URL values start with a quote and /_sim/)."""
+    memo = _LABELS.get(id(label))
+    if memo is not None and memo[0] is label and memo[1] == base_url:
+        return memo[2]
+    rendered = {
+        key: (base_url + value if isinstance(value, str) and value.startswith("/_sim/")
+              else value)
+        for key, value in label.items()
+    }
+    prefix = state.encode(base_url)[:-1]  # the opening quote and the escaped address
+    _remember_part(rendered, _part(label).replace('"/_sim/', f"{prefix}/_sim/"))
+    if len(_LABELS) >= LABELS_SIZE:
+        _LABELS.pop(next(iter(_LABELS)), None)
+    _LABELS[id(label)] = (label, base_url, rendered)
+    return rendered
 
 
 def encode(shipment: Json) -> str:
@@ -415,19 +482,35 @@ def encode(shipment: Json) -> str:
     if rates_json is not None:
         del rest["rates"]
         parts.append(f'"rates":{rates_json}')
+        selected = rest.get("selected_rate")
+        if isinstance(selected, dict):
+            # The selected rate is one of the rates, whose JSON is at hand already.
+            text = _rate_text(rates_json, selected)
+            if text is not None:
+                del rest["selected_rate"]
+                parts.append(f'"selected_rate":{text}')
     for key in SPLICED:
         value = rest.get(key)
         if isinstance(value, (dict, list)):
             del rest[key]
-            parts.append(f'"{key}":{_part(value)}')
+            parts.append(f'"{key}":{_part(value, trackers.encode if key == "tracker" else None)}')
     return f"{state.encode(rest)[:-1]},{','.join(parts)}}}" if parts else state.encode(rest)
 
 
-def _part(value: Json | list[Json]) -> str:
+def _rate_text(rates_json: str, rate: Json) -> str | None:
+    """The JSON of `rate` cut from its shipment's rates: a rate is flat and no value of it
+    holds a brace (ids, timestamps, amounts and the service table's names)."""
+    start = rates_json.find(f'{{"id":{state.encode(rate.get("id"))},')
+    if start < 0:
+        return None
+    return rates_json[start:rates_json.index("}", start) + 1]
+
+
+def _part(value: Json | list[Json], encoder: Callable[[Any], str] | None = None) -> str:
     memo = _PARTS.get(id(value))
     if memo is not None and memo[0] is value:
         return memo[1]
-    text = state.encode(value)
+    text = (encoder or state.encode)(value)
     _remember_part(value, text)
     return text
 

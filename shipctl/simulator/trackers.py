@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import base64
 import random
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from shipctl.simulator.clock import iso
 from shipctl.simulator.errors import not_found, required
@@ -18,6 +17,7 @@ from shipctl.simulator.ids import new_id, seed_for
 from shipctl.simulator.paging import page_size
 from shipctl.simulator.rates import canonical_carrier
 from shipctl.simulator.simulation import Simulation
+from shipctl.simulator.state import encode as encode_json
 
 DAY = 86400.0
 
@@ -47,8 +47,9 @@ RETURN_SHARE = 0.04
 FAILURE_SHARE = 0.03
 
 
-@dataclass(frozen=True)
-class Event:
+# A NamedTuple rather than a frozen dataclass: a tracker is made on every buy, and a
+# frozen dataclass's __init__ was a fifth of rendering it.
+class Event(NamedTuple):
     offset_days: float
     status: str
     status_detail: str
@@ -120,6 +121,11 @@ def simulated_events(plan: dict[str, Any]) -> tuple[list[Event], float, str | No
     return list(events), days, signer
 
 
+_LABEL_CREATED = Event(0.0, "pre_transit", "status_update", "Shipping Label Created", False)
+_ACCEPTED = Event(0.35, "in_transit", "arrived_at_facility", "Accepted at Origin Facility",
+                  False)
+
+
 # A tracking sweep renders every tracker again and again; seeding a Random is the dear part.
 @lru_cache(maxsize=8192)
 def _simulated_events(
@@ -132,8 +138,8 @@ def _simulated_events(
         total = days + rng.randint(1, 3)
     mid = 0.35 + (total - 0.35) / 2
     events = [
-        Event(0.0, "pre_transit", "status_update", "Shipping Label Created", False),
-        Event(0.35, "in_transit", "arrived_at_facility", "Accepted at Origin Facility", False),
+        _LABEL_CREATED,
+        _ACCEPTED,
         Event(mid, "in_transit", "departed_facility", "Departed Regional Facility", False),
     ]
     if roll < LATE_SHARE:
@@ -267,20 +273,61 @@ def _detail(plan: dict[str, Any], event: Event, created: float) -> dict[str, Any
 
 def _carrier_detail(plan: dict[str, Any], est: float) -> dict[str, Any]:
     origin, destination = plan["origin"], plan["destination"]
+    return _carrier_detail_of(_place_key(origin), _place_key(destination),
+                              plan.get("service") or "First-Class Package Service")
+
+
+def _place_key(place: dict[str, Any]) -> tuple[Any, Any, Any]:
+    return place.get("city"), place.get("state"), place.get("zip")
+
+
+# A bulk run ships from one warehouse with a few services: the same carrier detail again and
+# again. Shared, never changed, so its JSON is encoded once too (see `encode`).
+@lru_cache(maxsize=4096)
+def _carrier_detail_of(
+    origin: tuple[Any, Any, Any], destination: tuple[Any, Any, Any], service: str
+) -> dict[str, Any]:
+    origin_place = dict(zip(("city", "state", "zip"), origin, strict=True))
+    destination_place = dict(zip(("city", "state", "zip"), destination, strict=True))
     return {
         "object": "CarrierDetail",
-        "service": plan.get("service") or "First-Class Package Service",
+        "service": service,
         "container_type": None,
         "est_delivery_date_local": None,
         "est_delivery_time_local": None,
-        "origin_location": _place_text(origin),
-        "origin_tracking_location": _location(origin),
-        "destination_location": _place_text(destination),
+        "origin_location": _place_text(origin_place),
+        "origin_tracking_location": _location(origin_place),
+        "destination_location": _place_text(destination_place),
         "destination_tracking_location": None,
         "guaranteed_delivery_date": None,
         "alternate_identifier": None,
         "initial_delivery_attempt": None,
     }
+
+
+def encode(tracker: dict[str, Any]) -> str:
+    """The JSON of a rendered tracker, its carrier detail spliced in already encoded."""
+    detail = tracker.get("carrier_detail")
+    if not isinstance(detail, dict):
+        return encode_json(tracker)
+    rest = dict(tracker)
+    del rest["carrier_detail"]
+    return f'{encode_json(rest)[:-1]},"carrier_detail":{_detail_json(detail)}}}'
+
+
+_DETAIL_JSON: dict[int, tuple[dict[str, Any], str]] = {}
+DETAIL_JSON_SIZE = 4096
+
+
+def _detail_json(detail: dict[str, Any]) -> str:
+    memo = _DETAIL_JSON.get(id(detail))
+    if memo is not None and memo[0] is detail:
+        return memo[1]
+    text = encode_json(detail)
+    if len(_DETAIL_JSON) >= DETAIL_JSON_SIZE:
+        _DETAIL_JSON.pop(next(iter(_DETAIL_JSON)), None)
+    _DETAIL_JSON[id(detail)] = (detail, text)
+    return text
 
 
 def _place_text(place: dict[str, Any]) -> str:
