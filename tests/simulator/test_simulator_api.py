@@ -8,7 +8,6 @@ import time
 import easypost
 import pytest
 import requests
-from conftest import FROM, TO, shipment_params
 from easypost.errors import (
     InvalidRequestError,
     NotFoundError,
@@ -17,6 +16,8 @@ from easypost.errors import (
 )
 
 from shipctl.simulator import RunningSimulator, SimulatorConfig, running_simulator
+
+from .conftest import FROM, TO, shipment_params
 
 
 def test_address_create_and_verify(client: easypost.EasyPostClient) -> None:

@@ -11,7 +11,8 @@ import time
 from pathlib import Path
 
 import easypost
-from conftest import shipment_params
+
+from .conftest import shipment_params
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,7 +8,6 @@ from concurrent.futures import ThreadPoolExecutor
 import easypost
 import pytest
 import requests
-from conftest import shipment_params
 from easypost.errors import (
     HttpError,
     InternalServerError,
@@ -18,6 +17,8 @@ from easypost.errors import (
 )
 
 from shipctl.simulator import SimulatorConfig, running_simulator
+
+from .conftest import shipment_params
 
 
 @pytest.mark.parametrize(("kind", "error"), [

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import easypost
 import pytest
-from conftest import shipment_params
 from easypost.errors import InvalidRequestError
 
 from shipctl.simulator import SimulatorConfig, running_simulator
 from shipctl.simulator.state import Store
+
+from .conftest import shipment_params
 
 
 def test_two_simulators_share_one_state_file(tmp_path: Path) -> None:

@@ -7,10 +7,11 @@ import time
 import easypost
 import pytest
 import requests
-from conftest import shipment_params
 
 from shipctl.simulator import RunningSimulator, SimulatorConfig, running_simulator
 from shipctl.simulator.trackers import new_tracker, render
+
+from .conftest import shipment_params
 
 EXPECTED = {
     "EZ1000000001": "pre_transit",

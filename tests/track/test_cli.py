@@ -6,10 +6,10 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from conftest import ez_labels
-
 from shipctl.cli import track_cmd
 from shipctl.errors import ExitCode
+
+from .conftest import ez_labels
 
 Sql = Callable[..., list[Any]]
 
@@ -24,7 +24,7 @@ def test_nothing_in_flight_says_so(shipctl: Callable[..., Any]) -> None:
 def test_sweep_tables_json_quiet_and_exit_codes(
     shipctl: Callable[..., Any], db: str, sql: Sql
 ) -> None:
-    from conftest import seed_shipments
+    from .conftest import seed_shipments
 
     seed_shipments(db, ez_labels())
     result = shipctl("--simulate", "track")
@@ -73,7 +73,7 @@ def test_codes_on_demand_are_shown_and_unknown_codes_not_stored(
 def test_known_code_on_demand_is_stored(
     shipctl: Callable[..., Any], db: str, sql: Sql
 ) -> None:
-    from conftest import seed_shipments
+    from .conftest import seed_shipments
 
     seed_shipments(db, [label for label in ez_labels() if label.tracking_code == "EZ5000000005"])
     result = shipctl("--simulate", "track", "EZ5000000005", "--fail-on-exceptions")

@@ -13,11 +13,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from conftest import buy_labels, ez_labels, real_now
-
 from shipctl.config import Settings
 from shipctl.jobs import track
 from shipctl.simulator import SimulatorConfig, running_simulator
+
+from .conftest import buy_labels, ez_labels, real_now
 
 Sql = Callable[..., list[Any]]
 

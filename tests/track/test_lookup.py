@@ -8,13 +8,14 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import Label, buy_labels, real_now
 from rich.console import Console
 
 from shipctl.cli import track_cmd
 from shipctl.config import Settings
 from shipctl.jobs import track
 from shipctl.simulator import RunningSimulator
+
+from .conftest import Label, buy_labels, real_now
 
 Sql = Callable[..., list[Any]]
 

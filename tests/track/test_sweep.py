@@ -8,13 +8,14 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from conftest import TEST_CODES, buy_labels, ez_labels, real_now
 
 from shipctl.carrier.session import open_carrier
 from shipctl.config import Settings
 from shipctl.jobs import track
 from shipctl.simulator import RunningSimulator
 from shipctl.store.database import open_pool
+
+from .conftest import TEST_CODES, buy_labels, ez_labels, real_now
 
 Sql = Callable[..., list[Any]]
 
