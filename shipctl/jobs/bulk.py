@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from shipctl.carrier.executor import ExecutorStats
     from shipctl.carrier.session import CarrierSession
     from shipctl.config import Settings
+    from shipctl.store.claims import OrderClaims
 
 PERSIST_BATCH = 500
 # About ten million orders: a file larger than this is almost surely not an order export.
@@ -261,8 +262,13 @@ async def _work(
     handle: Callable[[StoredOrder], Awaitable[Outcome | None]],
     progress: BulkProgress,
     stop: asyncio.Event,
+    settle: Callable[[], Awaitable[None]],
 ) -> None:
-    """Claim the run's orders in `states` and handle each once, `concurrency` at a time."""
+    """Claim the run's orders in `states` and handle each once, `concurrency` at a time.
+
+    An order's claim is released once its outcome is committed; `settle` waits for the
+    last commits before the claims go.
+    """
     from shipctl.store.claims import OrderClaims
 
     queue: asyncio.Queue[StoredOrder | None] = asyncio.Queue()
@@ -291,10 +297,20 @@ async def _work(
                 if order is None:
                     return
                 outcome = await handle(order)
-                claims.finished(order.id)
+                if outcome is not None and outcome.committed is not None:
+                    outcome.committed.add_done_callback(_release(claims, order.id))
+                else:
+                    claims.finished(order.id)
                 progress.advance(outcome)
 
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        try:
+            await asyncio.gather(*(worker() for _ in range(concurrency)))
+        finally:
+            await settle()
+
+
+def _release(claims: OrderClaims, order_id: int) -> Callable[[asyncio.Future[None]], None]:
+    return lambda _committed: claims.finished(order_id)
 
 
 async def _quote_phase(
@@ -309,7 +325,8 @@ async def _quote_phase(
         created_here[order.id] = quoted.chosen
         return None
 
-    await _work(pool, run_id, ["pending"], concurrency, quote, progress, stop)
+    await _work(pool, run_id, ["pending"], concurrency, quote, progress, stop,
+                flow.writer.drain)
 
 
 async def _buy_phase(
@@ -325,13 +342,14 @@ async def _buy_phase(
             if chosen is None:
                 outcome = await flow.resolve(order)  # left `created` by another process
             else:
-                outcome = await flow.purchase(Quoted(order, None, chosen))
+                outcome = await flow.purchase(Quoted(order, None, chosen), wait=False)
         except OrderFailed as failed:
             return failed.outcome
         purchased += 1
         return outcome
 
-    await _work(pool, run_id, ["created"], concurrency, buy, progress, stop)
+    await _work(pool, run_id, ["created"], concurrency, buy, progress, stop,
+                flow.writer.drain)
     return purchased
 
 
@@ -344,11 +362,12 @@ async def _ship_phase(
 
     async def ship(order: StoredOrder) -> Outcome:
         nonlocal purchased
-        outcome = await flow.ship(order)
+        outcome = await flow.ship(order, wait=False)
         purchased += outcome.state is OrderState.PURCHASED
         return outcome
 
-    await _work(pool, run_id, ["pending", "created"], concurrency, ship, progress, stop)
+    await _work(pool, run_id, ["pending", "created"], concurrency, ship, progress, stop,
+                flow.writer.drain)
     return purchased
 
 

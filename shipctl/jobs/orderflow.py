@@ -6,6 +6,7 @@ CarrierExecutor; every state change is committed before the next carrier call.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -40,6 +41,8 @@ class Outcome:
     error_code: str | None = None
     error_message: str | None = None
     resumed: bool = False
+    # Set when the purchase was queued without waiting: done once it is committed.
+    committed: asyncio.Future[None] | None = None
 
 
 class OrderFailed(ShipctlError):
@@ -114,8 +117,12 @@ class OrderFlow:
         await self.writer.created(stored.id, shipment.shipment_id, chosen)
         return Quoted(stored=stored, shipment=shipment, chosen=chosen)
 
-    async def purchase(self, quoted: Quoted) -> Outcome:
-        """Buy the chosen rate (safe buy) and commit `purchased` (raises OrderFailed)."""
+    async def purchase(self, quoted: Quoted, *, wait: bool = True) -> Outcome:
+        """Buy the chosen rate (safe buy) and record `purchased` (raises OrderFailed).
+
+        With `wait=False` the record is queued and `Outcome.committed` tells when it is
+        durable, so a bulk run does not wait on a commit between two orders.
+        """
         from shipctl.carrier import shipments
 
         stored = quoted.stored
@@ -125,8 +132,13 @@ class OrderFlow:
             label = await shipments.buy(self.carrier.executor, shipment_id, quoted.chosen)
         except CarrierError as error:
             raise await self._fail(stored, error) from None
-        await self.writer.purchased(stored.id, label)
-        return Outcome(stored=stored, state=OrderState.PURCHASED, label=label, quote=quoted.chosen)
+        if wait:
+            await self.writer.purchased(stored.id, label)
+            committed = None
+        else:
+            committed = self.writer.purchased_later(stored.id, label)
+        return Outcome(stored=stored, state=OrderState.PURCHASED, label=label,
+                       quote=quoted.chosen, committed=committed)
 
     async def resolve(self, stored: StoredOrder) -> Outcome:
         """Finish an order an earlier process left `created`: retrieve, then record or buy."""
@@ -149,11 +161,11 @@ class OrderFlow:
         return Outcome(stored=stored, state=outcome.state, label=outcome.label,
                        quote=chosen, resumed=True)
 
-    async def ship(self, stored: StoredOrder) -> Outcome:
+    async def ship(self, stored: StoredOrder, *, wait: bool = True) -> Outcome:
         """Take an order from wherever it stands to purchased or failed."""
         try:
             if stored.state is OrderState.CREATED and stored.shipment_id:
                 return await self.resolve(stored)
-            return await self.purchase(await self.quote(stored))
+            return await self.purchase(await self.quote(stored), wait=wait)
         except OrderFailed as failed:
             return failed.outcome

@@ -30,23 +30,42 @@ class StateWriter:
         self._flusher: asyncio.Task[None] | None = None
         self.flushes = 0
         self.writes = 0
+        self.error: BaseException | None = None
+        # Held from the first write to the next drain(): a pooled connection costs a reset
+        # round trip on every release, and each round trip waits for the busy event loop.
+        self._conn: asyncpg.Connection | None = None
 
     async def created(self, row_id: int, shipment_id: str, quote: Quote) -> None:
         await self._submit("shipments_mark_created",
                            shipments.created_values(row_id, shipment_id, quote))
 
     async def purchased(self, row_id: int, label: PurchasedLabel) -> None:
-        await self._submit("shipments_mark_purchased", shipments.purchased_values(row_id, label))
+        await self.purchased_later(row_id, label)
+
+    def purchased_later(self, row_id: int, label: PurchasedLabel) -> asyncio.Future[None]:
+        """Queue the write and return at once; the future is done when it is committed.
+
+        Safe because nothing depends on it: an order left `created` after a crash is
+        resolved by retrieving its shipment, which finds the label.
+        """
+        done = self._enqueue("shipments_mark_purchased",
+                             shipments.purchased_values(row_id, label))
+        # Nobody awaits it: a failure is raised by drain() instead.
+        done.add_done_callback(lambda future: future.cancelled() or future.exception())
+        return done
 
     async def failed(self, row_id: int, code: str, message: str) -> None:
         await self._submit("shipments_mark_failed", shipments.failed_values(row_id, code, message))
 
     async def _submit(self, name: str, values: tuple[Any, ...]) -> None:
+        await self._enqueue(name, values)
+
+    def _enqueue(self, name: str, values: tuple[Any, ...]) -> asyncio.Future[None]:
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._queue.append((name, values, done))
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush_all())
-        await done
+        return done
 
     async def _flush_all(self) -> None:
         # Yield once so every order that is ready in this loop turn joins the first group.
@@ -56,6 +75,7 @@ class StateWriter:
             try:
                 await self._write(batch)
             except BaseException as error:
+                self.error = self.error or error
                 for _, _, done in batch:
                     if not done.done():
                         done.set_exception(error)
@@ -70,13 +90,27 @@ class StateWriter:
         grouped: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
         for name, values, _ in batch:
             grouped[name].append(values)
-        async with self._pool.acquire() as conn, conn.transaction():
-            for name, rows in grouped.items():
-                await conn.executemany(query(name), rows)
+        if self._conn is None:
+            self._conn = await self._pool.acquire()
+        conn = self._conn
+        if len(grouped) == 1:
+            [(name, rows)] = grouped.items()
+            await conn.executemany(query(name), rows)  # atomic by itself: one round trip
+        else:
+            async with conn.transaction():
+                for name, rows in grouped.items():
+                    await conn.executemany(query(name), rows)
         self.flushes += 1
         self.writes += len(batch)
 
     async def drain(self) -> None:
-        """Wait until every queued write is committed."""
-        if self._flusher is not None:
-            await asyncio.shield(self._flusher)
+        """Wait until every queued write is committed; raise the first write that failed."""
+        try:
+            if self._flusher is not None:
+                await asyncio.shield(self._flusher)
+        finally:
+            if self._conn is not None and (self._flusher is None or self._flusher.done()):
+                conn, self._conn = self._conn, None
+                await self._pool.release(conn)
+        if self.error is not None:
+            raise self.error
