@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -53,11 +54,19 @@ def make_client(
     import easypost
     from easypost.constant import API_VERSION
     from requests.adapters import HTTPAdapter
+    from requests.utils import get_environ_proxies
 
     base = (api_base or DEFAULT_API_BASE).rstrip("/")
     client = easypost.EasyPostClient(api_key, api_base=base, timeout=timeout)  # type: ignore[arg-type]
     adapter = HTTPAdapter(pool_connections=1, pool_maxsize=concurrency, max_retries=0)
-    client._requests_session.mount(prefix=base.split(f"/{API_VERSION}")[0], adapter=adapter)
+    session = client._requests_session
+    session.mount(prefix=base.split(f"/{API_VERSION}")[0], adapter=adapter)
+    # requests reads ~/.netrc and the proxy variables on every call (trust_env); read the
+    # environment once here instead, so proxies and CA bundles still apply.
+    session.proxies.update(get_environ_proxies(base))  # honours NO_PROXY for this base
+    session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get(
+        "CURL_CA_BUNDLE") or True
+    session.trust_env = False
     return client
 
 
