@@ -68,8 +68,8 @@ class StateWriter:
         return done
 
     async def _flush_all(self) -> None:
-        # Yield once so every order that is ready in this loop turn joins the first group.
-        await asyncio.sleep(0)
+        # This task first runs on the loop turn after the first write was queued, so every
+        # write queued in that turn joins the first group; later ones join the next.
         while self._queue:
             batch, self._queue = self._queue[: self._max_batch], self._queue[self._max_batch :]
             try:
