@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,29 +28,13 @@ RATE_LIMIT = 50.0
 KINDS = ("500", "503", "timeout", "drop", "lost_response")
 
 
-def _server(action: str, root: Path) -> None:
-    subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import sys; from pathlib import Path; "
-            "from shipctl.store import embedded; getattr(embedded, sys.argv[1])(Path(sys.argv[2]))",
-            action,
-            str(root),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-
-
 def run() -> str:
     trials = int(os.environ.get("SHIPCTL_CHAOS_TRIALS", "20"))
     root = Path(tempfile.mkdtemp(prefix="shipctl-chaos-", dir="/tmp"))
     started = time.monotonic()
     results: list[chaos.CrashTrial] = []
     try:
-        _server("start", root)
+        chaos.embedded_server("start", root)
         from shipctl.store import embedded
 
         status = embedded.status(root)
@@ -71,7 +54,7 @@ def run() -> str:
                 )
             )
     finally:
-        _server("stop", root)
+        chaos.embedded_server("stop", root)
         shutil.rmtree(root, ignore_errors=True)
     wall = time.monotonic() - started
     faults: Counter[str] = Counter()

@@ -426,3 +426,11 @@ def crash_trial(
         seconds=time.monotonic() - started,
         outputs=outputs,
     )
+
+
+def embedded_server(action: str, root: Path) -> None:
+    """`shipctl db start|stop` for an embedded PostgreSQL with its data under `root`."""
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["SHIPCTL_DATA_DIR"] = str(root)
+    subprocess.run([sys.executable, "-m", "shipctl", "db", action], env=env, check=True,
+                   capture_output=True, timeout=120)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -32,12 +31,12 @@ OUTAGE = 3.0  # seconds the server stays down
 def restartable_pg() -> Iterator[tuple[Path, str]]:
     root = Path(tempfile.mkdtemp(prefix="shipctl-pg-", dir="/tmp"))
     try:
-        server("start", root)
+        chaos.embedded_server("start", root)
         status = embedded.status(root)
         chaos.fetch(status.url("postgres"), "CREATE DATABASE shipctl")
         yield root, status.url()
     finally:
-        server("stop", root)
+        chaos.embedded_server("stop", root)
         shutil.rmtree(root, ignore_errors=True)
 
 
@@ -49,7 +48,7 @@ def test_restart_in_one_process() -> None:
         assert embedded.stop(root)
         assert embedded.start(root).running
     finally:
-        server("stop", root)
+        chaos.embedded_server("stop", root)
         shutil.rmtree(root, ignore_errors=True)
 
 
@@ -63,32 +62,14 @@ def faulty_sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[chaos.Simul
         yield sim
 
 
-def server(action: str, root: Path) -> None:
-    """`embedded.start/stop(root)` in a process of its own, as `shipctl db start/stop` runs
-    (in one process a restart does not work: see test_restart_in_one_process)."""
-    subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import sys; from pathlib import Path; "
-            "from shipctl.store import embedded; getattr(embedded, sys.argv[1])(Path(sys.argv[2]))",
-            action,
-            str(root),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
-
-
 def outage_after(root: Path, delay: float) -> threading.Thread:
     """Stop the server `delay` s from now, keep it down OUTAGE s, start it again."""
 
     def go() -> None:
         time.sleep(delay)
-        server("stop", root)
+        chaos.embedded_server("stop", root)
         time.sleep(OUTAGE)
-        server("start", root)
+        chaos.embedded_server("start", root)
 
     thread = threading.Thread(target=go)
     thread.start()
