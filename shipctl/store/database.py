@@ -120,7 +120,8 @@ async def open_pool(
     try:
         yield pool
     except (asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
-            asyncpg.InternalClientError, OSError) as error:
+            asyncpg.InternalClientError, asyncpg.exceptions.OperatorInterventionError,
+            OSError) as error:
         # Every state change was committed before the next carrier call, so a rerun resumes.
         raise DatabaseError(
             f"lost the connection to PostgreSQL at {target.describe()} "
