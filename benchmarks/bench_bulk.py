@@ -21,7 +21,7 @@ from typing import Any
 
 LATENCY = 0.15
 CONCURRENCIES = (16, 45)
-ORDERS_PER_SLOT = 16
+ORDERS_PER_SLOT = 40
 COMMAND = "python benchmarks/bench_bulk.py"
 FROM = {"name": "Warehouse", "street1": "1 Main St", "city": "Springfield", "state": "IL",
         "zip": "62701", "country": "US"}
