@@ -89,9 +89,3 @@ class NoMatchingRateError(CarrierError):
     """No rate matches the rate rule."""
 
     exit_code = ExitCode.PARTIAL_FAILURE
-
-
-class InterruptedRunError(ShipctlError):
-    """Interrupted."""
-
-    exit_code = ExitCode.INTERRUPTED

@@ -12,8 +12,8 @@ from shipctl.analytics.report import section_sql
 from shipctl.errors import InputError
 
 if TYPE_CHECKING:
+    from shipctl.store.database import Pool
     from shipctl.store.demo import SeedCounts
-    from shipctl.store.reports import Pool
 
 DEFAULT_DAYS = 90
 DEFAULT_SEED = 2026

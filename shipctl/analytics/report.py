@@ -21,7 +21,7 @@ from shipctl.analytics.window import Window
 from shipctl.errors import InputError
 
 if TYPE_CHECKING:
-    from shipctl.store.reports import Pool
+    from shipctl.store.database import Pool
 
 DEFAULT_TOP = 10
 

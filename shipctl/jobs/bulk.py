@@ -22,12 +22,11 @@ from shipctl.orders import LoadOptions, OrderSource, RowError, SkippedOrder
 from shipctl.store.shipments import ServiceTotal, StoredOrder
 
 if TYPE_CHECKING:
-    import asyncpg
-
     from shipctl.carrier.executor import ExecutorStats
     from shipctl.carrier.session import CarrierSession
     from shipctl.config import Settings
     from shipctl.store.claims import OrderClaims
+    from shipctl.store.database import Pool
 
 PERSIST_BATCH = 500
 # About ten million orders: a file larger than this is almost surely not an order export.
@@ -108,7 +107,6 @@ class BulkReport:
     counts: dict[str, int] = field(default_factory=dict)
     spend: list[ServiceTotal] = field(default_factory=list)
     failures: list[StoredOrder] = field(default_factory=list)
-    purchased_now: int = 0
     mode: str = "test"
     stats: ExecutorStats | None = None
     results_out: Path | None = None
@@ -223,7 +221,7 @@ def _valid_batches(source: OrderSource) -> Iterator[list[Order]]:
 
 
 async def _persist(
-    pool: asyncpg.Pool, source: OrderSource, run_id: int, options: BulkOptions, mode: str,
+    pool: Pool, source: OrderSource, run_id: int, options: BulkOptions, mode: str,
     report: BulkReport,
 ) -> None:
     """Second pass: store every valid order as pending under the run, in batches."""
@@ -247,15 +245,8 @@ async def _persist(
                     report.already_sample.append(order)
 
 
-def _quote_from(order: StoredOrder) -> Quote:
-    assert order.rate_id and order.carrier and order.service and order.rate is not None
-    return Quote(rate_id=order.rate_id, carrier=order.carrier, service=order.service,
-                 rate=order.rate, currency=order.currency or "USD",
-                 delivery_days=order.delivery_days)
-
-
 async def _work(
-    pool: asyncpg.Pool,
+    pool: Pool,
     run_id: int,
     states: list[str],
     concurrency: int,
@@ -314,7 +305,7 @@ def _release(claims: OrderClaims, order_id: int) -> Callable[[asyncio.Future[Non
 
 
 async def _quote_phase(
-    pool: asyncpg.Pool, run_id: int, flow: OrderFlow, concurrency: int,
+    pool: Pool, run_id: int, flow: OrderFlow, concurrency: int,
     progress: BulkProgress, stop: asyncio.Event, created_here: dict[int, Quote],
 ) -> None:
     async def quote(order: StoredOrder) -> Outcome | None:
@@ -330,48 +321,36 @@ async def _quote_phase(
 
 
 async def _buy_phase(
-    pool: asyncpg.Pool, run_id: int, flow: OrderFlow, concurrency: int,
+    pool: Pool, run_id: int, flow: OrderFlow, concurrency: int,
     progress: BulkProgress, stop: asyncio.Event, created_here: dict[int, Quote],
-) -> int:
-    purchased = 0
-
+) -> None:
     async def buy(order: StoredOrder) -> Outcome:
-        nonlocal purchased
         try:
             chosen = created_here.get(order.id)
             if chosen is None:
-                outcome = await flow.resolve(order)  # left `created` by another process
-            else:
-                outcome = await flow.purchase(Quoted(order, None, chosen), wait=False)
+                return await flow.resolve(order)  # left `created` by another process
+            return await flow.purchase(Quoted(order, None, chosen), wait=False)
         except OrderFailed as failed:
             return failed.outcome
-        purchased += 1
-        return outcome
 
     await _work(pool, run_id, ["created"], concurrency, buy, progress, stop,
                 flow.writer.drain)
-    return purchased
 
 
 async def _ship_phase(
-    pool: asyncpg.Pool, run_id: int, flow: OrderFlow, concurrency: int,
+    pool: Pool, run_id: int, flow: OrderFlow, concurrency: int,
     progress: BulkProgress, stop: asyncio.Event,
-) -> int:
+) -> None:
     """Quote and buy each order in one go: nothing waits for the slowest quote."""
-    purchased = 0
 
     async def ship(order: StoredOrder) -> Outcome:
-        nonlocal purchased
-        outcome = await flow.ship(order, wait=False)
-        purchased += outcome.state is OrderState.PURCHASED
-        return outcome
+        return await flow.ship(order, wait=False)
 
     await _work(pool, run_id, ["pending", "created"], concurrency, ship, progress, stop,
                 flow.writer.drain)
-    return purchased
 
 
-async def _summarise_quote(pool: asyncpg.Pool, run_id: int) -> QuoteSummary:
+async def _summarise_quote(pool: Pool, run_id: int) -> QuoteSummary:
     from shipctl.store import shipments
 
     counts = await shipments.run_counts(pool, run_id)
@@ -455,9 +434,7 @@ async def _ship(
         if confirm is None and not options.dry_run:
             # Nobody to ask: each order is quoted and bought straight away.
             progress.phase("shipping", pending, _stats_of(carrier))
-            report.purchased_now = await _ship_phase(pool, run_id, flow, concurrency, progress,
-                                                     stop)
-            await flow.writer.drain()
+            await _ship_phase(pool, run_id, flow, concurrency, progress, stop)
             status = "interrupted" if stop.is_set() else "completed"
             return await _close(pool, run_id, status, report, options, flow)
         progress.phase("quoting", pending, _stats_of(carrier))
@@ -474,10 +451,9 @@ async def _ship(
             return await _close(pool, run_id, "interrupted", report, options, flow,
                                 write_files=False)
         progress.phase("buying", report.quote.orders, _stats_of(carrier))
-        report.purchased_now = await _buy_phase(
+        await _buy_phase(
             pool, run_id, flow, concurrency, progress, stop, created_here
         )
-        await flow.writer.drain()
         status = "interrupted" if stop.is_set() else "completed"
         return await _close(pool, run_id, status, report, options, flow)
 
@@ -504,7 +480,7 @@ def _stats_of(carrier: CarrierSession) -> StatsReader:
 
 
 async def _close(
-    pool: asyncpg.Pool, run_id: int, status: str, report: BulkReport, options: BulkOptions,
+    pool: Pool, run_id: int, status: str, report: BulkReport, options: BulkOptions,
     flow: OrderFlow, *, write_files: bool = True,
 ) -> BulkReport:
     from shipctl.store import shipments

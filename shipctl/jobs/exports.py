@@ -14,9 +14,8 @@ from shipctl.models import OrderState
 from shipctl.store.shipments import StoredOrder
 
 if TYPE_CHECKING:
-    import asyncpg
-
     from shipctl.carrier.executor import CarrierExecutor
+    from shipctl.store.database import Pool
 
 LABEL_DOWNLOADS = 16
 # What each output file can hold: a PDF takes PDF labels and PNG images as pages.
@@ -24,7 +23,7 @@ FITS = {"PDF": ("PDF", "PNG"), "ZPL": ("ZPL",)}
 
 
 async def write_results(
-    pool: asyncpg.Pool, run_id: int, path: Path, *, force: bool,
+    pool: Pool, run_id: int, path: Path, *, force: bool,
     already_purchased: Sequence[str] = (),
 ) -> None:
     """The run's orders in input order, then the references it found already purchased."""
@@ -55,7 +54,7 @@ async def _label_url(
 
 
 async def write_labels(
-    pool: asyncpg.Pool, run_id: int, path: Path, *, force: bool, executor: CarrierExecutor,
+    pool: Pool, run_id: int, path: Path, *, force: bool, executor: CarrierExecutor,
     bought_as: str, refresh: bool = False,
 ) -> int:
     """Every purchased label of the run, in input order, merged into one file.

@@ -16,9 +16,8 @@ from shipctl.store.shipments import StoredOrder
 from shipctl.store.writer import StateWriter
 
 if TYPE_CHECKING:
-    import asyncpg
-
     from shipctl.carrier.session import CarrierSession
+    from shipctl.store.database import Pool
 
 
 @dataclass(frozen=True)
@@ -40,7 +39,6 @@ class Outcome:
     quote: Quote | None = None
     error_code: str | None = None
     error_message: str | None = None
-    resumed: bool = False
     # Set when the purchase was queued without waiting: done once it is committed.
     committed: asyncio.Future[None] | None = None
 
@@ -65,7 +63,7 @@ class OrderFlow:
 
     def __init__(
         self,
-        pool: asyncpg.Pool,
+        pool: Pool,
         carrier: CarrierSession,
         *,
         from_address: Address | None,
@@ -151,15 +149,12 @@ class OrderFlow:
             raise await self._fail(stored, error) from None
         if isinstance(current, PurchasedLabel):
             await self.writer.purchased(stored.id, current)
-            return Outcome(stored=stored, state=OrderState.PURCHASED, label=current,
-                           resumed=True)
+            return Outcome(stored=stored, state=OrderState.PURCHASED, label=current)
         try:
             chosen = self._choose(stored, current)
         except CarrierError as error:
             raise await self._fail(stored, error) from None
-        outcome = await self.purchase(Quoted(stored=stored, shipment=current, chosen=chosen))
-        return Outcome(stored=stored, state=outcome.state, label=outcome.label,
-                       quote=chosen, resumed=True)
+        return await self.purchase(Quoted(stored=stored, shipment=current, chosen=chosen))
 
     async def ship(self, stored: StoredOrder, *, wait: bool = True) -> Outcome:
         """Take an order from wherever it stands to purchased or failed."""

@@ -11,10 +11,9 @@ from shipctl.errors import CarrierError
 from shipctl.models import OrderState, RefundResult
 
 if TYPE_CHECKING:
-    import asyncpg
-
     from shipctl.carrier.session import CarrierSession
     from shipctl.config import Settings
+    from shipctl.store.database import Pool
 
 REFUNDABLE = frozenset({OrderState.PURCHASED, OrderState.REFUNDED})
 
@@ -57,7 +56,7 @@ async def refund_labels(
     return list(outcomes)
 
 
-async def _refund_one(pool: asyncpg.Pool, carrier: CarrierSession, key: str) -> RefundOutcome:
+async def _refund_one(pool: Pool, carrier: CarrierSession, key: str) -> RefundOutcome:
     from shipctl.carrier.shipments import refund
     from shipctl.store import shipments as store
 

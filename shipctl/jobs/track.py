@@ -25,10 +25,9 @@ from shipctl.models import TrackingUpdate
 from shipctl.store import tracking as store
 
 if TYPE_CHECKING:
-    import asyncpg
-
     from shipctl.carrier.executor import CarrierExecutor
     from shipctl.config import Settings
+    from shipctl.store.database import Pool
 
 Method = Literal["list", "each"]
 ExceptionKind = Literal["returned", "failure", "stale", "late"]
@@ -298,7 +297,7 @@ class _Tally:
 
 
 async def sweep(
-    pool: asyncpg.Pool,
+    pool: Pool,
     executor: CarrierExecutor,
     *,
     now: datetime,
@@ -369,7 +368,7 @@ def _sweep_report(
 
 
 async def lookup(
-    pool: asyncpg.Pool,
+    pool: Pool,
     executor: CarrierExecutor,
     tracking_codes: Sequence[str],
     *,

@@ -18,6 +18,8 @@ from shipctl.errors import DatabaseConfigError, DatabaseError
 from shipctl.store import embedded, migrations
 
 CONNECT_TIMEOUT = 10.0
+# The pool type other packages name in their signatures, so that only store/ imports asyncpg.
+Pool = asyncpg.Pool
 # asyncpg logs its reconnect attempts with a traceback; the one error line shipctl prints
 # when the connection is lost says what matters.
 logging.getLogger("asyncpg.pool").setLevel(logging.CRITICAL)

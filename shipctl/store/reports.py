@@ -15,8 +15,6 @@ from shipctl.errors import DatabaseError
 # set per transaction so it never outlives the report.
 REPORT_WORK_MEM = "64MB"
 
-Pool = asyncpg.Pool
-
 
 @dataclass(frozen=True)
 class ReportQuery:
