@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 from pathlib import Path
 from typing import Annotated
 
@@ -74,10 +75,20 @@ def serve_command(
         typer.echo(f"  export EASYPOST_API_BASE={api_base} EASYPOST_API_KEY=anything")
         typer.echo("Ledger: " + api_base.removesuffix("/v2") + "/_sim/stats   (Ctrl-C to stop)")
 
+    async def serve_until_stopped() -> None:
+        # Own handlers for Ctrl-C and `kill`: a process started with SIGINT ignored (a
+        # background job, some supervisors) still stops cleanly.
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+        assert task is not None
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, task.cancel)
+        await serve(config, on_ready=ready)
+
     try:
         with asyncio.Runner(loop_factory=new_event_loop) as runner:
-            runner.run(serve(config, on_ready=ready))
-    except KeyboardInterrupt:
+            runner.run(serve_until_stopped())
+    except (KeyboardInterrupt, asyncio.CancelledError):
         typer.echo("Simulator stopped.")
     except OSError as exc:
         typer.echo(f"Error: cannot listen on {host}:{port}: {exc.strerror or exc}", err=True)
