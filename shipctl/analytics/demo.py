@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from shipctl.analytics.demo_history import DemoChunk, DemoHistory
-from shipctl.analytics.report import section_sql
+from shipctl.analytics.report import refresh_days, section_sql
 from shipctl.errors import InputError
 
 if TYPE_CHECKING:
@@ -71,6 +71,9 @@ async def seed_demo(
 
     _check(shipments, days)
     async with open_pool(database_url, data_dir, max_size=2) as pool:
-        return await seed_history(
+        counts = await seed_history(
             pool, shipments=shipments, days=days, seed=seed, now=now, replace=replace
         )
+        # Build the day rollups now, so the first report reads them instead of every label.
+        await refresh_days(pool, now - timedelta(days=days + 1), now)
+        return counts

@@ -1,22 +1,19 @@
 -- overview: one row. Labels bought = shipments purchased in [$1, $2) that are purchased or
--- refunded (refunded ones also count as refunds); failures are judged by created_at, since a
--- failed purchase has no purchased_at. $3 carrier (NULL = all), $4 mode (NULL = all).
+-- refunded (refunded ones also count as refunds), from the day rollups of migration 0004;
+-- failures are judged by created_at, since a failed purchase has no purchased_at.
+-- $3 carrier (NULL = all), $4 mode (NULL = all).
 WITH bought AS (
-    SELECT count(*) AS labels,
-           coalesce(sum(s.rate), 0) AS spend,
-           avg(s.rate) AS average_cost,
-           count(*) FILTER (WHERE s.state = 'refunded') AS refunds,
-           -- the refund row holds what EasyPost gave back; without one, the label's price
-           coalesce(sum(coalesce(
-               (SELECT r.amount FROM refunds r WHERE r.shipment_id = s.id), s.rate
-           )) FILTER (WHERE s.state = 'refunded'), 0) AS refund_amount,
-           count(*) FILTER (WHERE s.state = 'purchased') AS shipped,
-           count(*) FILTER (WHERE s.state = 'purchased' AND s.tracking_status = 'delivered') AS delivered
-    FROM shipments s
-    WHERE s.purchased_at >= $1 AND s.purchased_at < $2
-      AND s.state IN ('purchased', 'refunded')
-      AND ($3::text IS NULL OR lower(s.carrier) = lower($3::text))
-      AND ($4::text IS NULL OR s.mode = $4::text)
+    SELECT coalesce(sum(f.labels), 0)::bigint AS labels,
+           coalesce(sum(f.spend), 0) AS spend,
+           sum(f.spend) / sum(f.labels) AS average_cost,
+           coalesce(sum(f.labels) FILTER (WHERE f.state = 'refunded'), 0)::bigint AS refunds,
+           coalesce(sum(f.refund_amount), 0) AS refund_amount,
+           coalesce(sum(f.labels) FILTER (WHERE f.state = 'purchased'), 0)::bigint AS shipped,
+           coalesce(sum(f.labels) FILTER (WHERE f.state = 'purchased'
+                                            AND f.status = 'delivered'), 0)::bigint AS delivered
+    FROM analytics_service_facts($1, $2) f
+    WHERE ($3::text IS NULL OR lower(f.carrier) = lower($3::text))
+      AND ($4::text IS NULL OR f.mode = $4::text)
 ), failed AS (
     SELECT count(*) AS failures
     FROM shipments s

@@ -56,6 +56,17 @@ def _args(section: Section, window: Window, top: int, as_of: datetime) -> tuple[
     return common
 
 
+async def refresh_days(pool: Pool, since: datetime, until: datetime) -> int | None:
+    """Rebuild the day rollups (migration 0004) of the changed whole days in [since, until).
+
+    Returns the number of days rebuilt (None if this database user may not write). Reports
+    are exact without it: a changed day is read from the shipments until it is rebuilt.
+    """
+    from shipctl.store.reports import refresh_rollups
+
+    return await refresh_rollups(pool, section_sql("refresh"), since, until)
+
+
 async def build_report(
     pool: Pool, window: Window, sections: Sequence[Section], *, top: int, as_of: datetime
 ) -> Report:
@@ -64,6 +75,7 @@ async def build_report(
 
     if top < 1:
         raise InputError(f"--top {top}: give a number of routes of at least 1")
+    await refresh_days(pool, window.since, window.until)
     queries = [
         ReportQuery(s.name, section_sql(s.query), _args(s, window, top, as_of)) for s in sections
     ]

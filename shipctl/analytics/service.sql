@@ -1,38 +1,23 @@
 -- service: labels bought in [$1, $2) per carrier and service, with transit days from purchase
--- to delivery and the on-time share against the first promise (the shipment's estimate when
--- bought, else the tracker's first estimate), compared as UTC calendar days. As carrier.sql:
--- one index-only range scan, no join.
-SELECT carrier, service, labels, spend, average_cost, delivered, transit_days_mean,
-       transit[1] AS transit_days_median, transit[2] AS transit_days_p90, on_time_share
-FROM (
-    SELECT s.carrier,
-           s.service,
-           count(*) AS labels,
-           sum(s.rate) AS spend,
-           avg(s.rate) AS average_cost,
-           count(d.transit_days) AS delivered,
-           avg(d.transit_days) AS transit_days_mean,
-           -- both percentiles from one sort of the group
-           percentile_cont('{0.5, 0.9}'::float8[]) WITHIN GROUP (ORDER BY d.transit_days)
-               AS transit,
-           avg(d.on_time) AS on_time_share
-    FROM shipments s
-    CROSS JOIN LATERAL (
-        -- date_part gives float8 directly; extract() would go through numeric
-        SELECT CASE WHEN s.tracking_status = 'delivered'
-                    THEN date_part('epoch', s.delivered_at - s.purchased_at) / 86400 END
-                   AS transit_days,
-               CASE WHEN s.tracking_status = 'delivered'
-                     AND coalesce(s.est_delivery_date, s.first_est_delivery_date) IS NOT NULL
-                    THEN ((s.delivered_at AT TIME ZONE 'UTC')::date
-                          <= (coalesce(s.est_delivery_date, s.first_est_delivery_date)
-                              AT TIME ZONE 'UTC')::date)::int::float8 END
-                   AS on_time
-    ) d
-    WHERE s.purchased_at >= $1 AND s.purchased_at < $2
-      AND s.state IN ('purchased', 'refunded')
-      AND ($3::text IS NULL OR lower(s.carrier) = lower($3::text))
-      AND ($4::text IS NULL OR s.mode = $4::text)
-    GROUP BY s.carrier, s.service
-) AS per_service
-ORDER BY labels DESC, carrier, service
+-- to delivery (whole UTC calendar days) and the on-time share against the first promise, as
+-- carrier.sql: from the day rollups of migration 0004, percentiles from the histogram.
+SELECT f.carrier,
+       f.service,
+       sum(f.labels)::bigint AS labels,
+       sum(f.spend) AS spend,
+       sum(f.spend) / sum(f.labels) AS average_cost,
+       coalesce(sum(f.labels) FILTER (WHERE f.transit_days IS NOT NULL), 0)::bigint AS delivered,
+       sum(f.transit_days * f.labels)::float8
+           / sum(f.labels) FILTER (WHERE f.transit_days IS NOT NULL) AS transit_days_mean,
+       transit_percentile(array_agg(f.transit_days), array_agg(f.labels), 0.5)
+           AS transit_days_median,
+       transit_percentile(array_agg(f.transit_days), array_agg(f.labels), 0.9)
+           AS transit_days_p90,
+       (sum(f.labels) FILTER (WHERE f.on_time))::float8
+           / nullif(coalesce(sum(f.labels) FILTER (WHERE f.on_time IS NOT NULL), 0), 0)
+           AS on_time_share
+FROM analytics_service_facts($1, $2) f
+WHERE ($3::text IS NULL OR lower(f.carrier) = lower($3::text))
+  AND ($4::text IS NULL OR f.mode = $4::text)
+GROUP BY f.carrier, f.service
+ORDER BY labels DESC, f.carrier, f.service

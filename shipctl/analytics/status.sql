@@ -4,31 +4,42 @@
 --   late            still open and its promised day is before the day of $5 (the report's "now");
 --   delivered_late  delivered after its promised day;
 --   stale           still open and no tracking event for $6 days before $5.
--- Shares are of the labels counted in the status mix.
+-- Shares are of the labels counted in the status mix. The mix and the closed exceptions come
+-- from the day rollups of migration 0004; late and stale depend on $5, so they are counted
+-- from the labels still in flight (index shipments_analytics_open).
 WITH shipped AS MATERIALIZED (
-    SELECT coalesce(s.tracking_status, 'unknown') AS status,
-           coalesce(s.tracking_status, 'unknown')
-               NOT IN ('delivered', 'return_to_sender', 'failure', 'cancelled') AS open,
-           (s.delivered_at AT TIME ZONE 'UTC')::date AS delivered_day,
-           (coalesce(s.est_delivery_date, s.first_est_delivery_date) AT TIME ZONE 'UTC')::date
-               AS promised_day,
-           coalesce(s.last_event_at, s.purchased_at) AS last_seen
+    SELECT f.status, f.on_time, f.labels
+    FROM analytics_service_facts($1, $2) f
+    WHERE f.state = 'purchased'
+      AND ($3::text IS NULL OR lower(f.carrier) = lower($3::text))
+      AND ($4::text IS NULL OR f.mode = $4::text)
+), in_flight AS (
+    SELECT count(*) FILTER (
+               WHERE (coalesce(s.est_delivery_date, s.first_est_delivery_date)
+                      AT TIME ZONE 'UTC')::date < ($5 AT TIME ZONE 'UTC')::date) AS late,
+           count(*) FILTER (
+               WHERE coalesce(s.last_event_at, s.purchased_at) < $5 - make_interval(days => $6))
+               AS stale
     FROM shipments s
     WHERE s.purchased_at >= $1 AND s.purchased_at < $2
       AND s.state = 'purchased'
+      AND coalesce(s.tracking_status, 'unknown')
+          NOT IN ('delivered', 'return_to_sender', 'failure', 'cancelled')
       AND ($3::text IS NULL OR lower(s.carrier) = lower($3::text))
       AND ($4::text IS NULL OR s.mode = $4::text)
 ), exceptions AS (
-    SELECT count(*) AS total,
-           count(*) FILTER (WHERE status = 'return_to_sender') AS return_to_sender,
-           count(*) FILTER (WHERE status = 'failure') AS failure,
-           count(*) FILTER (WHERE open AND promised_day < ($5 AT TIME ZONE 'UTC')::date) AS late,
-           count(*) FILTER (WHERE status = 'delivered' AND delivered_day > promised_day)
+    SELECT sum(labels)::bigint AS total,
+           coalesce(sum(labels) FILTER (WHERE status = 'return_to_sender'), 0)::bigint
+               AS return_to_sender,
+           coalesce(sum(labels) FILTER (WHERE status = 'failure'), 0)::bigint AS failure,
+           o.late,
+           coalesce(sum(labels) FILTER (WHERE status = 'delivered' AND NOT on_time), 0)::bigint
                AS delivered_late,
-           count(*) FILTER (WHERE open AND last_seen < $5 - make_interval(days => $6)) AS stale
-    FROM shipped
+           o.stale
+    FROM shipped CROSS JOIN in_flight o
+    GROUP BY o.late, o.stale
 ), rows AS (
-    SELECT 1 AS part, 'status' AS category, status AS name, count(*) AS labels
+    SELECT 1 AS part, 'status' AS category, status AS name, sum(labels)::bigint AS labels
     FROM shipped
     GROUP BY status
     UNION ALL

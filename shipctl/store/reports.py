@@ -14,6 +14,8 @@ from shipctl.errors import DatabaseError
 # Enough memory for the sorts behind the medians and the per-group hashes of a year of labels,
 # set per transaction so it never outlives the report.
 REPORT_WORK_MEM = "64MB"
+# Serialises rollup refreshes (one 64-bit key, beside the migration and sweep locks).
+ROLLUP_LOCK = 0x5348_4950_4354_524C
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,24 @@ async def _run_one(pool: asyncpg.Pool, query: ReportQuery) -> list[dict[str, Any
         except asyncpg.PostgresError as error:
             raise DatabaseError(f"the {query.name} report query failed: {error}") from None
     return [dict(record) for record in records]
+
+
+async def refresh_rollups(pool: asyncpg.Pool, sql: str, *args: Any) -> int | None:
+    """Run the rollup refresh `sql` under the refresh lock; the number of days it rebuilt.
+
+    None when this database user may not write (a read-only user or a standby): the reports
+    are exact without a refresh, only slower, so that is not an error.
+    """
+    async with pool.acquire() as conn:
+        try:
+            async with conn.transaction():
+                await conn.execute(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'; SET LOCAL jit = off")
+                await conn.execute("SELECT pg_advisory_xact_lock($1)", ROLLUP_LOCK)
+                return int(await conn.fetchval(sql, *args))
+        except (asyncpg.InsufficientPrivilegeError, asyncpg.ReadOnlySQLTransactionError):
+            return None
+        except asyncpg.PostgresError as error:
+            raise DatabaseError(f"refreshing the analytics rollups failed: {error}") from None
 
 
 async def run_reports(

@@ -37,9 +37,10 @@ def _breakdown(
             "on_time_share": on_time}  # fmt: skip
 
 
-# Labels bought in March: S1-S11 (S5 and S10 refunded). Transit days of the delivered ones:
-# S1 2.0, S2 3.18 (late: delivered the 6th, promised the 5th), S3 4.0 (promised by its
-# tracker: the 14th), S4 1.0, S11 2.33.
+# Labels bought in March: S1-S11 (S5 and S10 refunded). Transit days (UTC calendar days from
+# the day bought to the day delivered) of the delivered ones: S1 2, S2 3 (late: delivered the
+# 6th, promised the 5th), S3 4 (promised by its tracker: the 14th), S4 1, S11 2 (bought the
+# 12th at 10:00, delivered the 14th at 18:00: 2.33 days elapsed, 2 calendar days).
 OVERVIEW = {
     "labels": 11,
     "spend": "165.35",  # 10 + 12 + 6.50 + 15.25 + 20 + 40.10 + 9.99 + 11.01 + 8 + 7.50 + 25
@@ -52,21 +53,21 @@ OVERVIEW = {
     "delivered_share": 0.556,  # 5 of the 9 labels not refunded
 }
 CARRIERS = [
-    # S1 S2 S3 S9 S10: transit 2.0, 3.18, 4.0 -> mean 3.06, p90 3.18 + 0.8 * 0.82 = 3.84
-    {"carrier": "USPS", **_breakdown(5, "44.00", "8.80", 3, 3.1, 3.2, 3.8, 0.667)},
-    {"carrier": "FedEx", **_breakdown(3, "46.00", "15.33", 1, 2.3, 2.3, 2.3, 1.0)},
+    # S1 S2 S3 S9 S10: transit 2, 3, 4 -> mean and median 3, p90 3 + 0.8 * 1 = 3.8
+    {"carrier": "USPS", **_breakdown(5, "44.00", "8.80", 3, 3.0, 3.0, 3.8, 0.667)},
+    {"carrier": "FedEx", **_breakdown(3, "46.00", "15.33", 1, 2.0, 2.0, 2.0, 1.0)},
     {"carrier": "UPS", **_breakdown(3, "75.35", "25.12", 1, 1.0, 1.0, 1.0, 1.0)},
 ]
 SERVICES = [
-    # S1 S2 S9 S10: transit 2.0 and 3.18 -> mean and median 2.59, p90 2 + 0.9 * 1.18 = 3.07
+    # S1 S2 S9 S10: transit 2 and 3 -> mean and median 2.5, p90 2 + 0.9 * 1 = 2.9
     {"carrier": "USPS", "service": "Priority",
-     **_breakdown(4, "37.50", "9.38", 2, 2.6, 2.6, 3.1, 0.5)},
+     **_breakdown(4, "37.50", "9.38", 2, 2.5, 2.5, 2.9, 0.5)},
     {"carrier": "FedEx", "service": "FEDEX_GROUND",
      **_breakdown(2, "21.00", "10.50", 0, None, None, None, None)},
     {"carrier": "UPS", "service": "Ground",
      **_breakdown(2, "35.25", "17.63", 1, 1.0, 1.0, 1.0, 1.0)},
     {"carrier": "FedEx", "service": "FEDEX_2_DAY",
-     **_breakdown(1, "25.00", "25.00", 1, 2.3, 2.3, 2.3, 1.0)},
+     **_breakdown(1, "25.00", "25.00", 1, 2.0, 2.0, 2.0, 1.0)},
     {"carrier": "UPS", "service": "NextDayAir",
      **_breakdown(1, "40.10", "40.10", 0, None, None, None, None)},
     {"carrier": "USPS", "service": "GroundAdvantage",
@@ -87,13 +88,13 @@ DAYS = [
 ]  # fmt: skip
 ROUTES = [
     {"origin": "NV", "destination": "CA", "labels": 6, "spend": "72.75",
-     "transit_days_median": 2.0},  # S1 S2 S4 S5 S9 S10; delivered 2.0, 3.18, 1.0
+     "transit_days_median": 2.0},  # S1 S2 S4 S5 S9 S10; delivered 2, 3, 1
     {"origin": "NV", "destination": "TX", "labels": 3, "spend": "27.50",
      "transit_days_median": 4.0},  # S3 S7 S8
     {"origin": "NV", "destination": "GB", "labels": 1, "spend": "40.10",
      "transit_days_median": None},  # abroad: the country
     {"origin": "OH", "destination": "NY", "labels": 1, "spend": "25.00",
-     "transit_days_median": 2.3},
+     "transit_days_median": 2.0},
 ]  # fmt: skip
 # Of the 9 labels not refunded. Open ones judged on 1 April (the window's end):
 # S6 promised 21 March, last scan 21 March: late and stale; S8 and S9 are due 2 April.
@@ -180,7 +181,7 @@ def test_csv_is_one_table_with_a_section_column(history: str, shipctl: Callable[
     assert [(r["origin"], r["destination"], r["labels"], r["spend"], r["transit_days_median"])
             for r in rows[1:5]] == [
         ("NV", "CA", "6", "72.75", "2.0"), ("NV", "TX", "3", "27.50", "4.0"),
-        ("NV", "GB", "1", "40.10", ""), ("OH", "NY", "1", "25.00", "2.3"),
+        ("NV", "GB", "1", "40.10", ""), ("OH", "NY", "1", "25.00", "2.0"),
     ]  # fmt: skip
     assert [(r["error_code"], r["failures"], r["share"], r["example_message"]) for r in rows[5:]] \
         == [("SHIPMENT.POSTAGE.FAILURE", "2", "0.667", "no postage"),
@@ -196,7 +197,7 @@ def test_csv_of_every_section(history: str, shipctl: Callable[..., Any]) -> None
     service = next(r for r in rows if r["section"] == "service")
     assert (service["carrier"], service["service"], service["average_cost"],
             service["transit_days_p90"], service["on_time_share"]) == (
-        "USPS", "Priority", "9.38", "3.1", "0.5")  # fmt: skip
+        "USPS", "Priority", "9.38", "2.9", "0.5")  # fmt: skip
 
 
 def test_table(history: str, shipctl: Callable[..., Any]) -> None:
@@ -224,7 +225,7 @@ def test_table(history: str, shipctl: Callable[..., Any]) -> None:
         return found[0]
 
     assert "$165.35" in line(" 11 │", "$15.03", "$27.50", "$137.85", "55.6%")
-    assert "66.7%" in line("USPS", " 5 │", "$44.00", "$8.80", "3.1", "3.2", "3.8")
+    assert "66.7%" in line("USPS", " 5 │", "$44.00", "$8.80", "3.0", "3.8")
     assert "–" in line("NextDayAir", "$40.10")
     # the week chart: 3 labels is the longest bar, 1 label a third of it
     assert line("2026-03-02", "$29.50").count("█") == 40
