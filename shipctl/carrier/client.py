@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from easypost import EasyPostClient
@@ -68,6 +68,21 @@ def make_client(
         "CURL_CA_BUNDLE") or True
     session.trust_env = False
     return client
+
+
+def request_json(
+    client: EasyPostClient, method: Literal["GET", "POST"], path: str,
+    params: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The SDK's own request (headers, hooks, error classes) with the reply as decoded JSON.
+
+    The service methods turn every reply into EasyPostObjects, which shipctl turned straight
+    back into dicts: two walks over every rate, in a worker thread holding the GIL, for each
+    call. `path` is below the API base, as the SDK's services build it (`/shipments/{id}/buy`).
+    """
+    from easypost.requestor import RequestMethod, Requestor
+
+    return Requestor(client).request(method=RequestMethod[method], url=path, params=params)
 
 
 def pool_size(client: EasyPostClient) -> int:
