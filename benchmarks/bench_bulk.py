@@ -21,6 +21,8 @@ from typing import Any
 
 LATENCY = 0.15
 CONCURRENCIES = (16, 45)
+# SHIPCTL_BENCH_CONCURRENCIES="45" (comma-separated) measures only those, e.g. while profiling.
+CONCURRENCIES_ENV = "SHIPCTL_BENCH_CONCURRENCIES"
 ORDERS_PER_SLOT = 40
 COMMAND = "python benchmarks/bench_bulk.py"
 FROM = {"name": "Warehouse", "street1": "1 Main St", "city": "Springfield", "state": "IL",
@@ -89,6 +91,11 @@ def shipctl_bulk(api_base: str, database_url: str, orders: Path, concurrency: in
     return elapsed
 
 
+def _concurrencies() -> tuple[int, ...]:
+    chosen = os.environ.get(CONCURRENCIES_ENV, "")
+    return tuple(int(c) for c in chosen.split(",") if c.strip()) or CONCURRENCIES
+
+
 def run() -> str:
     from shipctl.store import embedded
 
@@ -105,7 +112,7 @@ def run() -> str:
             if not url:
                 url = embedded.start(directory / "db").url("postgres")
             try:
-                for concurrency in CONCURRENCIES:
+                for concurrency in _concurrencies():
                     count = concurrency * ORDERS_PER_SLOT
                     plain = plain_threads(api_base, count, concurrency)
                     orders = _orders_file(directory, count)

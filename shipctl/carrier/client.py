@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from easypost import EasyPostClient
@@ -53,21 +54,58 @@ def make_client(
     """
     import easypost
     from easypost.constant import API_VERSION
-    from requests.adapters import HTTPAdapter
     from requests.utils import get_environ_proxies
 
     base = (api_base or DEFAULT_API_BASE).rstrip("/")
     client = easypost.EasyPostClient(api_key, api_base=base, timeout=timeout)  # type: ignore[arg-type]
-    adapter = HTTPAdapter(pool_connections=1, pool_maxsize=concurrency, max_retries=0)
+    adapter = _adapter_class()(pool_connections=1, pool_maxsize=concurrency, max_retries=0)
+    adapter.ca_bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
     session = client._requests_session
     session.mount(prefix=base.split(f"/{API_VERSION}")[0], adapter=adapter)
     # requests reads ~/.netrc and the proxy variables on every call (trust_env); read the
     # environment once here instead, so proxies and CA bundles still apply.
     session.proxies.update(get_environ_proxies(base))  # honours NO_PROXY for this base
-    session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get(
-        "CURL_CA_BUNDLE") or True
     session.trust_env = False
     return client
+
+
+@functools.cache
+def _adapter_class() -> type[Any]:
+    """The adapter class, defined on first use: importing requests is left to the first call."""
+    from requests.adapters import HTTPAdapter
+
+    class CABundleAdapter(HTTPAdapter):
+        """Verifies TLS against REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE when one is set.
+
+        The SDK passes `verify=True` on every call, which outranks `session.verify`; with
+        trust_env off, requests would no longer swap in the bundle from the environment.
+        """
+
+        ca_bundle: str | None = None
+
+        def send(self, request: Any, stream: bool = False, timeout: Any = None,
+                 verify: bool | str = True, cert: Any = None, proxies: Any = None) -> Any:
+            if verify is True and self.ca_bundle:
+                verify = self.ca_bundle
+            return super().send(request, stream=stream, timeout=timeout, verify=verify,
+                                cert=cert, proxies=proxies)
+
+    return CABundleAdapter
+
+
+def request_json(
+    client: EasyPostClient, method: Literal["GET", "POST"], path: str,
+    params: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The SDK's own request (headers, hooks, error classes) with the reply as decoded JSON.
+
+    The service methods turn every reply into EasyPostObjects, which shipctl turned straight
+    back into dicts: two walks over every rate, in a worker thread holding the GIL, for each
+    call. `path` is below the API base, as the SDK's services build it (`/shipments/{id}/buy`).
+    """
+    from easypost.requestor import RequestMethod, Requestor
+
+    return Requestor(client).request(method=RequestMethod[method], url=path, params=params)
 
 
 def pool_size(client: EasyPostClient) -> int:

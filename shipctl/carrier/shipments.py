@@ -1,7 +1,7 @@
 """Shipments on EasyPost: create with rates, safe buy, retrieve, refund, convert the label.
 
-Everything goes through `CarrierExecutor.call`; the SDK's objects are turned into plain dicts
-in the worker thread and into shipctl models here, so nothing else sees an EasyPost object.
+Everything goes through `CarrierExecutor.call`, with the SDK's requestor: the replies stay
+decoded JSON (no EasyPostObjects) and become shipctl models here.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from shipctl.carrier.client import request_json
 from shipctl.carrier.errors import CarrierTransientError
 from shipctl.carrier.executor import CarrierExecutor
 from shipctl.carrier.retry import backoff_delay
@@ -63,7 +64,8 @@ async def create_shipment(
     if fmt:
         params["options"] = {"label_format": fmt.upper()}
     data = await executor.call(
-        lambda client: client.shipment.create(**params).to_dict(), name="create shipment"
+        lambda client: request_json(client, "POST", "/shipments", {"shipment": params}),
+        name="create shipment",
     )
     return quoted_shipment(data, executor.mode)
 
@@ -81,8 +83,8 @@ async def buy(executor: CarrierExecutor, shipment_id: str, rate: Quote) -> Purch
     for attempt in range(1, executor.max_attempts + 1):
         try:
             data = await executor.call(
-                lambda client: client.shipment.buy(shipment_id, rate={"id": rate.rate_id})
-                .to_dict(),
+                lambda client: request_json(client, "POST", f"/shipments/{shipment_id}/buy",
+                                            {"rate": {"id": rate.rate_id}}),
                 name="buy", idempotent=False,
             )
             return purchased_label(data, executor.mode)
@@ -107,7 +109,8 @@ async def buy(executor: CarrierExecutor, shipment_id: str, rate: Quote) -> Purch
 async def retrieve(executor: CarrierExecutor, shipment_id: str) -> QuotedShipment | PurchasedLabel:
     """The shipment as EasyPost has it now: a PurchasedLabel iff it has a postage label."""
     data = await executor.call(
-        lambda client: client.shipment.retrieve(shipment_id).to_dict(), name="retrieve shipment"
+        lambda client: request_json(client, "GET", f"/shipments/{shipment_id}"),
+        name="retrieve shipment",
     )
     if data.get("postage_label"):
         return purchased_label(data, executor.mode)
@@ -117,7 +120,8 @@ async def retrieve(executor: CarrierExecutor, shipment_id: str) -> QuotedShipmen
 async def refund(executor: CarrierExecutor, shipment_id: str) -> RefundResult:
     """Ask for a refund; asking twice is harmless, so it is retried like a read."""
     data = await executor.call(
-        lambda client: client.shipment.refund(shipment_id).to_dict(), name="refund"
+        lambda client: request_json(client, "POST", f"/shipments/{shipment_id}/refund"),
+        name="refund",
     )
     return RefundResult(
         shipment_id=data["id"], refund_status=str(data.get("refund_status") or "submitted"),
@@ -131,7 +135,8 @@ async def convert_label(executor: CarrierExecutor, shipment_id: str, file_format
     if fmt not in LABEL_URL_FIELDS:
         raise ValueError(f"label format {file_format!r} is not PDF, ZPL or PNG")
     data = await executor.call(
-        lambda client: client.shipment.label(shipment_id, file_format=fmt).to_dict(),
+        lambda client: request_json(client, "GET", f"/shipments/{shipment_id}/label",
+                                    {"file_format": fmt}),
         name="convert label",
     )
     label = data.get("postage_label") or {}

@@ -224,25 +224,29 @@ async def _persist(
     pool: Pool, source: OrderSource, run_id: int, options: BulkOptions, mode: str,
     report: BulkReport,
 ) -> None:
-    """Second pass: store every valid order as pending under the run, in batches."""
+    """Second pass: store every valid order as pending under the run, in batches.
+
+    The next batch is read from the file while the current one is written.
+    """
     from shipctl.store import shipments
 
     position = 0
     batches = _valid_batches(source)
-    while True:
-        batch = await asyncio.to_thread(next, batches, None)
-        if batch is None:
-            break
-        stored = await shipments.record_orders(
-            pool, run_id, batch, mode=mode, first_position=position, rebuy=options.rebuy
-        )
-        position += len(batch)
-        for order in stored:
-            if order.run_id != run_id and order.state in (OrderState.PURCHASED,
-                                                          OrderState.REFUNDED):
+    upcoming = asyncio.ensure_future(asyncio.to_thread(next, batches, None))
+    try:
+        while (batch := await upcoming) is not None:
+            upcoming = asyncio.ensure_future(asyncio.to_thread(next, batches, None))
+            bought = await shipments.record_run_orders(
+                pool, run_id, batch, mode=mode, first_position=position, rebuy=options.rebuy
+            )
+            position += len(batch)
+            for order in bought:
                 report.already_purchased.append(order.reference)
                 if len(report.already_sample) < 20:
                     report.already_sample.append(order)
+    finally:
+        if not upcoming.done():
+            upcoming.cancel()  # the thread finishes its batch; nothing reads it
 
 
 async def _work(

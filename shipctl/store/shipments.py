@@ -181,20 +181,49 @@ async def record_orders(
     A reference already purchased comes back purchased (the caller skips it) unless `rebuy`.
     """
     references = [order.reference for order in orders]
-    values = [
-        _order_values(run_id, mode, first_position + i, order) for i, order in enumerate(orders)
-    ]
     async with pool.acquire() as conn, conn.transaction():
-        if rebuy:
-            await conn.execute(query("shipments_supersede"), references)
-        await conn.executemany(query("shipments_upsert_order"), values)
-        await conn.executemany(
-            query("shipments_adopt"),
-            [(order.reference, run_id, first_position + i) for i, order in enumerate(orders)],
-        )
+        await _upsert_orders(conn, run_id, orders, mode, first_position, rebuy)
         rows = await conn.fetch(query("shipments_current"), references)
     by_reference = {row["reference"]: to_stored(row) for row in rows}
     return [by_reference[reference] for reference in references]
+
+
+async def record_run_orders(
+    pool: asyncpg.Pool,
+    run_id: int,
+    orders: Sequence[Order],
+    *,
+    mode: str,
+    first_position: int = 0,
+    rebuy: bool = False,
+) -> list[StoredOrder]:
+    """Persist a batch as pending like `record_orders`; return only those bought by another run.
+
+    A bulk run only needs to know which orders to skip; rebuilding every stored order from its
+    row cost as much as writing it.
+    """
+    references = [order.reference for order in orders]
+    async with pool.acquire() as conn, conn.transaction():
+        await _upsert_orders(conn, run_id, orders, mode, first_position, rebuy)
+        rows = await conn.fetch(query("shipments_bought_elsewhere"), references, run_id)
+    where = {reference: i for i, reference in enumerate(references)}
+    return sorted((to_stored(row) for row in rows), key=lambda order: where[order.reference])
+
+
+async def _upsert_orders(
+    conn: asyncpg.Connection, run_id: int, orders: Sequence[Order], mode: str,
+    first_position: int, rebuy: bool,
+) -> None:
+    if rebuy:
+        await conn.execute(query("shipments_supersede"), [order.reference for order in orders])
+    await conn.executemany(
+        query("shipments_upsert_order"),
+        [_order_values(run_id, mode, first_position + i, order) for i, order in enumerate(orders)],
+    )
+    await conn.executemany(
+        query("shipments_adopt"),
+        [(order.reference, run_id, first_position + i) for i, order in enumerate(orders)],
+    )
 
 
 async def by_ids(pool: asyncpg.Pool | asyncpg.Connection, ids: Iterable[int]) -> list[StoredOrder]:

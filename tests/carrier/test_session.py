@@ -67,3 +67,17 @@ def test_an_api_base_on_a_simulator_is_simulated(
 def test_key_modes() -> None:
     assert key_mode("EZTKabc") == "test"
     assert key_mode("EZAKabc") == "live"
+
+
+def test_ca_bundle_from_the_environment_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The SDK asks for verify=True on every call; the bundle must still win. A bundle that
+    # does not exist makes requests fail before it connects, naming the path.
+    import easypost
+
+    from shipctl.carrier.client import make_client, request_json
+
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/nonexistent/shipctl-test-ca.pem")
+    client = make_client("EZTK-test", api_base="https://127.0.0.1:9/v2", timeout=2,
+                         concurrency=1)
+    with pytest.raises(easypost.errors.EasyPostError, match=r"shipctl-test-ca\.pem"):
+        request_json(client, "GET", "/shipments/shp_1")

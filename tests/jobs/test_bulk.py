@@ -59,6 +59,19 @@ def test_rerun_buys_nothing_again(shipctl, home: Path) -> None:
     assert all(r["tracking_code"] for r in rows)
 
 
+def test_only_orders_bought_by_another_run_are_skipped(shipctl, home: Path) -> None:
+    first = write_orders(home / "first.csv", 4)
+    assert shipctl("--simulate", "bulk", str(first), "--yes").exit_code == 0
+    both = write_orders(home / "both.csv", 9)  # the same four references, then five new ones
+    again = shipctl("--simulate", "bulk", str(both), "--yes", "--results-out", "both.csv.out")
+    assert again.exit_code == 0, again.stderr
+    assert "4 already purchased" in again.stdout
+    assert ledger(home / "data")["purchases"]["total"] == 9
+    statuses = {r["reference"]: r["status"] for r in read_results(home / "both.csv.out")}
+    assert statuses == {f"T-{i:05d}": "already_purchased" if i < 4 else "purchased"
+                        for i in range(9)}
+
+
 def test_rebuy_buys_a_new_label_on_purpose(shipctl, home: Path, sql) -> None:
     orders = write_orders(home / "orders.csv", 3)
     assert shipctl("--simulate", "bulk", str(orders), "--yes").exit_code == 0
