@@ -17,7 +17,7 @@ from shipctl.simulator.ids import new_id, seed_for
 from shipctl.simulator.paging import page_size
 from shipctl.simulator.rates import canonical_carrier
 from shipctl.simulator.simulation import Simulation
-from shipctl.simulator.state import encode as encode_json
+from shipctl.simulator.state import dumps
 
 DAY = 86400.0
 
@@ -282,7 +282,7 @@ def _place_key(place: dict[str, Any]) -> tuple[Any, Any, Any]:
 
 
 # A bulk run ships from one warehouse with a few services: the same carrier detail again and
-# again. Shared, never changed, so its JSON is encoded once too (see `encode`).
+# again. Shared: callers must not change it.
 @lru_cache(maxsize=4096)
 def _carrier_detail_of(
     origin: tuple[Any, Any, Any], destination: tuple[Any, Any, Any], service: str
@@ -305,29 +305,9 @@ def _carrier_detail_of(
     }
 
 
-def encode(tracker: dict[str, Any]) -> str:
-    """The JSON of a rendered tracker, its carrier detail spliced in already encoded."""
-    detail = tracker.get("carrier_detail")
-    if not isinstance(detail, dict):
-        return encode_json(tracker)
-    rest = dict(tracker)
-    del rest["carrier_detail"]
-    return f'{encode_json(rest)[:-1]},"carrier_detail":{_detail_json(detail)}}}'
-
-
-_DETAIL_JSON: dict[int, tuple[dict[str, Any], str]] = {}
-DETAIL_JSON_SIZE = 4096
-
-
-def _detail_json(detail: dict[str, Any]) -> str:
-    memo = _DETAIL_JSON.get(id(detail))
-    if memo is not None and memo[0] is detail:
-        return memo[1]
-    text = encode_json(detail)
-    if len(_DETAIL_JSON) >= DETAIL_JSON_SIZE:
-        _DETAIL_JSON.pop(next(iter(_DETAIL_JSON)), None)
-    _DETAIL_JSON[id(detail)] = (detail, text)
-    return text
+def encode(tracker: dict[str, Any]) -> bytes:
+    """The JSON of a rendered tracker."""
+    return dumps(tracker)
 
 
 def _place_text(place: dict[str, Any]) -> str:
