@@ -102,6 +102,9 @@ class Store:
         self._schedule: Callable[[Callable[[], None]], object] | None = None
         self._db.executescript(_SCHEMA)
         self._cache: dict[str, tuple[str, Row]] = {}  # id -> (kind, body)
+        # Meta values (the balance, read on every buy) by key, None for a missing key; kept
+        # and dropped with the object cache.
+        self._meta: dict[str, str | None] = {}
         # An in-memory database has one connection, this one: nobody else can change it.
         self._shared = path is not None
         self._version = self._data_version()
@@ -133,7 +136,7 @@ class Store:
         try:
             self._db.execute("COMMIT")
         except BaseException:
-            self._cache.clear()
+            self._forget()
             if self._db.in_transaction:
                 self._db.execute("ROLLBACK")
             raise
@@ -167,7 +170,7 @@ class Store:
             else:
                 self._db.execute("ROLLBACK")
             # Callers change cached objects before writing them back: forget them all.
-            self._cache.clear()
+            self._forget()
             raise
         else:
             self._db.execute("RELEASE request" if grouped else "COMMIT")
@@ -182,6 +185,10 @@ class Store:
         self._schedule(self.commit)
         self._revalidate()
 
+    def _forget(self) -> None:
+        self._cache.clear()
+        self._meta.clear()
+
     def _data_version(self) -> int:
         return int(self._db.execute("PRAGMA data_version").fetchone()[0])
 
@@ -191,7 +198,7 @@ class Store:
             version = self._data_version()
             if version != self._version:
                 self._version = version
-                self._cache.clear()
+                self._forget()
 
     def _before_read(self) -> None:
         # Inside a transaction, or while a shared one is open, this connection holds the
@@ -221,8 +228,12 @@ class Store:
     # -- meta -----------------------------------------------------------------------------
 
     def meta(self, key: str) -> str | None:
+        self._before_read()
+        if key in self._meta:
+            return self._meta[key]
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return None if row is None else str(row[0])
+        value = self._meta[key] = None if row is None else str(row[0])
+        return value
 
     def set_meta(self, key: str, value: str) -> None:
         self._db.execute(
@@ -230,6 +241,7 @@ class Store:
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (key, value),
         )
+        self._meta[key] = value
 
     def init_meta(self, key: str, value: str) -> str:
         """The stored value, or `value` stored now if there is none yet."""
@@ -238,6 +250,7 @@ class Store:
                 "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
                 (key, value),
             )
+            self._meta.pop(key, None)  # a value read before may have been missing
             stored = self.meta(key)
         assert stored is not None
         return stored
@@ -383,7 +396,7 @@ class Store:
         with self.transaction():
             for table in ("meta", "objects", "purchases", "refunds", "counters"):
                 self._db.execute(f"DELETE FROM {table}")
-            self._cache.clear()
+            self._forget()
 
 
 def _load(text: str) -> Row:

@@ -174,6 +174,13 @@ def render_created(plan: dict[str, Any], now: float) -> dict[str, Any]:
     return tracker
 
 
+def _fresh(created: float, now: float) -> bool:
+    """Whether a simulated tracker shows no more than its label's creation yet, whatever its
+    plan: then its events need not be drawn. Every buy renders its new tracker at once, and
+    seeding the generator that draws them was a tenth of the buy."""
+    return now < created + _ACCEPTED.offset_days * DAY
+
+
 # Rendered trackers by (tracker id, events shown so far). A plan never changes once stored,
 # so a tracker only looks different when simulated time uncovers another event.
 _RENDERED: dict[tuple[str, int], dict[str, Any]] = {}
@@ -185,9 +192,12 @@ def render(plan: dict[str, Any], now: float) -> dict[str, Any]:
     shown = -1
     if plan["plan"] == "simulated":
         created = float(plan["created_at"])
-        events = _simulated_events(plan["tracking_code"], float(plan["days"]))[0]
-        # Event offsets only grow, so the events shown so far are always a prefix.
-        shown = sum(1 for e in events if created + e.offset_days * DAY <= now)
+        if _fresh(created, now):
+            shown = 1 if created <= now else 0
+        else:
+            events = _simulated_events(plan["tracking_code"], float(plan["days"]))[0]
+            # Event offsets only grow, so the events shown so far are always a prefix.
+            shown = sum(1 for e in events if created + e.offset_days * DAY <= now)
     key = (plan["id"], shown)
     tracker = _RENDERED.get(key)
     if tracker is None:
@@ -213,7 +223,10 @@ def _render(plan: dict[str, Any], now: float) -> dict[str, Any]:
         est = created + 2 * DAY
         visible = events
     elif plan["plan"] == "simulated":
-        events, days, planned_signer = simulated_events(plan)
+        if _fresh(created, now):
+            events, days, planned_signer = [_LABEL_CREATED], float(plan["days"]), None
+        else:
+            events, days, planned_signer = simulated_events(plan)
         visible = [e for e in events if created + e.offset_days * DAY <= now]
         est = created + days * DAY
         if visible and visible[-1].status == "delivered":
