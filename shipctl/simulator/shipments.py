@@ -20,10 +20,21 @@ LABEL_FORMATS = {"PNG": "image/png", "PDF": "application/pdf", "ZPL": "applicati
 # Kept with a shipment for the simulator's own use, never shown.
 PRIVATE = ("_tracker_id", "_refund_at")
 
-# Rates are half of a shipment's JSON and never change once it is rated: their JSON, made
-# from a per-quote template as they are, is kept by shipment id and spliced into every body
-# of the shipment (stored or answered) as an orjson.Fragment. By id rather than identity, so
-# it stays right for a copy decoded from the state file too.
+# The parts of a shipment that never change once made (addresses, parcel, rates, and the
+# rendered tracker: changes replace them with new objects) are most of its JSON, and every
+# body of it (stored or answered) repeats them, the addresses twice (to_address is the
+# buyer_address too). Each is encoded once and spliced in as an orjson.Fragment: JSON costs
+# in proportion to its length however it is made. Keyed by the object's identity, and
+# holding the object, so that identity cannot pass to another.
+SPLICED = ("from_address", "to_address", "return_address", "buyer_address", "parcel",
+           "selected_rate", "tracker", "postage_label", "fees", "options")
+_PARTS: dict[int, tuple[Any, bytes, orjson.Fragment]] = {}
+# Some eight parts a shipment: enough for every shipment the store keeps decoded, so that a
+# shipment bought some thousand creates after it was made still finds its parts.
+PARTS_SIZE = 16384
+# Rates, the largest part, by shipment id instead: they never change once a shipment is
+# rated, so the text stays right for a copy decoded from the state file too. Made from a
+# per-quote template, they are never encoded at all.
 _RATES_JSON: dict[str, orjson.Fragment] = {}
 RATES_JSON_SIZE = 2048  # some 5 KB each
 # Labels as rendered (URLs made absolute) by the stored label's identity; see `_label`.
@@ -86,7 +97,7 @@ def _address(
             raise not_found(f"Address {value['id']} not found.")
         return stored
     address = addresses.build_address(value, now, field_prefix=f"{name}.")
-    rows.append(("address", address, None, None, state.encode(address)))
+    rows.append(("address", address, None, None, _part_text(address)))
     return address
 
 
@@ -123,7 +134,7 @@ def _parcel(sim: Simulation, value: Any, now: float, rows: list[state.NewObject]
         **dims, "predefined_package": value.get("predefined_package"), "weight": weight,
         "mode": "test",
     }
-    rows.append(("parcel", parcel, None, None, state.encode(parcel)))
+    rows.append(("parcel", parcel, None, None, _part_text(parcel)))
     return parcel
 
 
@@ -463,11 +474,35 @@ def _label(label: Json, base_url: str) -> Json:
 
 
 def encode(shipment: Json) -> bytes:
-    """The JSON of a shipment (stored or rendered), its rates spliced in when at hand."""
+    """The JSON of a shipment (stored or rendered); its unchanging parts are encoded once."""
+    out = dict(shipment)
     rates_json = _RATES_JSON.get(shipment["id"])
-    if rates_json is None:
-        return state.dumps(shipment)
-    return state.dumps({**shipment, "rates": rates_json})
+    if rates_json is not None:
+        out["rates"] = rates_json
+    parts = _PARTS
+    for key in SPLICED:
+        value = out.get(key)
+        if value:
+            memo = parts.get(id(value))
+            out[key] = (memo if memo is not None and memo[0] is value
+                        else _remember_part(value))[2]
+    return state.dumps(out)
+
+
+def _part_text(value: Json) -> str:
+    """The JSON of a part as text, for its own row; remembered for the shipment's bodies."""
+    memo = _PARTS.get(id(value))
+    if memo is None or memo[0] is not value:
+        memo = _remember_part(value)
+    return memo[1].decode()
+
+
+def _remember_part(value: Any) -> tuple[Any, bytes, orjson.Fragment]:
+    text = state.dumps(value)
+    if len(_PARTS) >= PARTS_SIZE:
+        _PARTS.pop(next(iter(_PARTS)), None)
+    memo = _PARTS[id(value)] = (value, text, orjson.Fragment(text))
+    return memo
 
 
 def _remember_rates(shipment_id: str, text: str) -> None:
