@@ -205,10 +205,11 @@ def _drop(request: web.Request) -> None:
 async def _body(request: web.Request) -> dict[str, Any]:
     if not request.body_exists:
         return {}
-    raw: bytes | str = await request.read()
+    body = await request.read()
+    raw: bytes | str = body
     charset = request.charset
     if charset is not None and charset not in ("utf-8", "utf8"):
-        raw = (await request.read()).decode(charset)  # orjson reads UTF-8 only
+        raw = body.decode(charset)  # orjson reads UTF-8 bytes, or any str
     if not raw.strip():
         return {}
     try:

@@ -177,7 +177,7 @@ def render_created(plan: dict[str, Any], now: float) -> dict[str, Any]:
 def _fresh(created: float, now: float) -> bool:
     """Whether a simulated tracker shows no more than its label's creation yet, whatever its
     plan: then its events need not be drawn. Every buy renders its new tracker at once, and
-    seeding the generator that draws them was a tenth of the buy."""
+    seeding the generator that draws them is dear (see `_simulated_events`)."""
     return now < created + _ACCEPTED.offset_days * DAY
 
 
