@@ -6,11 +6,11 @@ import asyncio
 import base64
 import binascii
 import functools
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import orjson
 from aiohttp import web
 
 from shipctl.simulator import addresses, batches, labels, shipments, trackers
@@ -20,7 +20,7 @@ from shipctl.simulator.faults import FaultPlan
 from shipctl.simulator.ledger import Ledger
 from shipctl.simulator.limits import TokenBucket, retry_after
 from shipctl.simulator.simulation import Simulation
-from shipctl.simulator.state import Store, encode
+from shipctl.simulator.state import Store, dumps
 
 log = logging.getLogger("shipctl.simulator")
 
@@ -205,11 +205,15 @@ def _drop(request: web.Request) -> None:
 async def _body(request: web.Request) -> dict[str, Any]:
     if not request.body_exists:
         return {}
-    text = await request.text()
-    if not text.strip():
+    body = await request.read()
+    raw: bytes | str = body
+    charset = request.charset
+    if charset is not None and charset not in ("utf-8", "utf8"):
+        raw = body.decode(charset)  # orjson reads UTF-8 bytes, or any str
+    if not raw.strip():
         return {}
     try:
-        data = json.loads(text)
+        data = orjson.loads(raw)
     except ValueError:
         raise ApiError(400, "BAD_REQUEST", "The request body is not valid JSON.") from None
     if not isinstance(data, dict):
@@ -218,18 +222,18 @@ async def _body(request: web.Request) -> dict[str, Any]:
 
 
 def _json(body: dict[str, Any], status: int = 200, location: str | None = None) -> web.Response:
-    return _json_text(encode(body), status, location)
+    return _json_body(dumps(body), status, location)
 
 
-def _json_text(text: str, status: int = 200, location: str | None = None) -> web.Response:
+def _json_body(body: bytes, status: int = 200, location: str | None = None) -> web.Response:
     headers = {"Location": location} if location else None
-    return web.Response(text=text, status=status, headers=headers,
-                        content_type="application/json")
+    return web.Response(body=body, status=status, headers=headers,
+                        content_type="application/json", charset="utf-8")
 
 
 def _shipment_json(shipment: dict[str, Any], status: int = 200,
                    location: str | None = None) -> web.Response:
-    return _json_text(shipments.encode(shipment), status, location)
+    return _json_body(shipments.encode(shipment), status, location)
 
 
 def _sim(request: web.Request) -> Simulation:
@@ -255,8 +259,8 @@ async def verify_address(request: web.Request) -> web.Response:
 
 
 async def create_shipment(request: web.Request) -> web.Response:
-    shipment_id, text = shipments.create_json(_sim(request), await _body(request))
-    return _json_text(text, 201, f"/api/v2/shipments/{shipment_id}")
+    shipment_id, body = shipments.create_json(_sim(request), await _body(request))
+    return _json_body(body, 201, f"/api/v2/shipments/{shipment_id}")
 
 
 async def list_shipments(request: web.Request) -> web.Response:
@@ -285,7 +289,7 @@ async def refund_shipment(request: web.Request) -> web.Response:
 
 async def create_tracker(request: web.Request) -> web.Response:
     tracker = trackers.create(_sim(request), await _body(request))
-    return _json_text(trackers.encode(tracker), 200, f"/api/v2/trackers/{tracker['id']}")
+    return _json_body(trackers.encode(tracker), 200, f"/api/v2/trackers/{tracker['id']}")
 
 
 async def list_trackers(request: web.Request) -> web.Response:
@@ -293,7 +297,7 @@ async def list_trackers(request: web.Request) -> web.Response:
 
 
 async def retrieve_tracker(request: web.Request) -> web.Response:
-    return _json_text(trackers.encode(trackers.retrieve(_sim(request), request.match_info["id"])))
+    return _json_body(trackers.encode(trackers.retrieve(_sim(request), request.match_info["id"])))
 
 
 async def create_batch(request: web.Request) -> web.Response:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import hashlib
 import os
 import random
-import secrets
 
 # Seeded from the OS once per process (and again in a forked child): a system call per id
-# cost more than the rest of rating a shipment.
+# or tracking code cost more than the rest of rating a shipment.
 _ids = random.Random(os.urandom(32))
 os.register_at_fork(after_in_child=lambda: _ids.seed(os.urandom(32)))
 
@@ -25,9 +24,9 @@ def stable_id(prefix: str, name: str) -> str:
 
 def new_tracking_code(carrier: str) -> str:
     """A tracking code in the carrier's own format, random enough to be unique."""
-    digits = str(secrets.randbelow(10**18)).zfill(18)
     if carrier == "UPS":
-        return "1Z" + secrets.token_hex(8).upper()
+        return f"1Z{_ids.getrandbits(64):016X}"
+    digits = f"{_ids.randrange(10**18):018d}"
     if carrier == "FedEx":
         return digits[:12]
     return "9400" + digits

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, NamedTuple
+
+import orjson
 
 from shipctl.simulator import addresses, rates, state, trackers
 from shipctl.simulator.clock import iso
@@ -21,17 +22,20 @@ PRIVATE = ("_tracker_id", "_refund_at")
 
 # The parts of a shipment that never change once made (addresses, parcel, rates, and the
 # rendered tracker: changes replace them with new objects) are most of its JSON, and every
-# body of it (stored or answered) repeats them. Each is encoded once and spliced in. Keyed
-# by the object's identity, and holding the object, so that identity cannot pass to another.
+# body of it (stored or answered) repeats them, the addresses twice (to_address is the
+# buyer_address too). Each is encoded once and spliced in as an orjson.Fragment: JSON costs
+# in proportion to its length however it is made. Keyed by the object's identity, and
+# holding the object, so that identity cannot pass to another.
 SPLICED = ("from_address", "to_address", "return_address", "buyer_address", "parcel",
            "selected_rate", "tracker", "postage_label", "fees", "options")
-_PARTS: dict[int, tuple[Any, str]] = {}
+_PARTS: dict[int, tuple[Any, bytes, orjson.Fragment]] = {}
 # Some eight parts a shipment: enough for every shipment the store keeps decoded, so that a
 # shipment bought some thousand creates after it was made still finds its parts.
 PARTS_SIZE = 16384
 # Rates, the largest part, by shipment id instead: they never change once a shipment is
-# rated, so the text stays right for a copy decoded from the state file too.
-_RATES_JSON: dict[str, str] = {}
+# rated, so the text stays right for a copy decoded from the state file too. Made from a
+# per-quote template, they are never encoded at all.
+_RATES_JSON: dict[str, orjson.Fragment] = {}
 RATES_JSON_SIZE = 2048  # some 5 KB each
 # Labels as rendered (URLs made absolute) by the stored label's identity; see `_label`.
 _LABELS: dict[int, tuple[Json, str, Json]] = {}
@@ -44,7 +48,7 @@ def create(sim: Simulation, payload: Json) -> Json:
     return render(sim, shipment)
 
 
-def create_json(sim: Simulation, payload: Json) -> tuple[str, str]:
+def create_json(sim: Simulation, payload: Json) -> tuple[str, bytes]:
     """`create`, as the new shipment's id and the JSON of the answer."""
     shipment, stored = _create(sim, payload)
     if stored is not None:
@@ -53,7 +57,7 @@ def create_json(sim: Simulation, payload: Json) -> tuple[str, str]:
     return shipment["id"], encode(render(sim, shipment))
 
 
-def _create(sim: Simulation, payload: Json) -> tuple[Json, str | None]:
+def _create(sim: Simulation, payload: Json) -> tuple[Json, bytes | None]:
     """The stored shipment, and its JSON when the answer is that (it was not bought)."""
     params = payload.get("shipment")
     if not isinstance(params, dict) or not params:
@@ -71,8 +75,8 @@ def _create(sim: Simulation, payload: Json) -> tuple[Json, str | None]:
         shipment_id = new_id("shp")
         shipment = _shipment(sim, params, shipment_id, to_address, from_address, parcel, now)
         text = encode(shipment)
-        rows.append(("shipment", shipment, shipment["reference"], None, text))
-        stored: str | None = text
+        rows.append(("shipment", shipment, shipment["reference"], None, text.decode()))
+        stored: bytes | None = text
         sim.store.insert_many(rows)
         service = params.get("service")
         if service and (params.get("carrier_accounts") or params.get("carrier")):
@@ -93,7 +97,7 @@ def _address(
             raise not_found(f"Address {value['id']} not found.")
         return stored
     address = addresses.build_address(value, now, field_prefix=f"{name}.")
-    rows.append(("address", address, None, None, _part(address)))
+    rows.append(("address", address, None, None, _part_text(address)))
     return address
 
 
@@ -130,7 +134,7 @@ def _parcel(sim: Simulation, value: Any, now: float, rows: list[state.NewObject]
         **dims, "predefined_package": value.get("predefined_package"), "weight": weight,
         "mode": "test",
     }
-    rows.append(("parcel", parcel, None, None, _part(parcel)))
+    rows.append(("parcel", parcel, None, None, _part_text(parcel)))
     return parcel
 
 
@@ -367,7 +371,7 @@ def _purchase(sim: Simulation, shipment: Json, rate: Json, insurance: Any, now: 
         "to_address": verified, "buyer_address": verified, "updated_at": stamp,
         "_tracker_id": tracker["id"],
     })
-    sim.store.update(shipment, purchased=True, lookup=label_id, text=encode(shipment))
+    sim.store.update(shipment, purchased=True, lookup=label_id, text=encode(shipment).decode())
     sim.store.record_purchase(shipment["id"], shipment.get("reference"), amount)
 
 
@@ -396,7 +400,7 @@ def convert_label(sim: Simulation, id_or_reference: str, file_format: str | None
         elif fmt == "ZPL":
             label["label_zpl_url"] = path
         label["updated_at"] = iso(now)
-        sim.store.update(shipment, text=encode(shipment))
+        sim.store.update(shipment, text=encode(shipment).decode())
     return render(sim, shipment)
 
 
@@ -414,7 +418,7 @@ def refund(sim: Simulation, id_or_reference: str) -> Json:
             amount = Decimal(shipment["selected_rate"]["rate"])
             sim.credit(amount)
             sim.store.record_refund(shipment["id"], amount)
-            sim.store.update(shipment, text=encode(shipment))
+            sim.store.update(shipment, text=encode(shipment).decode())
     return render(sim, shipment)
 
 
@@ -454,8 +458,7 @@ def render(sim: Simulation, shipment: Json) -> Json:
 
 def _label(label: Json, base_url: str) -> Json:
     """The label with its URLs absolute, made once per stored label and address; shared, so
-    callers must not change it. Its JSON is the stored label's with the URLs rewritten: no
-    encoding (only URL values start with a quote and /_sim/)."""
+    callers must not change it."""
     memo = _LABELS.get(id(label))
     if memo is not None and memo[0] is label and memo[1] == base_url:
         return memo[2]
@@ -464,65 +467,45 @@ def _label(label: Json, base_url: str) -> Json:
               else value)
         for key, value in label.items()
     }
-    prefix = state.encode(base_url)[:-1]  # the opening quote and the escaped address
-    _remember_part(rendered, _part(label).replace('"/_sim/', f"{prefix}/_sim/"))
     if len(_LABELS) >= LABELS_SIZE:
         _LABELS.pop(next(iter(_LABELS)), None)
     _LABELS[id(label)] = (label, base_url, rendered)
     return rendered
 
 
-def encode(shipment: Json) -> str:
+def encode(shipment: Json) -> bytes:
     """The JSON of a shipment (stored or rendered); its unchanging parts are encoded once."""
-    rest = dict(shipment)
-    parts = []
+    out = dict(shipment)
     rates_json = _RATES_JSON.get(shipment["id"])
-    if rates_json is None and isinstance(shipment.get("rates"), list):
-        rates_json = _remember_rates(shipment["id"], state.encode(shipment["rates"]))
     if rates_json is not None:
-        del rest["rates"]
-        parts.append(f'"rates":{rates_json}')
-        selected = rest.get("selected_rate")
-        if isinstance(selected, dict):
-            # The selected rate is one of the rates, whose JSON is at hand already.
-            text = _rate_text(rates_json, selected)
-            if text is not None:
-                del rest["selected_rate"]
-                parts.append(f'"selected_rate":{text}')
+        out["rates"] = rates_json
+    parts = _PARTS
     for key in SPLICED:
-        value = rest.get(key)
-        if isinstance(value, (dict, list)):
-            del rest[key]
-            parts.append(f'"{key}":{_part(value, trackers.encode if key == "tracker" else None)}')
-    return f"{state.encode(rest)[:-1]},{','.join(parts)}}}" if parts else state.encode(rest)
+        value = out.get(key)
+        if value:
+            memo = parts.get(id(value))
+            out[key] = (memo if memo is not None and memo[0] is value
+                        else _remember_part(value))[2]
+    return state.dumps(out)
 
 
-def _rate_text(rates_json: str, rate: Json) -> str | None:
-    """The JSON of `rate` cut from its shipment's rates: a rate is flat and no value of it
-    holds a brace (ids, timestamps, amounts and the service table's names)."""
-    start = rates_json.find(f'{{"id":{state.encode(rate.get("id"))},')
-    if start < 0:
-        return None
-    return rates_json[start:rates_json.index("}", start) + 1]
-
-
-def _part(value: Json | list[Json], encoder: Callable[[Any], str] | None = None) -> str:
+def _part_text(value: Json) -> str:
+    """The JSON of a part as text, for its own row; remembered for the shipment's bodies."""
     memo = _PARTS.get(id(value))
-    if memo is not None and memo[0] is value:
-        return memo[1]
-    text = (encoder or state.encode)(value)
-    _remember_part(value, text)
-    return text
+    if memo is None or memo[0] is not value:
+        memo = _remember_part(value)
+    return memo[1].decode()
 
 
-def _remember_rates(shipment_id: str, text: str) -> str:
-    if len(_RATES_JSON) >= RATES_JSON_SIZE:
-        _RATES_JSON.pop(next(iter(_RATES_JSON)), None)
-    _RATES_JSON[shipment_id] = text
-    return text
-
-
-def _remember_part(value: Json | list[Json], text: str) -> None:
+def _remember_part(value: Any) -> tuple[Any, bytes, orjson.Fragment]:
+    text = state.dumps(value)
     if len(_PARTS) >= PARTS_SIZE:
         _PARTS.pop(next(iter(_PARTS)), None)
-    _PARTS[id(value)] = (value, text)
+    memo = _PARTS[id(value)] = (value, text, orjson.Fragment(text))
+    return memo
+
+
+def _remember_rates(shipment_id: str, text: str) -> None:
+    if len(_RATES_JSON) >= RATES_JSON_SIZE:
+        _RATES_JSON.pop(next(iter(_RATES_JSON)), None)
+    _RATES_JSON[shipment_id] = orjson.Fragment(text)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
-from json.encoder import c_encode_basestring_ascii, c_make_encoder  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -53,23 +53,20 @@ NewObject = tuple[str, Row, str | None, str | None, str]
 
 
 
-def _unencodable(value: object) -> Any:
-    raise TypeError(f"Object of type {value.__class__.__name__} is not JSON serializable")
+def dumps(value: Any) -> bytes:
+    """Compact JSON of `value` as UTF-8, for an answer's body.
 
-
-# Compact, and without the circular-reference check (bodies are plain trees): less to write.
-# json's C encoder made once, not per call as JSONEncoder.encode makes it: that cost as much
-# as encoding a small object, and a kept encoder also remembers the keys it has escaped.
-_encoder = c_make_encoder(None, _unencodable, c_encode_basestring_ascii, None, ":", ",",
-                          False, False, True) if c_make_encoder is not None else None
-_fallback = json.JSONEncoder(check_circular=False, separators=(",", ":")).encode
+    orjson rather than json: the switch alone saved some 30% of a buy's and a retrieve's
+    instructions (callgrind). An `orjson.Fragment` in `value` splices JSON made earlier (a
+    shipment's rates and other parts) without encoding it again."""
+    return orjson.dumps(value)
 
 
 def encode(value: Any) -> str:
-    """Compact JSON of `value`, as json.dumps(value, separators=(",", ":")) gives it."""
-    if _encoder is None or isinstance(value, str):
-        return _fallback(value)
-    return "".join(_encoder(value, 0))
+    """Compact JSON of `value`, as json.dumps(value, separators=(",", ":")) gives it (UTF-8
+    left as it is rather than escaped)."""
+    return orjson.dumps(value).decode()
+
 
 # Decoded objects kept per process. Decoding a shipment costs more than the rest of a
 # retrieve, and a bulk run reads each shipment again moments after writing it.
@@ -97,6 +94,10 @@ class Store:
         # that thread differ from the one that opened it.
         self._db = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA busy_timeout = 15000")
+        # Some builds (Debian's) zero every freed page. Each buy frees the overflow pages of
+        # the shipment it rewrites; zeroing them (and, with a file, logging the zeros) buys a
+        # simulator nothing.
+        self._db.execute("PRAGMA secure_delete = OFF")
         if path is not None:
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = NORMAL")
@@ -105,6 +106,9 @@ class Store:
         self._schedule: Callable[[Callable[[], None]], object] | None = None
         self._db.executescript(_SCHEMA)
         self._cache: dict[str, tuple[str, Row]] = {}  # id -> (kind, body)
+        # Meta values (the balance, read on every buy) by key, None for a missing key; kept
+        # and dropped with the object cache.
+        self._meta: dict[str, str | None] = {}
         # An in-memory database has one connection, this one: nobody else can change it.
         self._shared = path is not None
         self._version = self._data_version()
@@ -136,7 +140,7 @@ class Store:
         try:
             self._db.execute("COMMIT")
         except BaseException:
-            self._cache.clear()
+            self._forget()
             if self._db.in_transaction:
                 self._db.execute("ROLLBACK")
             raise
@@ -170,7 +174,7 @@ class Store:
             else:
                 self._db.execute("ROLLBACK")
             # Callers change cached objects before writing them back: forget them all.
-            self._cache.clear()
+            self._forget()
             raise
         else:
             self._db.execute("RELEASE request" if grouped else "COMMIT")
@@ -185,6 +189,10 @@ class Store:
         self._schedule(self.commit)
         self._revalidate()
 
+    def _forget(self) -> None:
+        self._cache.clear()
+        self._meta.clear()
+
     def _data_version(self) -> int:
         return int(self._db.execute("PRAGMA data_version").fetchone()[0])
 
@@ -194,7 +202,7 @@ class Store:
             version = self._data_version()
             if version != self._version:
                 self._version = version
-                self._cache.clear()
+                self._forget()
 
     def _before_read(self) -> None:
         # Inside a transaction, or while a shared one is open, this connection holds the
@@ -224,8 +232,12 @@ class Store:
     # -- meta -----------------------------------------------------------------------------
 
     def meta(self, key: str) -> str | None:
+        self._before_read()
+        if key in self._meta:
+            return self._meta[key]
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return None if row is None else str(row[0])
+        value = self._meta[key] = None if row is None else str(row[0])
+        return value
 
     def set_meta(self, key: str, value: str) -> None:
         self._db.execute(
@@ -233,6 +245,7 @@ class Store:
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (key, value),
         )
+        self._meta[key] = value
 
     def init_meta(self, key: str, value: str) -> str:
         """The stored value, or `value` stored now if there is none yet."""
@@ -241,6 +254,7 @@ class Store:
                 "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
                 (key, value),
             )
+            self._meta.pop(key, None)  # a value read before may have been missing
             stored = self.meta(key)
         assert stored is not None
         return stored
@@ -386,9 +400,9 @@ class Store:
         with self.transaction():
             for table in ("meta", "objects", "purchases", "refunds", "counters"):
                 self._db.execute(f"DELETE FROM {table}")
-            self._cache.clear()
+            self._forget()
 
 
 def _load(text: str) -> Row:
-    body: Row = json.loads(text)
+    body: Row = orjson.loads(text)
     return body

@@ -17,7 +17,7 @@ from shipctl.simulator.ids import new_id, seed_for
 from shipctl.simulator.paging import page_size
 from shipctl.simulator.rates import canonical_carrier
 from shipctl.simulator.simulation import Simulation
-from shipctl.simulator.state import encode as encode_json
+from shipctl.simulator.state import dumps
 
 DAY = 86400.0
 
@@ -174,6 +174,13 @@ def render_created(plan: dict[str, Any], now: float) -> dict[str, Any]:
     return tracker
 
 
+def _fresh(created: float, now: float) -> bool:
+    """Whether a simulated tracker shows no more than its label's creation yet, whatever its
+    plan: then its events need not be drawn. Every buy renders its new tracker at once, and
+    seeding the generator that draws them is dear (see `_simulated_events`)."""
+    return now < created + _ACCEPTED.offset_days * DAY
+
+
 # Rendered trackers by (tracker id, events shown so far). A plan never changes once stored,
 # so a tracker only looks different when simulated time uncovers another event.
 _RENDERED: dict[tuple[str, int], dict[str, Any]] = {}
@@ -185,9 +192,12 @@ def render(plan: dict[str, Any], now: float) -> dict[str, Any]:
     shown = -1
     if plan["plan"] == "simulated":
         created = float(plan["created_at"])
-        events = _simulated_events(plan["tracking_code"], float(plan["days"]))[0]
-        # Event offsets only grow, so the events shown so far are always a prefix.
-        shown = sum(1 for e in events if created + e.offset_days * DAY <= now)
+        if _fresh(created, now):
+            shown = 1 if created <= now else 0
+        else:
+            events = _simulated_events(plan["tracking_code"], float(plan["days"]))[0]
+            # Event offsets only grow, so the events shown so far are always a prefix.
+            shown = sum(1 for e in events if created + e.offset_days * DAY <= now)
     key = (plan["id"], shown)
     tracker = _RENDERED.get(key)
     if tracker is None:
@@ -213,7 +223,10 @@ def _render(plan: dict[str, Any], now: float) -> dict[str, Any]:
         est = created + 2 * DAY
         visible = events
     elif plan["plan"] == "simulated":
-        events, days, planned_signer = simulated_events(plan)
+        if _fresh(created, now):
+            events, days, planned_signer = [_LABEL_CREATED], float(plan["days"]), None
+        else:
+            events, days, planned_signer = simulated_events(plan)
         visible = [e for e in events if created + e.offset_days * DAY <= now]
         est = created + days * DAY
         if visible and visible[-1].status == "delivered":
@@ -282,7 +295,7 @@ def _place_key(place: dict[str, Any]) -> tuple[Any, Any, Any]:
 
 
 # A bulk run ships from one warehouse with a few services: the same carrier detail again and
-# again. Shared, never changed, so its JSON is encoded once too (see `encode`).
+# again. Shared: callers must not change it.
 @lru_cache(maxsize=4096)
 def _carrier_detail_of(
     origin: tuple[Any, Any, Any], destination: tuple[Any, Any, Any], service: str
@@ -305,29 +318,9 @@ def _carrier_detail_of(
     }
 
 
-def encode(tracker: dict[str, Any]) -> str:
-    """The JSON of a rendered tracker, its carrier detail spliced in already encoded."""
-    detail = tracker.get("carrier_detail")
-    if not isinstance(detail, dict):
-        return encode_json(tracker)
-    rest = dict(tracker)
-    del rest["carrier_detail"]
-    return f'{encode_json(rest)[:-1]},"carrier_detail":{_detail_json(detail)}}}'
-
-
-_DETAIL_JSON: dict[int, tuple[dict[str, Any], str]] = {}
-DETAIL_JSON_SIZE = 4096
-
-
-def _detail_json(detail: dict[str, Any]) -> str:
-    memo = _DETAIL_JSON.get(id(detail))
-    if memo is not None and memo[0] is detail:
-        return memo[1]
-    text = encode_json(detail)
-    if len(_DETAIL_JSON) >= DETAIL_JSON_SIZE:
-        _DETAIL_JSON.pop(next(iter(_DETAIL_JSON)), None)
-    _DETAIL_JSON[id(detail)] = (detail, text)
-    return text
+def encode(tracker: dict[str, Any]) -> bytes:
+    """The JSON of a rendered tracker."""
+    return dumps(tracker)
 
 
 def _place_text(place: dict[str, Any]) -> str:

@@ -160,3 +160,29 @@ def test_spliced_shipment_json_is_the_same_document(tmp_path: Path) -> None:
     for document in (created, bought, shipments.find(sim, created["id"]), odd):
         for _ in range(2):  # the second time, every part comes from the memo
             assert json.loads(shipments.encode(document)) == json.loads(json.dumps(document))
+
+
+def test_meta_read_through_the_cache_sees_another_connections_commit(tmp_path: Path) -> None:
+    """The balance is kept in memory between buys; a commit elsewhere must refresh it."""
+    path = tmp_path / "sim.sqlite"
+    mine, other = Store(path), Store(path)
+    try:
+        assert mine.meta("balance") is None
+        with other.transaction():
+            other.set_meta("balance", "10.00")
+        assert mine.meta("balance") == "10.00"
+        with mine.transaction():
+            mine.set_meta("balance", "7.50")
+        with other.transaction():
+            assert other.meta("balance") == "7.50"
+            other.set_meta("balance", "5.00")
+        with mine.transaction():
+            assert mine.meta("balance") == "5.00"
+        assert mine.init_meta("epoch", "1") == other.init_meta("epoch", "2") == "1"
+        with pytest.raises(RuntimeError), mine.transaction():
+            mine.set_meta("balance", "0.00")
+            raise RuntimeError("undone")
+        assert mine.meta("balance") == "5.00"
+    finally:
+        mine.close()
+        other.close()

@@ -101,3 +101,27 @@ def test_exception_shares_are_seeded_by_tracking_code() -> None:
         assert render(plan, 30 * 86400.0)["status"] == status
     assert outcomes["delivered"] > 1700
     assert 30 < outcomes["return_to_sender"] < 150 and 20 < outcomes["failure"] < 120
+
+
+def test_a_fresh_tracker_renders_as_if_its_events_were_drawn(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A tracker younger than its second event skips drawing its events; it must look the
+    same as one rendered from the drawn events, and become that one as time passes."""
+    from shipctl.simulator import trackers
+
+    day = trackers.DAY
+    for i in range(200):
+        plan = new_tracker(f"9400{i:018d}", "USPS", 1000 * day, shipment_id=f"shp_{i}",
+                           days=1 + i % 5, origin={"city": "A", "state": "CA", "zip": "94107"})
+        events = trackers.simulated_events(plan)[0]
+        assert events[0].offset_days == 0 and min(e.offset_days for e in events[1:]) > 0.3
+        for at in (1000 * day, 1000.2 * day, 1000.34 * day):
+            fresh = trackers._render(plan, at)
+            with monkeypatch.context() as patched:
+                patched.setattr(trackers, "_fresh", lambda created, now: False)
+                drawn = trackers._render(plan, at)
+            assert fresh == drawn
+        later = render(plan, 1000.36 * day)
+        assert [d["message"] for d in later["tracking_details"]][:2] == [
+            "Shipping Label Created", "Accepted at Origin Facility"]
