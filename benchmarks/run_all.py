@@ -62,18 +62,23 @@ def main(selected: list[str]) -> None:
     if unknown:
         sys.exit(f"unknown benchmarks: {', '.join(sorted(unknown))} (have: {', '.join(names)})")
     sections = existing_sections()
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True, cwd=HERE).stdout.strip()
     for name in selected or names:
         print(f"== {name}", flush=True)
         started = time.monotonic()
-        sections[name] = load(name).run().strip()  # type: ignore[attr-defined]
-        print(sections[name], f"\n({time.monotonic() - started:.0f} s)\n", flush=True)
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                            text=True, cwd=HERE).stdout.strip()
+        figures = load(name).run().strip()  # type: ignore[attr-defined]
+        # Each section says when, where and on what it was measured: a run of some
+        # benchmarks leaves the others' figures (and their stamps) as they were.
+        stamp = (f"_Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {commit or '?'}; "
+                 f"{machine()}._")
+        sections[name] = f"{stamp}\n\n{figures}"
+        print(figures, f"\n({time.monotonic() - started:.0f} s)\n", flush=True)
     header = (
         "# Benchmarks\n\n"
-        f"Made by `python benchmarks/run_all.py` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
-        f"commit {commit or '?'}.\n\nMachine: {machine()}. The machine is shared and noisy: "
-        "every figure that is compared is measured side by side in the same run.\n"
+        "Made by `python benchmarks/run_all.py [NAME…]`; each section below says when, at which "
+        "commit and under what load it was measured. The machine is shared and noisy: every "
+        "figure that is compared is measured side by side in the same run.\n"
     )
     body = "\n\n".join(f"<!-- bench:{n} -->\n{sections[n]}" for n in names if n in sections)
     OUTPUT.write_text(header + "\n" + body + "\n")
