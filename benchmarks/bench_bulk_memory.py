@@ -18,9 +18,12 @@ from pathlib import Path
 ROWS = int(os.environ.get("SHIPCTL_BENCH_ROWS", "100000"))
 COMMAND = "python benchmarks/bench_bulk_memory.py"
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
 
-CHILD = """
-import asyncio, json, resource, sys, time
+from bench_orders import PEAK_MB, write_orders  # noqa: E402
+
+CHILD = PEAK_MB + """
+import asyncio, json, sys, time
 from pathlib import Path
 from decimal import Decimal
 from shipctl import eventloop
@@ -30,7 +33,7 @@ from shipctl.store import shipments
 from shipctl.store.database import open_pool
 
 path, url = Path(sys.argv[1]), sys.argv[2]
-baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+baseline = peak_mb()
 options = bulk.BulkOptions(path=path, load=LoadOptions(
     parcel_presets={"small": (Decimal(8), Decimal(6), Decimal(4))}))
 report = bulk.BulkReport(status="invalid")
@@ -49,14 +52,11 @@ done = time.perf_counter()
 print(json.dumps({"valid": report.valid, "errors": report.error_count,
                   "validate_s": validated - started, "store_s": done - validated,
                   "baseline_mb": baseline,
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "peak_mb": peak_mb()}))
 """
 
 
 def run() -> str:
-    sys.path.insert(0, str(HERE))
-    from bench_orders import write_orders
-
     from shipctl.store import embedded
 
     with tempfile.TemporaryDirectory(prefix="shipctl-bench-") as tmp:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -18,19 +17,40 @@ ROWS = 100_000
 ROOT = Path(__file__).resolve().parents[1]
 COMMAND = "python benchmarks/bench_orders.py"
 
+# For a child process to report its own peak RSS in MB: VmHWM, which exec resets. ru_maxrss
+# would carry the parent's peak over on Linux, which keeps the pre-exec high-water mark.
+PEAK_MB = """
+import sys
+
+
+def peak_mb() -> float:
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+    scale = 1 if sys.platform == "darwin" else 1024  # bytes on macOS, KiB on Linux
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 2**20
+"""
+
 # The child loads the file and nothing else, so its peak RSS is the loader's own.
-CHILD = """
+CHILD = PEAK_MB + """
 import json, sys, time
 from decimal import Decimal
 from pathlib import Path
 from shipctl.models import Order
 from shipctl.orders import LoadOptions, OrderSource
+
 presets = {"small": (Decimal(8), Decimal(6), Decimal(4))}
 start = time.perf_counter()
 counts = {"orders": 0, "other": 0}
 for item in OrderSource(Path(sys.argv[1]), LoadOptions(parcel_presets=presets)):
     counts["orders" if isinstance(item, Order) else "other"] += 1
 counts["seconds"] = time.perf_counter() - start
+counts["peak_mb"] = peak_mb()
 print(json.dumps(counts))
 """
 
@@ -58,9 +78,6 @@ def measure(path: Path) -> dict[str, float]:
     done = subprocess.run([sys.executable, "-c", CHILD, str(path)], env=env, check=True,
                           capture_output=True, text=True)  # fmt: skip
     result: dict[str, float] = json.loads(done.stdout)
-    # ru_maxrss is in kilobytes on Linux (bytes on macOS).
-    scale = 1 if sys.platform == "darwin" else 1024
-    result["peak_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * scale / 1e6
     return result
 
 
