@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
@@ -90,7 +92,21 @@ def _print(context: AppContext, report: Report, output: str) -> None:
             + (f", mode {window.mode}" if window.mode else "")
         )
         for result in report.results:
-            context.stdout.print(_table(result))
+            _print_table(context.stdout, _table(result))
+
+
+def _print_table(console: Console, table: Table) -> None:
+    """On a terminal, fit its width; in a file or a pipe, print every table at full width."""
+    if console.is_terminal:
+        console.print(table)
+        return
+    natural = console.measure(table, options=console.options.update_width(10_000)).maximum
+    width = console.width  # print(width=) may only narrow the output
+    console.width = max(width, natural)
+    try:
+        console.print(table)
+    finally:
+        console.width = width
 
 
 def _cell(kind: str, value: object) -> str:
@@ -99,7 +115,7 @@ def _cell(kind: str, value: object) -> str:
     if kind == "share":
         return f"{float(value) * 100:.1f}%"  # type: ignore[arg-type]
     if kind == "money":
-        return f"${value}"
+        return f"${Decimal(str(value)):,}"  # "$10,645.33"
     return escape(str(value))  # error messages and names are data, not markup
 
 
@@ -108,15 +124,19 @@ def _table(result: SectionResult) -> Table:
 
     section = result.section
     table = Table(title=section.title, title_justify="left")
+    rows = [
+        [_cell(f.kind, output_value(f.kind, row[f.name])) for f in section.fields]
+        for row in result.rows
+    ]
     for field in section.fields:
+        # in a narrow terminal a figure or a name folds onto another line, never loses its end
         numeric = field.kind not in ("text", "date")
-        table.add_column(field.title, justify="right" if numeric else "left")
+        table.add_column(field.title, justify="right" if numeric else "left", overflow="fold")
     chart = section.bucket is not None and bool(result.rows)
     if chart:
         table.add_column("")
         peak = max(int(row["labels"]) for row in result.rows) or 1
-    for row in result.rows:
-        cells = [_cell(f.kind, output_value(f.kind, row[f.name])) for f in section.fields]
+    for row, cells in zip(result.rows, rows, strict=True):
         if chart:
             cells.append(
                 "[cyan]" + "█" * max(1, round(BAR_WIDTH * int(row["labels"]) / peak)) + "[/]"

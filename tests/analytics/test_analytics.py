@@ -289,3 +289,16 @@ def test_bad_input(
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.stderr
+
+
+def test_table_in_a_pipe_keeps_every_figure_whole(
+    history: str, shipctl: Callable[..., Any]
+) -> None:
+    """Off a terminal there is no width to fit: a narrow default must not cut figures short."""
+    result = shipctl("analytics", *MARCH, "--by", "overview,service", env={"COLUMNS": "60"})
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    overview = next(line for line in out.splitlines() if "$165.35" in line)
+    assert all(v in overview for v in ("$15.03", "$27.50", "$137.85", "55.6%"))
+    assert "GroundAdvantage" in out and "purchase failures" in out
+    assert "…" not in out
