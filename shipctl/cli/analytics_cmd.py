@@ -6,12 +6,12 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from shipctl import eventloop
 from shipctl.cli.context import AppContext
+from shipctl.cli.tables import print_table
 from shipctl.errors import InputError
 
 if TYPE_CHECKING:
@@ -92,21 +92,7 @@ def _print(context: AppContext, report: Report, output: str) -> None:
             + (f", mode {window.mode}" if window.mode else "")
         )
         for result in report.results:
-            _print_table(context.stdout, _table(result))
-
-
-def _print_table(console: Console, table: Table) -> None:
-    """On a terminal, fit its width; in a file or a pipe, print every table at full width."""
-    if console.is_terminal:
-        console.print(table)
-        return
-    natural = console.measure(table, options=console.options.update_width(10_000)).maximum
-    width = console.width  # print(width=) may only narrow the output
-    console.width = max(width, natural)
-    try:
-        console.print(table)
-    finally:
-        console.width = width
+            print_table(context.stdout, _table(result))
 
 
 def _cell(kind: str, value: object) -> str:

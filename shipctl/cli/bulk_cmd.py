@@ -14,6 +14,7 @@ from rich.table import Table
 from shipctl import eventloop
 from shipctl.cli import options as opt
 from shipctl.cli.context import AppContext
+from shipctl.cli.tables import print_table
 from shipctl.errors import ExitCode
 
 if TYPE_CHECKING:
@@ -168,7 +169,7 @@ def _show_quote(context: AppContext, quote: QuoteSummary) -> None:
     table.add_section()
     table.add_row("[bold]all", "", f"[bold]{quote.orders}", f"[bold]${quote.total:,.2f}",
                   f"${quote.average:,.2f}")
-    context.stdout.print(table)
+    print_table(context.stdout, table)
     if quote.unquoted:
         _failures(context, "No matching rate or rejected by EasyPost", quote.unquoted,
                   quote.unquoted_count)
@@ -184,7 +185,7 @@ def _failures(context: AppContext, title: str, orders: list[StoredOrder], count:
         rows = ",".join(str(r) for r in order.order.rows)
         table.add_row(escape(order.reference), rows, order.error_code or "",
                       escape(order.error_message or ""))
-    context.stdout.print(table)
+    print_table(context.stdout, table)
     if count > len(orders):
         context.stdout.print(f"… and {count - len(orders)} more (see --results-out)")
 
@@ -197,7 +198,7 @@ def _show_errors(context: AppContext, report: BulkReport) -> None:
     for error in report.errors:
         table.add_row(",".join(str(r) for r in error.rows), escape(error.column),
                       escape(repr(error.value)[1:-1][:60]), escape(error.message))
-    context.stdout.print(table)
+    print_table(context.stdout, table)
     if report.error_count > len(report.errors):
         context.stdout.print(f"… and {report.error_count - len(report.errors)} more")
     context.stdout.print("Fix the file, or pass --skip-invalid to ship the valid orders.")
@@ -239,7 +240,7 @@ def _summary(context: AppContext, report: BulkReport) -> None:
     table.add_section()
     table.add_row("[bold]all", "", f"[bold]{report.purchased}",
                   f"[bold]${report.total_spend:,.2f}")
-    out.print(table)
+    print_table(out, table)
     out.print(
         f"purchased {report.purchased} · failed {report.failed} · "
         f"skipped {len(report.skipped)} · already purchased {len(report.already_purchased)}"

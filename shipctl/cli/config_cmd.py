@@ -6,6 +6,7 @@ import typer
 from rich.table import Table
 
 from shipctl.cli.context import AppContext
+from shipctl.cli.tables import print_table
 
 app = typer.Typer(help="Show the effective settings.", no_args_is_help=True)
 
@@ -23,7 +24,7 @@ def show(ctx: typer.Context) -> None:
     table.add_column("from", style="dim")
     for name, value, source in describe(loaded):
         table.add_row(name, value, source)
-    context.stdout.print(table)
+    print_table(context.stdout, table)
     context.stdout.print(
         f"[dim]files read, lowest first: {user_config_path()}, "
         f"{project_config_path(context.config_file)}[/]"

@@ -13,6 +13,7 @@ from rich.table import Table
 from shipctl import eventloop
 from shipctl.cli import options as opt
 from shipctl.cli.context import AppContext
+from shipctl.cli.tables import print_table
 
 if TYPE_CHECKING:
     from shipctl.jobs.create import CreateResult, RatesView
@@ -138,7 +139,7 @@ def _show_rates(context: AppContext, view: RatesView) -> None:
             escape(verdict.excluded_because or ""),
             style="bold" if verdict.chosen else ("dim" if verdict.excluded_because else None),
         )
-    context.stdout.print(table)
+    print_table(context.stdout, table)
     for message in view.shipment.messages:
         context.stdout.print(f"[yellow]carrier message:[/] {escape(message.message)}")
     if view.chosen is None and view.verdicts:

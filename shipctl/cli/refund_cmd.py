@@ -11,6 +11,7 @@ from rich.table import Table
 from shipctl import eventloop
 from shipctl.cli import options as opt
 from shipctl.cli.context import AppContext
+from shipctl.cli.tables import print_table
 from shipctl.errors import ExitCode
 
 
@@ -36,7 +37,7 @@ def refund(
             table.add_row(escape(outcome.key), escape(outcome.reference or ""),
                           outcome.result.shipment_id, outcome.result.refund_status)
     if table.row_count:
-        context.stdout.print(table)
+        print_table(context.stdout, table)
     failed = [o for o in outcomes if not o.ok]
     for outcome in failed:
         context.stderr.print(f"[bold red]error:[/] {escape(outcome.error or outcome.key)}",

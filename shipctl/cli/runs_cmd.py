@@ -12,6 +12,7 @@ from rich.table import Table
 from shipctl import eventloop
 from shipctl.cli import options as opt
 from shipctl.cli.context import AppContext
+from shipctl.cli.tables import print_table
 
 app = typer.Typer(help="Past runs and their orders.", invoke_without_command=True)
 
@@ -39,7 +40,7 @@ def runs(
         table.add_row(str(run.id), run.kind, run.mode, escape(run.input_path or ""), run.status,
                       str(run.orders_total), str(run.purchased), str(run.failed),
                       str(run.already_purchased), f"{run.started_at:%Y-%m-%d %H:%M}")
-    context.stdout.print(table)
+    print_table(context.stdout, table)
 
 
 @app.command("show")
@@ -69,7 +70,7 @@ def show(
         table.add_row(escape(order.reference), order.state.value, order.carrier or "",
                       order.service or "", f"{order.rate}" if order.rate is not None else "",
                       order.tracking_code or "", escape(order.error_code or ""))
-    context.stdout.print(table)
+    print_table(context.stdout, table)
     if results_out:
         context.stdout.print(f"results: {results_out}")
     if labels_out:

@@ -15,6 +15,7 @@ from rich.table import Table
 
 from shipctl import eventloop
 from shipctl.cli.context import AppContext
+from shipctl.cli.tables import print_table
 from shipctl.errors import ExitCode
 
 if TYPE_CHECKING:
@@ -194,7 +195,7 @@ def _show_sweep(context: AppContext, report: SweepReport, *, as_json: bool, quie
         table.add_column("shipments", justify="right")
         for status, count in report.by_status.items():
             table.add_row(status, str(count))
-        out.print(table)
+        print_table(out, table)
     _exceptions_table(out, report.exceptions)
     _failures_table(context, report.failures)
     return code
@@ -214,7 +215,7 @@ def _exceptions_table(out: Console, exceptions: tuple[TrackingException, ...]) -
             f"{item.status}" + (f" ({item.status_detail})" if item.status_detail else ""),
             _when(item.est_delivery_date), _when(item.last_event_at),
         )
-    out.print(table)
+    print_table(out, table)
 
 
 def _failures_table(context: AppContext, failures: tuple[LookupFailure, ...]) -> None:
@@ -226,7 +227,7 @@ def _failures_table(context: AppContext, failures: tuple[LookupFailure, ...]) ->
     for failure in failures:
         table.add_row(escape(failure.tracking_code), failure.carrier or "-",
                       failure.error_code or "-", escape(failure.message))
-    context.stdout.print(table)
+    print_table(context.stdout, table)
 
 
 def _when(moment: datetime | None) -> str:
@@ -272,7 +273,7 @@ def _timeline(out: Console, result: CodeResult) -> None:
                       escape(where))
     if not update.events:
         table.add_row("-", update.status, "no events yet", "")
-    out.print(table)
+    print_table(out, table)
     if update.public_url:
         out.print(f"  {escape(update.public_url)}", soft_wrap=True)
     if result.note:
