@@ -117,50 +117,49 @@ LANGUAGE sql IMMUTABLE AS $$
            (until AT TIME ZONE 'UTC')::date
 $$;
 
+-- The spans of [since, until) that are read from shipments: the partial days at either end
+-- and the whole days with a noted change. Empty spans (lo >= hi) select nothing.
+CREATE FUNCTION analytics_raw_spans(since timestamptz, until timestamptz)
+RETURNS TABLE (lo timestamptz, hi timestamptz)
+LANGUAGE sql STABLE AS $$
+    WITH w AS (SELECT * FROM analytics_whole_days(since, until))
+    SELECT since, least(until, w.first_day AT TIME ZONE 'UTC') FROM w
+    UNION ALL
+    SELECT greatest(since, w.first_day AT TIME ZONE 'UTC', w.end_day AT TIME ZONE 'UTC'), until
+    FROM w
+    UNION ALL
+    SELECT c.day AT TIME ZONE 'UTC', (c.day + 1) AT TIME ZONE 'UTC'
+    FROM w, (SELECT DISTINCT day FROM analytics_changes) c
+    WHERE c.day >= w.first_day AND c.day < w.end_day
+$$;
+
 -- Labels bought in [since, until) at the grain of analytics_service_days: rollup rows for the
 -- whole days without a noted change, rows grouped from shipments for the rest.
 CREATE FUNCTION analytics_service_facts(since timestamptz, until timestamptz)
 RETURNS SETOF analytics_service_days
 LANGUAGE sql STABLE AS $$
-    WITH w AS (SELECT * FROM analytics_whole_days(since, until))
     SELECT r.*
-    FROM w, analytics_service_days r
+    FROM analytics_whole_days(since, until) w, analytics_service_days r
     WHERE r.day >= w.first_day AND r.day < w.end_day
       AND r.day NOT IN (SELECT c.day FROM analytics_changes c)  -- one hashed lookup per row
     UNION ALL
     SELECT f.*
-    FROM w, LATERAL (
-        SELECT since AS lo, least(until, w.first_day AT TIME ZONE 'UTC') AS hi
-        UNION ALL
-        SELECT greatest(since, w.first_day AT TIME ZONE 'UTC', w.end_day AT TIME ZONE 'UTC'), until
-        UNION ALL
-        SELECT c.day AT TIME ZONE 'UTC', (c.day + 1) AT TIME ZONE 'UTC'
-        FROM (SELECT DISTINCT day FROM analytics_changes) c
-        WHERE c.day >= w.first_day AND c.day < w.end_day
-    ) AS part
-    CROSS JOIN LATERAL analytics_service_rows(part.lo, part.hi) f
+    FROM analytics_raw_spans(since, until) p
+    CROSS JOIN LATERAL analytics_service_rows(p.lo, p.hi) f
 $$;
 
+-- The same for analytics_route_days.
 CREATE FUNCTION analytics_route_facts(since timestamptz, until timestamptz)
 RETURNS SETOF analytics_route_days
 LANGUAGE sql STABLE AS $$
-    WITH w AS (SELECT * FROM analytics_whole_days(since, until))
     SELECT r.*
-    FROM w, analytics_route_days r
+    FROM analytics_whole_days(since, until) w, analytics_route_days r
     WHERE r.day >= w.first_day AND r.day < w.end_day
-      AND r.day NOT IN (SELECT c.day FROM analytics_changes c)  -- one hashed lookup per row
+      AND r.day NOT IN (SELECT c.day FROM analytics_changes c)
     UNION ALL
     SELECT f.*
-    FROM w, LATERAL (
-        SELECT since AS lo, least(until, w.first_day AT TIME ZONE 'UTC') AS hi
-        UNION ALL
-        SELECT greatest(since, w.first_day AT TIME ZONE 'UTC', w.end_day AT TIME ZONE 'UTC'), until
-        UNION ALL
-        SELECT c.day AT TIME ZONE 'UTC', (c.day + 1) AT TIME ZONE 'UTC'
-        FROM (SELECT DISTINCT day FROM analytics_changes) c
-        WHERE c.day >= w.first_day AND c.day < w.end_day
-    ) AS part
-    CROSS JOIN LATERAL analytics_route_rows(part.lo, part.hi) f
+    FROM analytics_raw_spans(since, until) p
+    CROSS JOIN LATERAL analytics_route_rows(p.lo, p.hi) f
 $$;
 
 -- percentile_cont(fraction) of a histogram: `counts[i]` values equal to `days[i]` (pairs with
