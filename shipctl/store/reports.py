@@ -12,8 +12,10 @@ import asyncpg
 from shipctl.errors import DatabaseError
 
 # Enough memory for the sorts behind the medians and the per-group hashes of a year of labels,
-# set per transaction so it never outlives the report.
+# and no JIT, whose compiling costs more than it saves on these short aggregates; set per
+# transaction so neither outlives the report.
 REPORT_WORK_MEM = "64MB"
+REPORT_SETTINGS = f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'; SET LOCAL jit = off"
 # Serialises rollup refreshes (one 64-bit key, beside the migration and sweep locks).
 ROLLUP_LOCK = 0x5348_4950_4354_524C
 
@@ -27,8 +29,7 @@ class ReportQuery:
 
 async def _run_one(pool: asyncpg.Pool, query: ReportQuery) -> list[dict[str, Any]]:
     async with pool.acquire() as conn, conn.transaction(readonly=True):
-        # JIT compiling costs more than it saves on these short aggregates, once per query.
-        await conn.execute(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'; SET LOCAL jit = off")
+        await conn.execute(REPORT_SETTINGS)
         try:
             records = await conn.fetch(query.sql, *query.args)
         except asyncpg.PostgresError as error:
@@ -45,7 +46,7 @@ async def refresh_rollups(pool: asyncpg.Pool, sql: str, *args: Any) -> int | Non
     async with pool.acquire() as conn:
         try:
             async with conn.transaction():
-                await conn.execute(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'; SET LOCAL jit = off")
+                await conn.execute(REPORT_SETTINGS)
                 await conn.execute("SELECT pg_advisory_xact_lock($1)", ROLLUP_LOCK)
                 return int(await conn.fetchval(sql, *args))
         except (asyncpg.InsufficientPrivilegeError, asyncpg.ReadOnlySQLTransactionError):
