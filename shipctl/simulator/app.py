@@ -13,7 +13,16 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from shipctl.simulator import addresses, batches, labels, shipments, trackers
+from shipctl.simulator import (
+    addresses,
+    batches,
+    labels,
+    pickups,
+    scan_forms,
+    shipment_rates,
+    shipments,
+    trackers,
+)
 from shipctl.simulator.config import SimulatorConfig
 from shipctl.simulator.errors import ApiError, not_found
 from shipctl.simulator.faults import FaultPlan
@@ -300,12 +309,122 @@ async def retrieve_tracker(request: web.Request) -> web.Response:
     return _json_body(trackers.encode(trackers.retrieve(_sim(request), request.match_info["id"])))
 
 
+# -- batches, scan forms, pickups, rerating, insurance, rates, tracker batches ------------
+
 async def create_batch(request: web.Request) -> web.Response:
     return _json(batches.create(_sim(request), await _body(request)))
 
 
+async def list_batches(request: web.Request) -> web.Response:
+    return _json(batches.page(_sim(request), dict(request.query)))
+
+
 async def retrieve_batch(request: web.Request) -> web.Response:
     return _json(batches.retrieve(_sim(request), request.match_info["id"]))
+
+
+async def change_batch(request: web.Request) -> web.Response:
+    """POST /batches/:id/{add_shipments,remove_shipments,buy,label,scan_form}."""
+    sim, batch_id, action = _sim(request), request.match_info["id"], request.match_info["action"]
+    body = await _body(request)
+    if action == "add_shipments":
+        return _json(batches.add_shipments(sim, batch_id, body))
+    if action == "remove_shipments":
+        return _json(batches.remove_shipments(sim, batch_id, body))
+    if action == "buy":
+        return _json(batches.buy(sim, batch_id, body))
+    if action == "label":
+        return _json(batches.label(sim, batch_id, body))
+    if action == "scan_form":
+        return _json(batches.create_scan_form(sim, batch_id))
+    raise not_found()
+
+
+async def create_scan_form(request: web.Request) -> web.Response:
+    return _json(scan_forms.create(_sim(request), await _body(request)))
+
+
+async def list_scan_forms(request: web.Request) -> web.Response:
+    return _json(scan_forms.page(_sim(request), dict(request.query)))
+
+
+async def retrieve_scan_form(request: web.Request) -> web.Response:
+    return _json(scan_forms.retrieve(_sim(request), request.match_info["id"]))
+
+
+async def create_pickup(request: web.Request) -> web.Response:
+    return _json(pickups.create(_sim(request), await _body(request)))
+
+
+async def list_pickups(request: web.Request) -> web.Response:
+    return _json(pickups.page(_sim(request), dict(request.query)))
+
+
+async def retrieve_pickup(request: web.Request) -> web.Response:
+    return _json(pickups.retrieve(_sim(request), request.match_info["id"]))
+
+
+async def buy_pickup(request: web.Request) -> web.Response:
+    return _json(pickups.buy(_sim(request), request.match_info["id"], await _body(request)))
+
+
+async def cancel_pickup(request: web.Request) -> web.Response:
+    return _json(pickups.cancel(_sim(request), request.match_info["id"]))
+
+
+async def rerate_shipment(request: web.Request) -> web.Response:
+    return _json(shipment_rates.regenerate_rates(_sim(request), request.match_info["id"]))
+
+
+async def insure_shipment(request: web.Request) -> web.Response:
+    shipment = shipment_rates.insure(_sim(request), request.match_info["id"],
+                                     await _body(request))
+    return _shipment_json(shipment)
+
+
+async def retrieve_rate(request: web.Request) -> web.Response:
+    return _json(shipment_rates.retrieve_rate(_sim(request), request.match_info["id"]))
+
+
+async def retrieve_tracker_batch(request: web.Request) -> web.Response:
+    return _json(trackers.retrieve_batch(_sim(request), await _body(request)))
+
+
+async def batch_label_file(request: web.Request) -> web.Response:
+    """A batch's merged label file; no auth, like label files."""
+    sim, name = _sim(request), request.match_info["name"]
+    data, content_type = await asyncio.get_running_loop().run_in_executor(
+        None, batches.merged_label, sim, name)
+    return web.Response(body=data, content_type=content_type)
+
+
+async def scan_form_file(request: web.Request) -> web.Response:
+    """A scan form's PDF; no auth, like label files."""
+    sim, name = _sim(request), request.match_info["name"]
+    data = await asyncio.get_running_loop().run_in_executor(
+        None, scan_forms.form_file, sim, name)
+    return web.Response(body=data, content_type=scan_forms.CONTENT_TYPE)
+
+
+def _add_warehouse_routes(router: web.UrlDispatcher) -> None:
+    router.add_get("/v2/batches", list_batches)
+    router.add_post("/v2/batches/{id}/{action}", change_batch)
+    router.add_post("/v2/scan_forms", create_scan_form)
+    router.add_get("/v2/scan_forms", list_scan_forms)
+    router.add_get("/v2/scan_forms/{id}", retrieve_scan_form)
+    router.add_post("/v2/pickups", create_pickup)
+    router.add_get("/v2/pickups", list_pickups)
+    router.add_get("/v2/pickups/{id}", retrieve_pickup)
+    router.add_post("/v2/pickups/{id}/buy", buy_pickup)
+    router.add_post("/v2/pickups/{id}/cancel", cancel_pickup)
+    router.add_post("/v2/shipments/{id}/rerate", rerate_shipment)
+    router.add_post("/v2/shipments/{id}/insure", insure_shipment)
+    router.add_get("/v2/rates/{id}", retrieve_rate)
+    router.add_post("/v2/trackers/batch", retrieve_tracker_batch)
+    router.add_get("/_sim/batch_labels/{name}", batch_label_file)
+    router.add_get("/_sim/scan_forms/{name}", scan_form_file)
+
+# -- end of batches, scan forms, pickups... -----------------------------------------------
 
 
 async def create_claim(request: web.Request) -> web.Response:
@@ -369,6 +488,7 @@ def build_app(config: SimulatorConfig, store: Store) -> web.Application:
     app.router.add_get("/v2/trackers/{id}", retrieve_tracker)
     app.router.add_post("/v2/batches", create_batch)
     app.router.add_get("/v2/batches/{id}", retrieve_batch)
+    _add_warehouse_routes(app.router)
     app.router.add_post("/v2/claims", create_claim)
     app.router.add_get("/_sim/stats", stats)
     app.router.add_post("/_sim/reset", reset)
