@@ -323,21 +323,26 @@ async def retrieve_batch(request: web.Request) -> web.Response:
     return _json(batches.retrieve(_sim(request), request.match_info["id"]))
 
 
-async def change_batch(request: web.Request) -> web.Response:
-    """POST /batches/:id/{add_shipments,remove_shipments,buy,label,scan_form}."""
-    sim, batch_id, action = _sim(request), request.match_info["id"], request.match_info["action"]
-    body = await _body(request)
-    if action == "add_shipments":
-        return _json(batches.add_shipments(sim, batch_id, body))
-    if action == "remove_shipments":
-        return _json(batches.remove_shipments(sim, batch_id, body))
-    if action == "buy":
-        return _json(batches.buy(sim, batch_id, body))
-    if action == "label":
-        return _json(batches.label(sim, batch_id, body))
-    if action == "scan_form":
-        return _json(batches.create_scan_form(sim, batch_id))
-    raise not_found()
+async def add_batch_shipments(request: web.Request) -> web.Response:
+    return _json(batches.add_shipments(_sim(request), request.match_info["id"],
+                                       await _body(request)))
+
+
+async def remove_batch_shipments(request: web.Request) -> web.Response:
+    return _json(batches.remove_shipments(_sim(request), request.match_info["id"],
+                                          await _body(request)))
+
+
+async def buy_batch(request: web.Request) -> web.Response:
+    return _json(batches.buy(_sim(request), request.match_info["id"]))
+
+
+async def label_batch(request: web.Request) -> web.Response:
+    return _json(batches.label(_sim(request), request.match_info["id"], await _body(request)))
+
+
+async def create_batch_scan_form(request: web.Request) -> web.Response:
+    return _json(batches.create_scan_form(_sim(request), request.match_info["id"]))
 
 
 async def create_scan_form(request: web.Request) -> web.Response:
@@ -408,7 +413,11 @@ async def scan_form_file(request: web.Request) -> web.Response:
 
 def _add_warehouse_routes(router: web.UrlDispatcher) -> None:
     router.add_get("/v2/batches", list_batches)
-    router.add_post("/v2/batches/{id}/{action}", change_batch)
+    router.add_post("/v2/batches/{id}/add_shipments", add_batch_shipments)
+    router.add_post("/v2/batches/{id}/remove_shipments", remove_batch_shipments)
+    router.add_post("/v2/batches/{id}/buy", buy_batch)
+    router.add_post("/v2/batches/{id}/label", label_batch)
+    router.add_post("/v2/batches/{id}/scan_form", create_batch_scan_form)
     router.add_post("/v2/scan_forms", create_scan_form)
     router.add_get("/v2/scan_forms", list_scan_forms)
     router.add_get("/v2/scan_forms/{id}", retrieve_scan_form)

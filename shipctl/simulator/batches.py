@@ -231,7 +231,7 @@ def remove_shipments(sim: Simulation, batch_id: str, payload: Json) -> Json:
     return render(sim, batch)
 
 
-def buy(sim: Simulation, batch_id: str, payload: Json) -> Json:
+def buy(sim: Simulation, batch_id: str) -> Json:
     """POST /batches/:id/buy: buys every shipment not bought yet, once each: the service
     chosen when it was added, else its lowest rate. A shipment already bought stays as is."""
     now = sim.now()
