@@ -396,18 +396,18 @@ async def retrieve_tracker_batch(request: web.Request) -> web.Response:
 
 
 async def batch_label_file(request: web.Request) -> web.Response:
-    """A batch's merged label file; no auth, like label files."""
-    sim, name = _sim(request), request.match_info["name"]
-    data, content_type = await asyncio.get_running_loop().run_in_executor(
-        None, batches.merged_label, sim, name)
-    return web.Response(body=data, content_type=content_type)
+    """A batch's merged label file; no auth, like label files. State is read here, on the
+    loop's thread; only the rendering runs in a worker thread."""
+    contents, ext = batches.label_contents(_sim(request), request.match_info["name"])
+    data = await asyncio.get_running_loop().run_in_executor(
+        None, batches.merged_label, contents, ext)
+    return web.Response(body=data, content_type=labels.CONTENT_TYPES[ext])
 
 
 async def scan_form_file(request: web.Request) -> web.Response:
     """A scan form's PDF; no auth, like label files."""
-    sim, name = _sim(request), request.match_info["name"]
-    data = await asyncio.get_running_loop().run_in_executor(
-        None, scan_forms.form_file, sim, name)
+    form = scan_forms.form_of_file(_sim(request), request.match_info["name"])
+    data = await asyncio.get_running_loop().run_in_executor(None, scan_forms.pdf, form)
     return web.Response(body=data, content_type=scan_forms.CONTENT_TYPE)
 
 

@@ -394,8 +394,9 @@ def render(sim: Simulation, batch: Json) -> Json:
     return out
 
 
-def merged_label(sim: Simulation, name: str) -> tuple[bytes, str]:
-    """The file behind a batch's label_url: every bought label of the batch, in order."""
+def label_contents(sim: Simulation, name: str) -> tuple[list[labels.LabelContent], str]:
+    """What the file behind a batch's label_url shows: every bought label of the batch, in
+    order, and the file's extension."""
     batch_id, _, ext = name.rpartition(".")
     batch = sim.store.get("batch", batch_id)
     if batch is None or not batch["label_url"] or not batch["label_url"].endswith(f".{ext}"):
@@ -405,8 +406,12 @@ def merged_label(sim: Simulation, name: str) -> tuple[bytes, str]:
         shipment = sim.store.get("shipment", summary["id"])
         if shipment is not None and shipment.get("postage_label"):
             contents.append(labels.content_of(shipment))
-    files = [labels.render(content, ext) for content in contents]
-    return _merge(files, ext), labels.CONTENT_TYPES[ext]
+    return contents, ext
+
+
+def merged_label(contents: list[labels.LabelContent], ext: str) -> bytes:
+    """The labels rendered and merged into one file (a page or a print job each)."""
+    return _merge([labels.render(content, ext) for content in contents], ext)
 
 
 def _merge(files: list[bytes], ext: str) -> bytes:

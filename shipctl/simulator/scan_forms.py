@@ -1,7 +1,8 @@
 """Scan forms (manifests): one document listing labels for the carrier to accept at once.
 
-As EasyPost requires: every label bought, none refunded, none on a form already, all from
-one origin address and one carrier account. A form belongs to a batch; one made from
+As EasyPost requires: every label bought, none refunded, none on a form already, none dated
+before the day the form is made (UTC, by the simulated clock), all from one origin address
+and one carrier account. A form belongs to a batch; one made from
 shipments gets a batch of its own, as on EasyPost.
 """
 
@@ -58,8 +59,9 @@ def _origin(address: Json) -> tuple[str, ...]:
             str(address.get("zip") or "")[:5])
 
 
-def _check(sim: Simulation, bought: list[Json]) -> None:
+def _check(sim: Simulation, bought: list[Json], now: float) -> None:
     """Refuse the form as EasyPost does; nothing is written before every label passes."""
+    today = iso(now)[:10]
     for shipment in bought:
         if not shipment.get("postage_label"):
             raise ApiError(422, "SCAN_FORM.SHIPMENTS.INVALID",
@@ -69,6 +71,11 @@ def _check(sim: Simulation, bought: list[Json]) -> None:
             raise ApiError(422, "SCAN_FORM.CREATE.FAILURE",
                            f"Unable to create manifest. Shipment {shipment['id']} is already "
                            f"on scan form {shipment['scan_form']['id']}.")
+        label_day = shipment["postage_label"]["label_date"][:10]
+        if label_day < today:
+            raise ApiError(422, "SCAN_FORM.SHIPMENTS.INVALID",
+                           f"Unable to create manifest. Shipment {shipment['id']} is dated "
+                           f"{label_day}, before the form's date {today}.")
         refund_status = shipments.render(sim, shipment).get("refund_status")
         if refund_status in ("submitted", "refunded"):
             raise ApiError(422, "SCAN_FORM.SHIPMENTS.INVALID",
@@ -89,7 +96,7 @@ def _check(sim: Simulation, bought: list[Json]) -> None:
 
 def make(sim: Simulation, bought: list[Json], batch_id: str, now: float) -> Json:
     """Check, store and record a form for `bought`; mark each shipment as on it."""
-    _check(sim, bought)
+    _check(sim, bought, now)
     stamp = iso(now)
     form_id = new_id("sf")
     form: Json = {
@@ -128,13 +135,13 @@ def render(sim: Simulation, form: Json) -> Json:
     return out
 
 
-def form_file(sim: Simulation, name: str) -> bytes:
-    """The PDF behind a form's form_url."""
+def form_of_file(sim: Simulation, name: str) -> Json:
+    """The form behind a form_url's file name."""
     form_id, _, ext = name.rpartition(".")
     form = sim.store.get("scan_form", form_id)
     if form is None or ext != "pdf":
         raise not_found()
-    return pdf(form)
+    return form
 
 
 def pdf(form: Json) -> bytes:

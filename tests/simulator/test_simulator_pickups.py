@@ -21,7 +21,7 @@ def label(client: easypost.EasyPostClient) -> Any:
     return client.shipment.create(**shipment_params(carrier="USPS", service="Priority"))
 
 
-def window(shipment: Any, days_ahead: int = 5) -> dict[str, str]:
+def window(shipment: Any, days_ahead: int = 30) -> dict[str, str]:
     """A pickup window days ahead of the simulated clock (read off the label's own date)."""
     day = datetime.fromisoformat(shipment.created_at.replace("Z", "+00:00")).date()
     when = (day + timedelta(days=days_ahead)).isoformat()

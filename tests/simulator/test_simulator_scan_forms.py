@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,15 @@ from shipctl.simulator import RunningSimulator, SimulatorConfig, running_simulat
 
 from .conftest import FROM, shipment_params
 from .test_simulator_batches import KEY, settled, wait_for
+
+REAL_TIME = 1 / 1440  # days per minute: a simulated second per second
+
+
+@pytest.fixture
+def sim() -> Iterator[RunningSimulator]:
+    """In real time: a label bought a moment ago is still today's when it goes on a form."""
+    with running_simulator(SimulatorConfig(seed=7, days_per_minute=REAL_TIME)) as running:
+        yield running
 
 
 def bought(client: easypost.EasyPostClient, carrier: str = "USPS", service: str = "Priority",
@@ -157,8 +168,8 @@ def test_scan_forms_are_listed_in_pages(client: easypost.EasyPostClient) -> None
 
 def test_two_simulators_put_a_label_on_one_form(tmp_path: Path) -> None:
     state = tmp_path / "sim.sqlite"
-    with running_simulator(SimulatorConfig(state_path=state)) as a, \
-            running_simulator(SimulatorConfig(state_path=state)) as b:
+    config = SimulatorConfig(state_path=state, days_per_minute=REAL_TIME)
+    with running_simulator(config) as a, running_simulator(config) as b:
         clients = [easypost.EasyPostClient(KEY, api_base=s.api_base) for s in (a, b)]
         labels = [bought(clients[0]) for _ in range(3)]
 
@@ -176,3 +187,16 @@ def test_two_simulators_put_a_label_on_one_form(tmp_path: Path) -> None:
         ledger = a.stats()["scan_forms"]
         assert ledger["total"] == 1 and ledger["labels"] == 3
         assert ledger["max_per_shipment"] == 1
+
+
+def test_a_label_dated_before_today_is_refused() -> None:
+    # A simulated day a second: the label is yesterday's a second after it was bought.
+    with running_simulator(SimulatorConfig(days_per_minute=60.0)) as fast:
+        client = easypost.EasyPostClient(KEY, api_base=fast.api_base)
+        shipment = bought(client)
+        time.sleep(1.1)
+        with pytest.raises(InvalidRequestError) as stale:
+            client.scan_form.create(shipments=[shipment])
+        assert stale.value.code == "SCAN_FORM.SHIPMENTS.INVALID"
+        assert "is dated" in stale.value.message
+        assert fast.stats()["scan_forms"]["total"] == 0

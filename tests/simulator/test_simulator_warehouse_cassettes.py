@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ import pytest
 import requests
 import yaml
 
-from shipctl.simulator import RunningSimulator, batches
+from shipctl.simulator import RunningSimulator, SimulatorConfig, batches, running_simulator
 
 from .test_simulator_cassettes import collect_ids, shape_mismatches, substitute
 
@@ -34,6 +35,13 @@ RECORDED_PICKUP_DAY = "2025-03-08"
 # its `fees`. The simulator follows the March 2025 recordings (test_simulator_cassettes.py).
 LATER_TRACKER_FIELDS = {"delivery_evidence"}
 LATER_DETAIL_FIELDS = {"est_delivery_date"}
+
+
+@pytest.fixture
+def sim() -> Iterator[RunningSimulator]:
+    """In real time, as recorded: a label goes on a form the day it was bought."""
+    with running_simulator(SimulatorConfig(seed=7, days_per_minute=1 / 1440)) as running:
+        yield running
 
 
 def test_the_recordings_are_here() -> None:
