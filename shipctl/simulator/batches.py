@@ -46,14 +46,7 @@ def create(sim: Simulation, payload: Json) -> Json:
     now = sim.now()
     with sim.store.transaction():
         reference = params.get("reference")
-        batch: Json = {
-            "id": new_id("batch"), "object": "Batch", "mode": "test", "state": "created",
-            "num_shipments": 0, "reference": None if reference is None else str(reference),
-            "created_at": iso(now), "updated_at": iso(now), "scan_form": None,
-            "shipments": [], "status": _counts([], 0), "pickup": None, "label_url": None,
-            "_choices": {}, "_creation_failed": 0, "_queued": [],
-            "_pending": None, "_ready_at": 0.0, "_form_ready_at": 0.0,
-        }
+        batch = _new_batch("created", None if reference is None else str(reference), now)
         for entry in entries:
             if isinstance(entry, dict) and "id" not in entry:
                 shipment = _create_shipment(sim, batch, entry)
@@ -67,6 +60,21 @@ def create(sim: Simulation, payload: Json) -> Json:
             _begin(batch, "creating")
         sim.store.insert("batch", batch, reference=batch["reference"])
     return render(sim, batch)
+
+
+def _new_batch(state: str, reference: str | None, now: float) -> Json:
+    """A batch with no shipments; the keys after `label_url` are the simulator's own."""
+    return {
+        "id": new_id("batch"), "object": "Batch", "mode": "test", "state": state,
+        "num_shipments": 0, "reference": reference, "created_at": iso(now),
+        "updated_at": iso(now), "scan_form": None, "shipments": [], "status": _counts([], 0),
+        "pickup": None, "label_url": None,
+        "_choices": {},  # shipment id -> the carrier and service it was added with
+        "_creation_failed": 0,  # new shipments that could not be created
+        "_queued": [],  # ids the last buy bought, shown as queued while it is under way
+        "_pending": None, "_ready_at": 0.0,  # the step shown as under way, and until when
+        "_form_ready_at": 0.0,  # the scan form shows as being created until then
+    }
 
 
 def _params(payload: Json, key: str) -> Json:
@@ -337,13 +345,7 @@ def for_scan_form(sim: Simulation, bought: list[Json], now: float) -> Json:
     """The purchased batch a scan form made from shipments belongs to (EasyPost makes one).
 
     It lists the shipments without taking them from a batch they may already be in."""
-    batch: Json = {
-        "id": new_id("batch"), "object": "Batch", "mode": "test", "state": "purchased",
-        "num_shipments": 0, "reference": None, "created_at": iso(now), "updated_at": iso(now),
-        "scan_form": None, "shipments": [], "status": _counts([], 0), "pickup": None,
-        "label_url": None, "_choices": {}, "_creation_failed": 0, "_queued": [],
-        "_pending": None, "_ready_at": 0.0, "_form_ready_at": 0.0,
-    }
+    batch = _new_batch("purchased", None, now)
     batch["shipments"] = [_summary(shipment) for shipment in bought]
     _recount(batch)
     sim.store.insert("batch", batch)
