@@ -38,7 +38,9 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # Endpoints the account rate limit applies to: rating (create) and buying.
 LIMITED = frozenset({("POST", "/v2/shipments"), ("POST", "/v2/shipments/{id}/buy")})
 INDEXES = frozenset({("GET", "/v2/trackers"), ("GET", "/v2/shipments")})
-BUYS = frozenset({("POST", "/v2/shipments/{id}/buy")})
+# Purchases: their answer can be lost after they are committed (a `lost_response` fault).
+BUYS = frozenset({("POST", "/v2/shipments/{id}/buy"), ("POST", "/v2/batches/{id}/buy"),
+                  ("POST", "/v2/pickups/{id}/buy")})
 
 
 class Runtime:

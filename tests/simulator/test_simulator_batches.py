@@ -220,3 +220,21 @@ def test_two_simulators_buy_a_batch_once(tmp_path: Path) -> None:
         settled(clients[0], batch.id, "purchased")
         purchases = b.stats()["purchases"]
         assert purchases["total"] == 5 and purchases["max_per_shipment"] == 1
+
+
+def test_a_batch_buy_whose_answer_is_lost_is_not_bought_again(
+    sim: RunningSimulator, client: easypost.EasyPostClient
+) -> None:
+    batch = client.batch.create(shipments=[shipment_params() for _ in range(3)])
+    settled(client, batch.id, "created")
+    sim.set_faults(fault_rate=1.0, kinds=["lost_response"])
+    with pytest.raises(easypost.errors.EasyPostError):
+        client.batch.buy(batch.id)
+    sim.set_faults(fault_rate=0.0)
+    # The purchase was committed before the answer was lost: a retry buys nothing again.
+    with pytest.raises(InvalidRequestError) as retried:
+        client.batch.buy(batch.id)
+    assert retried.value.code == "BATCH.STATE.ALREADY_PURCHASED"
+    assert settled(client, batch.id, "purchased").status.postage_purchased == 3
+    purchases = sim.stats()["purchases"]
+    assert purchases["total"] == 3 and purchases["max_per_shipment"] == 1

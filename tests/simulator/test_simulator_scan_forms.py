@@ -200,3 +200,12 @@ def test_a_label_dated_before_today_is_refused() -> None:
         assert stale.value.code == "SCAN_FORM.SHIPMENTS.INVALID"
         assert "is dated" in stale.value.message
         assert fast.stats()["scan_forms"]["total"] == 0
+
+
+def test_reset_forgets_forms(sim: RunningSimulator, client: easypost.EasyPostClient) -> None:
+    form = client.scan_form.create(shipments=[bought(client)])
+    sim.reset()
+    assert sim.stats()["scan_forms"] == {"total": 0, "labels": 0, "by_shipment": {},
+                                         "max_per_shipment": 0}
+    with pytest.raises(easypost.errors.NotFoundError):
+        client.scan_form.retrieve(form.id)
