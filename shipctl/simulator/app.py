@@ -13,7 +13,16 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from shipctl.simulator import addresses, batches, labels, shipments, trackers
+from shipctl.simulator import (
+    addresses,
+    batches,
+    labels,
+    pickups,
+    scan_forms,
+    shipment_rates,
+    shipments,
+    trackers,
+)
 from shipctl.simulator.config import SimulatorConfig
 from shipctl.simulator.errors import ApiError, not_found
 from shipctl.simulator.faults import FaultPlan
@@ -29,7 +38,9 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # Endpoints the account rate limit applies to: rating (create) and buying.
 LIMITED = frozenset({("POST", "/v2/shipments"), ("POST", "/v2/shipments/{id}/buy")})
 INDEXES = frozenset({("GET", "/v2/trackers"), ("GET", "/v2/shipments")})
-BUYS = frozenset({("POST", "/v2/shipments/{id}/buy")})
+# Purchases: their answer can be lost after they are committed (a `lost_response` fault).
+BUYS = frozenset({("POST", "/v2/shipments/{id}/buy"), ("POST", "/v2/batches/{id}/buy"),
+                  ("POST", "/v2/pickups/{id}/buy")})
 
 
 class Runtime:
@@ -300,12 +311,131 @@ async def retrieve_tracker(request: web.Request) -> web.Response:
     return _json_body(trackers.encode(trackers.retrieve(_sim(request), request.match_info["id"])))
 
 
+# -- batches, scan forms, pickups, rerating, insurance, rates, tracker batches ------------
+
 async def create_batch(request: web.Request) -> web.Response:
     return _json(batches.create(_sim(request), await _body(request)))
 
 
+async def list_batches(request: web.Request) -> web.Response:
+    return _json(batches.page(_sim(request), dict(request.query)))
+
+
 async def retrieve_batch(request: web.Request) -> web.Response:
     return _json(batches.retrieve(_sim(request), request.match_info["id"]))
+
+
+async def add_batch_shipments(request: web.Request) -> web.Response:
+    return _json(batches.add_shipments(_sim(request), request.match_info["id"],
+                                       await _body(request)))
+
+
+async def remove_batch_shipments(request: web.Request) -> web.Response:
+    return _json(batches.remove_shipments(_sim(request), request.match_info["id"],
+                                          await _body(request)))
+
+
+async def buy_batch(request: web.Request) -> web.Response:
+    return _json(batches.buy(_sim(request), request.match_info["id"]))
+
+
+async def label_batch(request: web.Request) -> web.Response:
+    return _json(batches.label(_sim(request), request.match_info["id"], await _body(request)))
+
+
+async def create_batch_scan_form(request: web.Request) -> web.Response:
+    return _json(batches.create_scan_form(_sim(request), request.match_info["id"]))
+
+
+async def create_scan_form(request: web.Request) -> web.Response:
+    return _json(scan_forms.create(_sim(request), await _body(request)))
+
+
+async def list_scan_forms(request: web.Request) -> web.Response:
+    return _json(scan_forms.page(_sim(request), dict(request.query)))
+
+
+async def retrieve_scan_form(request: web.Request) -> web.Response:
+    return _json(scan_forms.retrieve(_sim(request), request.match_info["id"]))
+
+
+async def create_pickup(request: web.Request) -> web.Response:
+    return _json(pickups.create(_sim(request), await _body(request)))
+
+
+async def list_pickups(request: web.Request) -> web.Response:
+    return _json(pickups.page(_sim(request), dict(request.query)))
+
+
+async def retrieve_pickup(request: web.Request) -> web.Response:
+    return _json(pickups.retrieve(_sim(request), request.match_info["id"]))
+
+
+async def buy_pickup(request: web.Request) -> web.Response:
+    return _json(pickups.buy(_sim(request), request.match_info["id"], await _body(request)))
+
+
+async def cancel_pickup(request: web.Request) -> web.Response:
+    return _json(pickups.cancel(_sim(request), request.match_info["id"]))
+
+
+async def rerate_shipment(request: web.Request) -> web.Response:
+    return _json(shipment_rates.regenerate_rates(_sim(request), request.match_info["id"]))
+
+
+async def insure_shipment(request: web.Request) -> web.Response:
+    shipment = shipment_rates.insure(_sim(request), request.match_info["id"],
+                                     await _body(request))
+    return _shipment_json(shipment)
+
+
+async def retrieve_rate(request: web.Request) -> web.Response:
+    return _json(shipment_rates.retrieve_rate(_sim(request), request.match_info["id"]))
+
+
+async def retrieve_tracker_batch(request: web.Request) -> web.Response:
+    return _json(trackers.retrieve_batch(_sim(request), await _body(request)))
+
+
+async def batch_label_file(request: web.Request) -> web.Response:
+    """A batch's merged label file; no auth, like label files. State is read here, on the
+    loop's thread; only the rendering runs in a worker thread."""
+    contents, ext = batches.label_contents(_sim(request), request.match_info["name"])
+    data = await asyncio.get_running_loop().run_in_executor(
+        None, batches.merged_label, contents, ext)
+    return web.Response(body=data, content_type=labels.CONTENT_TYPES[ext])
+
+
+async def scan_form_file(request: web.Request) -> web.Response:
+    """A scan form's PDF; no auth, like label files."""
+    form = scan_forms.form_of_file(_sim(request), request.match_info["name"])
+    data = await asyncio.get_running_loop().run_in_executor(None, scan_forms.pdf, form)
+    return web.Response(body=data, content_type=scan_forms.CONTENT_TYPE)
+
+
+def _add_warehouse_routes(router: web.UrlDispatcher) -> None:
+    router.add_get("/v2/batches", list_batches)
+    router.add_post("/v2/batches/{id}/add_shipments", add_batch_shipments)
+    router.add_post("/v2/batches/{id}/remove_shipments", remove_batch_shipments)
+    router.add_post("/v2/batches/{id}/buy", buy_batch)
+    router.add_post("/v2/batches/{id}/label", label_batch)
+    router.add_post("/v2/batches/{id}/scan_form", create_batch_scan_form)
+    router.add_post("/v2/scan_forms", create_scan_form)
+    router.add_get("/v2/scan_forms", list_scan_forms)
+    router.add_get("/v2/scan_forms/{id}", retrieve_scan_form)
+    router.add_post("/v2/pickups", create_pickup)
+    router.add_get("/v2/pickups", list_pickups)
+    router.add_get("/v2/pickups/{id}", retrieve_pickup)
+    router.add_post("/v2/pickups/{id}/buy", buy_pickup)
+    router.add_post("/v2/pickups/{id}/cancel", cancel_pickup)
+    router.add_post("/v2/shipments/{id}/rerate", rerate_shipment)
+    router.add_post("/v2/shipments/{id}/insure", insure_shipment)
+    router.add_get("/v2/rates/{id}", retrieve_rate)
+    router.add_post("/v2/trackers/batch", retrieve_tracker_batch)
+    router.add_get("/_sim/batch_labels/{name}", batch_label_file)
+    router.add_get("/_sim/scan_forms/{name}", scan_form_file)
+
+# -- end of batches, scan forms, pickups... -----------------------------------------------
 
 
 async def create_claim(request: web.Request) -> web.Response:
@@ -369,6 +499,7 @@ def build_app(config: SimulatorConfig, store: Store) -> web.Application:
     app.router.add_get("/v2/trackers/{id}", retrieve_tracker)
     app.router.add_post("/v2/batches", create_batch)
     app.router.add_get("/v2/batches/{id}", retrieve_batch)
+    _add_warehouse_routes(app.router)
     app.router.add_post("/v2/claims", create_claim)
     app.router.add_get("/_sim/stats", stats)
     app.router.add_post("/_sim/reset", reset)

@@ -35,3 +35,25 @@ def new_tracking_code(carrier: str) -> str:
 def seed_for(text: str) -> int:
     """A deterministic integer seed from a string (Python's hash() is salted per process)."""
     return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big")
+
+
+def rate_id_for(shipment_id: str) -> str:
+    """A fresh rate id that begins with its shipment's first hex digits, so that a rate can be
+    found again (GET /rates/:id) without a row of its own: rating stays one write."""
+    return f"rate_{shipment_id.partition('_')[2][:RATE_PREFIX]}{_ids.getrandbits(64):016x}"
+
+
+def rate_shipment_prefix(rate: str) -> str | None:
+    """The id prefix of the shipment a rate made by `rate_id_for` belongs to."""
+    prefix, _, digits = rate.partition("_")
+    if prefix != "rate" or len(digits) != 32:
+        return None
+    return f"shp_{digits[:RATE_PREFIX]}"
+
+
+RATE_PREFIX = 16  # hex digits of the shipment id kept in its rates' ids
+
+
+def new_digits(count: int) -> str:
+    """`count` random decimal digits, for confirmation numbers and the like."""
+    return f"{_ids.randrange(10**count):0{count}d}"

@@ -75,5 +75,34 @@ class Ledger:
                 "total": len(refunds),
                 "amount": str(sum((a for _, a in refunds), Decimal(0))),
             },
+            "scan_forms": self._scan_forms(),
+            "pickups": self._pickups(),
+            "insurance": self._insurance(),
             "balance": None if balance is None else str(balance),
         }
+
+    def _scan_forms(self) -> dict[str, Any]:
+        """Forms made and the labels on them: no label may be on two forms."""
+        forms: set[str] = set()
+        by_shipment: Counter[str] = Counter()
+        for form_id, shipment_id, _ in self.store.scan_form_labels():
+            forms.add(form_id)
+            by_shipment[shipment_id] += 1
+        return {"total": len(forms), "labels": sum(by_shipment.values()),
+                "by_shipment": dict(by_shipment),
+                "max_per_shipment": max(by_shipment.values(), default=0)}
+
+    def _pickups(self) -> dict[str, Any]:
+        """Pickups bought (scheduled) and cancelled: each pickup is bought at most once."""
+        bought = self.store.pickup_purchases()
+        by_pickup = Counter(pickup_id for pickup_id, _, _, _ in bought)
+        return {"scheduled": len(bought), "canceled": len(self.store.pickup_cancellations()),
+                "spent": str(sum((a for _, _, _, a in bought), Decimal(0))),
+                "by_pickup": dict(by_pickup),
+                "max_per_pickup": max(by_pickup.values(), default=0)}
+
+    def _insurance(self) -> dict[str, Any]:
+        insured = self.store.insurance_purchases()
+        return {"total": len(insured),
+                "amount": str(sum((a for _, a, _ in insured), Decimal(0))),
+                "fees": str(sum((f for _, _, f in insured), Decimal(0)))}

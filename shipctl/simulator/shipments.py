@@ -10,7 +10,7 @@ import orjson
 from shipctl.simulator import addresses, rates, state, trackers
 from shipctl.simulator.clock import iso
 from shipctl.simulator.errors import ApiError, field_error, invalid, not_found, required
-from shipctl.simulator.ids import new_id, new_tracking_code
+from shipctl.simulator.ids import new_id, new_tracking_code, rate_id_for
 from shipctl.simulator.paging import page_size
 from shipctl.simulator.simulation import Simulation
 
@@ -32,8 +32,8 @@ _PARTS: dict[int, tuple[Any, bytes, orjson.Fragment]] = {}
 # Some eight parts a shipment: enough for every shipment the store keeps decoded, so that a
 # shipment bought some thousand creates after it was made still finds its parts.
 PARTS_SIZE = 16384
-# Rates, the largest part, by shipment id instead: they never change once a shipment is
-# rated, so the text stays right for a copy decoded from the state file too. Made from a
+# Rates, the largest part, by their first rate's id instead: a rerate makes new rates with
+# new ids, so the text stays right for a copy decoded from the state file too. Made from a
 # per-quote template, they are never encoded at all.
 _RATES_JSON: dict[str, orjson.Fragment] = {}
 RATES_JSON_SIZE = 2048  # some 5 KB each
@@ -225,14 +225,14 @@ def _rates(
     found: list[Json] = []
     values: list[str] = []
     for base, days in zip(plan.bases, plan.days, strict=True):
-        rate_id = new_id("rate")
+        rate_id = rate_id_for(shipment_id)
         delivery_date = iso(now + days * DAY)
         found.append({**base, "id": rate_id, "created_at": stamp, "updated_at": stamp,
                       "delivery_date": delivery_date, "shipment_id": shipment_id})
         values += (rate_id, stamp, stamp, delivery_date, shipment_id)
     # Rates are half of a shipment's JSON; filled in from a per-quote template, they need
     # no encoding at all (the values filled in are ids and timestamps: nothing to escape).
-    _remember_rates(shipment_id, plan.template % tuple(values))
+    _remember_rates(_rates_key(shipment_id, found), plan.template % tuple(values))
     return found, messages
 
 
@@ -453,6 +453,9 @@ def render(sim: Simulation, shipment: Json) -> Json:
     label = out.get("postage_label")
     if label:
         out["postage_label"] = _label(label, sim.base_url)
+    form = out.get("scan_form")
+    if form and str(form.get("form_url")).startswith("/_sim/"):
+        out["scan_form"] = {**form, "form_url": sim.base_url + form["form_url"]}
     return out
 
 
@@ -476,7 +479,7 @@ def _label(label: Json, base_url: str) -> Json:
 def encode(shipment: Json) -> bytes:
     """The JSON of a shipment (stored or rendered); its unchanging parts are encoded once."""
     out = dict(shipment)
-    rates_json = _RATES_JSON.get(shipment["id"])
+    rates_json = _RATES_JSON.get(_rates_key(shipment["id"], shipment["rates"]))
     if rates_json is not None:
         out["rates"] = rates_json
     parts = _PARTS
@@ -505,7 +508,12 @@ def _remember_part(value: Any) -> tuple[Any, bytes, orjson.Fragment]:
     return memo
 
 
-def _remember_rates(shipment_id: str, text: str) -> None:
+def _rates_key(shipment_id: str, shipment_rates: list[Json]) -> str:
+    """Rates' JSON is remembered by the first rate's id: rerating makes new ones."""
+    return shipment_rates[0]["id"] if shipment_rates else shipment_id
+
+
+def _remember_rates(key: str, text: str) -> None:
     if len(_RATES_JSON) >= RATES_JSON_SIZE:
         _RATES_JSON.pop(next(iter(_RATES_JSON)), None)
-    _RATES_JSON[shipment_id] = orjson.Fragment(text)
+    _RATES_JSON[key] = orjson.Fragment(text)

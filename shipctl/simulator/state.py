@@ -39,6 +39,35 @@ CREATE TABLE IF NOT EXISTS refunds (
     amount TEXT NOT NULL,
     at REAL NOT NULL
 );
+-- Each label put on a scan form (never unique here: the ledger must be able to show a label
+-- that ended up on two forms).
+CREATE TABLE IF NOT EXISTS scan_form_labels (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    scan_form_id TEXT NOT NULL,
+    shipment_id TEXT NOT NULL,
+    tracking_code TEXT NOT NULL,
+    at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS pickup_purchases (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    pickup_id TEXT NOT NULL,
+    carrier TEXT NOT NULL,
+    service TEXT NOT NULL,
+    amount TEXT NOT NULL,
+    confirmation TEXT NOT NULL,
+    at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS pickup_cancellations (
+    pickup_id TEXT PRIMARY KEY,
+    at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS insurance_purchases (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    shipment_id TEXT NOT NULL,
+    amount TEXT NOT NULL,
+    fee TEXT NOT NULL,
+    at REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS counters (
     name TEXT NOT NULL,
     key TEXT NOT NULL,
@@ -372,6 +401,64 @@ class Store:
             (shipment_id, str(amount), time.time()),
         )
 
+    def with_id_prefix(self, kind: str, prefix: str) -> list[Row]:
+        """Objects of `kind` whose id starts with `prefix` (a range scan of the id index)."""
+        self._before_read()
+        rows = self._db.execute(
+            "SELECT id, body FROM objects WHERE id >= ? AND id < ? AND kind = ? ORDER BY seq",
+            (prefix, prefix + "\uffff", kind),
+        ).fetchall()
+        return self._bodies(kind, rows)
+
+    def record_scan_form(self, scan_form_id: str, labels: list[tuple[str, str]]) -> None:
+        """The (shipment id, tracking code) of every label a new scan form lists."""
+        at = time.time()
+        self._db.executemany(
+            "INSERT INTO scan_form_labels (scan_form_id, shipment_id, tracking_code, at) "
+            "VALUES (?, ?, ?, ?)",
+            [(scan_form_id, shipment_id, code, at) for shipment_id, code in labels],
+        )
+
+    def record_pickup(self, pickup_id: str, carrier: str, service: str, amount: Decimal,
+                      confirmation: str) -> None:
+        self._db.execute(
+            "INSERT INTO pickup_purchases (pickup_id, carrier, service, amount, confirmation, at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (pickup_id, carrier, service, str(amount), confirmation, time.time()),
+        )
+
+    def record_pickup_cancellation(self, pickup_id: str) -> None:
+        self._db.execute(
+            "INSERT INTO pickup_cancellations (pickup_id, at) VALUES (?, ?) "
+            "ON CONFLICT (pickup_id) DO NOTHING",
+            (pickup_id, time.time()),
+        )
+
+    def record_insurance(self, shipment_id: str, amount: Decimal, fee: Decimal) -> None:
+        self._db.execute(
+            "INSERT INTO insurance_purchases (shipment_id, amount, fee, at) VALUES (?, ?, ?, ?)",
+            (shipment_id, str(amount), str(fee), time.time()),
+        )
+
+    def scan_form_labels(self) -> list[tuple[str, str, str]]:
+        """(scan form id, shipment id, tracking code) of every label put on a form."""
+        rows = self._db.execute(
+            "SELECT scan_form_id, shipment_id, tracking_code FROM scan_form_labels ORDER BY seq")
+        return [(str(f), str(s), str(c)) for f, s, c in rows]
+
+    def pickup_purchases(self) -> list[tuple[str, str, str, Decimal]]:
+        rows = self._db.execute(
+            "SELECT pickup_id, carrier, service, amount FROM pickup_purchases ORDER BY seq")
+        return [(str(p), str(c), str(s), Decimal(a)) for p, c, s, a in rows]
+
+    def pickup_cancellations(self) -> list[str]:
+        return [str(p) for (p,) in self._db.execute("SELECT pickup_id FROM pickup_cancellations")]
+
+    def insurance_purchases(self) -> list[tuple[str, Decimal, Decimal]]:
+        rows = self._db.execute(
+            "SELECT shipment_id, amount, fee FROM insurance_purchases ORDER BY seq")
+        return [(str(s), Decimal(a), Decimal(f)) for s, a, f in rows]
+
     def add_counters(self, deltas: dict[tuple[str, str], int]) -> None:
         if not deltas:
             return
@@ -398,7 +485,9 @@ class Store:
 
     def reset(self) -> None:
         with self.transaction():
-            for table in ("meta", "objects", "purchases", "refunds", "counters"):
+            for table in ("meta", "objects", "purchases", "refunds", "counters",
+                          "scan_form_labels", "pickup_purchases", "pickup_cancellations",
+                          "insurance_purchases"):
                 self._db.execute(f"DELETE FROM {table}")
             self._forget()
 

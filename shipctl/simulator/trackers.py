@@ -392,3 +392,19 @@ def page(sim: Simulation, query: MultiQuery) -> dict[str, Any]:
         rows = [r for r in rows if r["carrier"].lower() == carrier.lower()]
     now = sim.now()
     return {"trackers": [render(r, now) for r in rows], "has_more": more}
+
+
+def retrieve_batch(sim: Simulation, payload: dict[str, Any]) -> dict[str, Any]:
+    """POST /trackers/batch {tracking_codes, carrier?}: the trackers of those codes, in one
+    answer shaped like the index (`has_more` false: every code asked for is answered)."""
+    codes = payload.get("tracking_codes")
+    if not isinstance(codes, list) or not codes:
+        raise required("tracking_codes")
+    carrier = payload.get("carrier")
+    now = sim.now()
+    found = []
+    for code in dict.fromkeys(str(c).strip().upper() for c in codes):
+        for plan in sim.store.by_lookup("tracker", code):
+            if not isinstance(carrier, str) or plan["carrier"].lower() == carrier.lower():
+                found.append(render(plan, now))
+    return {"trackers": found, "has_more": False}
