@@ -116,7 +116,8 @@ def _png(content: LabelContent) -> bytes:
         draw.text((at(60), at(y)), line, font=big, fill=0)
         y += 48
     # Bars two dots per module at 203 dpi: readable, and a 22-digit code fits on 4 inches.
-    x, top, module = at(40), at(800), 2 * scale
+    x: float = at(40)
+    top, module = at(800), 2 * scale
     for i, ch in enumerate(_code128_modules(content.tracking_code)):
         span = (ord(ch.lower()) - ord("a") + 1) * module
         if i % 2 == 0:
