@@ -198,7 +198,7 @@ def _shipment(
     return {
         "id": shipment_id, "created_at": iso(now), "is_return": bool(params.get("is_return")),
         "messages": messages, "mode": "test", "options": options,
-        "reference": None if reference is None else str(reference), "status": "unknown",
+        "reference": None if reference in (None, "") else str(reference), "status": "unknown",
         "tracking_code": None, "updated_at": iso(now), "batch_id": None, "batch_status": None,
         "batch_message": None, "customs_info": _customs(params.get("customs_info"), now),
         "from_address": from_address, "insurance": None, "order_id": None, "parcel": parcel,
