@@ -233,3 +233,21 @@ def test_the_simulate_setting_fast_forwards_the_in_process_simulator(tmp_path: P
             return _seconds(later.created_at) - _seconds(shipment.created_at)
 
     assert asyncio.run(started()) >= 0.8 * DAY
+
+
+def test_a_state_file_from_before_the_real_time_clock_keeps_its_dates(tmp_path: Path) -> None:
+    """Older simulators kept only an epoch and ran 60 days a minute from it: carry on from
+    where that clock had got to, at the new speed."""
+    from shipctl.simulator.simulation import Simulation
+    from shipctl.simulator.state import Store
+
+    state = tmp_path / "old.sqlite3"
+    store = Store(state)
+    epoch = time.time() - 60.0  # a minute ago: sixty simulated days
+    with store.transaction():
+        store.set_meta("epoch", repr(epoch))
+    simulation = Simulation(SimulatorConfig(), store)
+    now = simulation.now()
+    assert 59 * DAY < now - time.time() < 61 * DAY
+    assert simulation.clock.speed == 1.0
+    store.close()
