@@ -53,7 +53,7 @@ def test_serve_until_ctrl_c(tmp_path: Path) -> None:
         shipment = client.shipment.create(**shipment_params())
         bought = client.shipment.buy(shipment.id, rate=shipment.rates[0])
         assert bought.postage_label
-        # --days-per-minute 1440: a simulated day per real second.
+        # --days-per-minute 1440: 24 simulated days a real second, so it has moved on.
         time.sleep(1.2)
         tracker = client.tracker.retrieve(bought.tracker.id)
         assert tracker.status != "pre_transit"
