@@ -55,7 +55,7 @@ def plain_threads(api_base: str, count: int, concurrency: int) -> float:
     import easypost
     import requests
 
-    client = easypost.EasyPostClient("bench", api_base=api_base, timeout=30)
+    client = easypost.EasyPostClient("EZTK-bench", api_base=api_base, timeout=30)
     adapter = requests.adapters.HTTPAdapter(pool_maxsize=concurrency, max_retries=0)
     client._requests_session.mount(api_base.rsplit("/v2", 1)[0], adapter)
     prefix = uuid.uuid4().hex[:6]

@@ -77,7 +77,7 @@ def through_executor(api_base: str, prefix: str) -> tuple[float, Any]:
     to, origin = Address(**TO), Address(**FROM)
 
     async def go() -> tuple[float, Any]:
-        client = make_client("bench", api_base=api_base, timeout=30, concurrency=CONCURRENCY)
+        client = make_client("EZTK-bench", api_base=api_base, timeout=30, concurrency=CONCURRENCY)
         async with CarrierExecutor(client, CONCURRENCY) as executor:
 
             async def pair(i: int) -> str:
@@ -108,8 +108,8 @@ def run() -> str:
     server.start()
     try:
         api_base = queue.get(timeout=30)
-        sized = make_client("bench", api_base=api_base, timeout=30, concurrency=CONCURRENCY)
-        default = easypost.EasyPostClient("bench", api_base=api_base, timeout=30)
+        sized = make_client("EZTK-bench", api_base=api_base, timeout=30, concurrency=CONCURRENCY)
+        default = easypost.EasyPostClient("EZTK-bench", api_base=api_base, timeout=30)
         _pair_with(sized, "warmup")
         results: dict[str, float] = {}
         variants: list[tuple[str, Callable[[], float]]] = [

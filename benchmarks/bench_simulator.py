@@ -30,7 +30,7 @@ ROUNDS = 5
 CONCURRENCY = 16
 TIME_LIMIT = 10.0  # seconds per phase
 TARGET = 1500  # requests/s on one core, the requirement
-HEADERS = {"Authorization": "Bearer bench", "Content-Type": "application/json"}
+HEADERS = {"Authorization": "Bearer EZTK-bench", "Content-Type": "application/json"}
 SHIPMENT = {
     "shipment": {
         "from_address": {

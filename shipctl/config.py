@@ -81,6 +81,8 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("database_url", "DATABASE_URL")
     )
     simulate: bool = False
+    # Fast-forward for `--simulate`: simulated days per real minute; unset, real time.
+    simulate_days_per_minute: float | None = Field(default=None, gt=0, le=1_000_000)
     concurrency: int | None = Field(default=None, ge=1, le=512)
     timeout: float = Field(default=30.0, gt=0, le=600)
     # How long one EasyPost call is retried (429, 5xx, timeouts, lost connections) before

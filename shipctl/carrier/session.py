@@ -17,7 +17,7 @@ from shipctl.config import Settings
 from shipctl.errors import MissingApiKeyError
 from shipctl.models import Mode
 
-# Any non-empty key will do for the simulator; a fixed one keeps real keys out of its logs.
+# The simulator accepts any EZTK… key; a fixed one keeps real keys out of its logs.
 SIMULATOR_KEY = "EZTK-simulator"
 
 
@@ -68,7 +68,8 @@ async def _start_simulator(
     from shipctl.simulator import SimulatorConfig, running_simulator
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    config = SimulatorConfig(state_path=settings.data_dir / "simulator.sqlite3")
+    config = SimulatorConfig(state_path=settings.data_dir / "simulator.sqlite3",
+                             days_per_minute=settings.simulate_days_per_minute)
     manager = running_simulator(config)
     # Starting and stopping wait on the simulator's thread; keep that off the event loop.
     simulator = await asyncio.to_thread(manager.__enter__)

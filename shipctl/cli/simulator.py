@@ -52,10 +52,17 @@ def serve_command(
         Path | None, typer.Option(help="SQLite state file shared across runs and processes.")
     ] = None,
     days_per_minute: Annotated[
-        float, typer.Option(min=0.001, help="Simulated days per real minute (tracking speed).")
-    ] = 60.0,
+        float | None,
+        typer.Option(min=0.001, help="Fast-forward: simulated days per real minute (60 makes a "
+                     "3-day delivery take 3 s). Default: real time."),
+    ] = None,
     balance: Annotated[
         float | None, typer.Option(help="Account balance in USD; buys beyond it get 402.")
+    ] = None,
+    api_key: Annotated[
+        list[str] | None,
+        typer.Option("--api-key", help="Also accept this API key (repeatable); any EZTK… or "
+                     "EZAK… key is accepted, every other key gets 401."),
     ] = None,
 ) -> None:
     """Serve the simulated API until Ctrl-C."""
@@ -64,15 +71,19 @@ def serve_command(
     from shipctl.simulator import SimulatorConfig, serve
     from shipctl.simulator.server import new_event_loop
 
-    config = SimulatorConfig(
-        latency=latency_s, jitter=jitter, rate_limit=rate, fault_rate=fault_rate, seed=seed,
-        state_path=state, days_per_minute=days_per_minute, balance=balance, host=host, port=port,
-    )
+    try:
+        config = SimulatorConfig(
+            latency=latency_s, jitter=jitter, rate_limit=rate, fault_rate=fault_rate, seed=seed,
+            state_path=state, days_per_minute=days_per_minute, balance=balance, host=host,
+            port=port, api_keys=tuple(api_key or ()),
+        )
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
 
     def ready(api_base: str) -> None:
         typer.echo(f"EasyPost simulator listening on {api_base}")
-        typer.echo("Point the SDK or shipctl at it with:")
-        typer.echo(f"  export EASYPOST_API_BASE={api_base} EASYPOST_API_KEY=anything")
+        typer.echo("Point the SDK or shipctl at it with (any EZTK… key will do):")
+        typer.echo(f"  export EASYPOST_API_BASE={api_base} EASYPOST_API_KEY=EZTK-simulator")
         typer.echo("Ledger: " + api_base.removesuffix("/v2") + "/_sim/stats   (Ctrl-C to stop)")
 
     async def serve_until_stopped() -> None:

@@ -156,17 +156,29 @@ async def ledger_middleware(request: web.Request, handler: Handler) -> web.Strea
 
 # A client sends the same header on every request; decoding it each time is wasted work.
 @functools.lru_cache(maxsize=256)
-def _authorised(header: str) -> bool:
+def _key_of(header: str) -> str:
+    """The API key in an Authorization header (Bearer, or Basic with the key as user)."""
     scheme, _, credentials = header.partition(" ")
     if scheme.lower() == "bearer":
-        return bool(credentials.strip())
+        return credentials.strip()
     if scheme.lower() == "basic":
         try:
-            user = base64.b64decode(credentials.strip(), validate=True).decode().partition(":")[0]
+            decoded = base64.b64decode(credentials.strip(), validate=True).decode()
         except (binascii.Error, UnicodeDecodeError):
-            return False
-        return bool(user)
-    return False
+            return ""
+        return decoded.partition(":")[0]
+    return ""
+
+
+def authorise(request: web.Request, config: SimulatorConfig) -> None:
+    """Let in only keys the simulator knows, answering others as EasyPost does (401)."""
+    key = _key_of(request.headers.get("Authorization", ""))
+    if not key:
+        raise ApiError(401, "APIKEY.REQUIRED", "Missing or invalid API key.")
+    if not config.accepts(key):
+        raise ApiError(401, "APIKEY.INACTIVE",
+                       "This api key is no longer active. Please use a different api key "
+                       "or reactivate this key.")
 
 
 async def _api(request: web.Request, handler: Handler, runtime: Runtime,
@@ -175,8 +187,7 @@ async def _api(request: web.Request, handler: Handler, runtime: Runtime,
 
     Called by the ledger middleware rather than being a middleware of its own: one layer
     less on every request."""
-    if not _authorised(request.headers.get("Authorization", "")):
-        raise ApiError(401, "APIKEY.REQUIRED", "Missing or invalid API key.")
+    authorise(request, runtime.config)
     delay = runtime.faults.delay()
     if delay:
         await asyncio.sleep(delay)
@@ -219,8 +230,15 @@ async def _body(request: web.Request) -> dict[str, Any]:
     body = await request.read()
     raw: bytes | str = body
     charset = request.charset
-    if charset is not None and charset not in ("utf-8", "utf8"):
-        raw = body.decode(charset)  # orjson reads UTF-8 bytes, or any str
+    if charset is not None and charset.lower() not in ("utf-8", "utf8"):
+        try:
+            raw = body.decode(charset)  # orjson reads UTF-8 bytes, or any str
+        except LookupError:
+            raise ApiError(400, "BAD_REQUEST",
+                           f"Unsupported request charset {charset!r}.") from None
+        except UnicodeDecodeError:
+            raise ApiError(400, "BAD_REQUEST",
+                           f"The request body is not valid {charset}.") from None
     if not raw.strip():
         return {}
     try:
@@ -447,6 +465,8 @@ async def stats(request: web.Request) -> web.Response:
 
 
 async def reset(request: web.Request) -> web.Response:
+    """Clear the state: only with a key the simulator accepts, like every API call."""
+    authorise(request, request.app[RUNTIME].config)
     request.app[RUNTIME].reset()
     return _json({"reset": True})
 

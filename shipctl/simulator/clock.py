@@ -1,21 +1,64 @@
-"""The simulated clock: wall time sped up from an epoch kept with the state."""
+"""The simulated clock: the wall clock, or wall time fast-forwarded, from an anchor kept with
+the state."""
 
 from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import NamedTuple
+
+DAY = 86400.0
+
+
+def speed_of(days_per_minute: float | None) -> float:
+    """Simulated seconds per real second: 1 unless fast-forward (`days_per_minute`) is asked."""
+    return 1.0 if days_per_minute is None else days_per_minute * 1440.0
+
+
+class Anchor(NamedTuple):
+    """A real instant, the simulated instant it stood for, and the speed from there on."""
+
+    real: float
+    simulated: float
+    speed: float
+
+    def at(self, real: float) -> float:
+        return self.simulated + (real - self.real) * self.speed
+
+    def text(self) -> str:
+        return f"{self.real!r} {self.simulated!r} {self.speed!r}"
+
+    @classmethod
+    def parse(cls, text: str) -> Anchor:
+        real, simulated, speed = (float(part) for part in text.split())
+        return cls(real, simulated, speed)
+
+
+def next_anchor(stored: Anchor | None, speed: float, real: float) -> Anchor:
+    """The anchor to run from at `speed`: the stored one if its speed is that, else one taken
+    at `real`, so that a change of speed never moves simulated time back (labels and
+    trackers already made keep their places)."""
+    if stored is None:
+        return Anchor(real, real, speed)
+    if stored.speed == speed:
+        return stored
+    return Anchor(real, max(real, stored.at(real)), speed)
 
 
 class SimClock:
-    """Simulated seconds since the Unix epoch, running `days_per_minute` days per real minute."""
+    """Simulated seconds since the Unix epoch."""
 
-    def __init__(self, epoch: float, days_per_minute: float) -> None:
-        self.epoch = epoch
-        self.speed = days_per_minute * 1440.0  # simulated seconds per real second
+    def __init__(self, anchor: Anchor) -> None:
+        self.anchor = anchor
+
+    @property
+    def speed(self) -> float:
+        return self.anchor.speed
 
     def now(self) -> float:
-        return self.epoch + (time.time() - self.epoch) * self.speed
+        anchor = self.anchor
+        return anchor.simulated + (time.time() - anchor.real) * anchor.speed
 
 
 def iso(ts: float) -> str:
@@ -28,9 +71,9 @@ def iso_offset(ts: float) -> str:
     return f"{_clock_time(int(ts))}+00:00"
 
 
-# The simulated clock runs a day per real second by default, so nearly every request
-# stamps seconds never seen before: caching whole timestamps missed, and strftime was a
-# tenth of a create. Only the date goes through datetime; the time of day is arithmetic.
+# Fast-forwarded, nearly every request stamps seconds never seen before: caching whole
+# timestamps missed, and strftime was a tenth of a create. Only the date goes through
+# datetime; the time of day is arithmetic.
 _TWO_DIGITS = tuple(f"{n:02d}" for n in range(60))
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 FAULT_KINDS: tuple[str, ...] = ("500", "503", "timeout", "drop", "lost_response")
 
-# One simulated day per real second: a 3-day delivery completes in 3 s of wall time.
-DEFAULT_DAYS_PER_MINUTE = 60.0
+# Prefixes of the keys EasyPost issues: test (EZTK…) and production (EZAK…) keys.
+KEY_PREFIXES: tuple[str, ...] = ("EZTK", "EZAK")
 
 
 @dataclass
@@ -23,13 +23,17 @@ class SimulatorConfig:
     seed: int | None = None
     state_path: Path | None = None
     timeout_delay: float = 35.0
-    days_per_minute: float = DEFAULT_DAYS_PER_MINUTE
+    # Fast-forward: simulated days per real minute. None: the simulated clock is the wall
+    # clock (a second is a second), as against EasyPost.
+    days_per_minute: float | None = None
     balance: float | None = None
     host: str = "127.0.0.1"
     port: int = 0
     fault_kinds: tuple[str, ...] = field(default=FAULT_KINDS)
     # The real API holds index endpoints (GET /trackers) to 5 requests/s.
     index_rate_limit: float | None = 5.0
+    # Keys accepted besides any EZTK…/EZAK… one; every other key gets 401.
+    api_keys: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.fault_rate <= 1.0:
@@ -37,8 +41,14 @@ class SimulatorConfig:
         unknown = set(self.fault_kinds) - set(FAULT_KINDS)
         if unknown:
             raise ValueError(f"unknown fault kinds: {', '.join(sorted(unknown))}")
-        if self.days_per_minute <= 0:
+        if self.days_per_minute is not None and self.days_per_minute <= 0:
             raise ValueError("days_per_minute must be positive")
+        if any(not key or key != key.strip() for key in self.api_keys):
+            raise ValueError("an API key must be non-empty, without surrounding spaces")
+
+    def accepts(self, key: str) -> bool:
+        """Whether requests made with `key` are let in."""
+        return key.startswith(KEY_PREFIXES) or key in self.api_keys
 
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?|\.\d+)\s*(ms|s)?\s*$")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
 import orjson
 
-from shipctl.simulator import addresses, rates, state, trackers
+from shipctl.simulator import addresses, labels, rates, state, trackers
 from shipctl.simulator.clock import iso
 from shipctl.simulator.errors import ApiError, field_error, invalid, not_found, required
 from shipctl.simulator.ids import new_id, new_tracking_code, rate_id_for
@@ -16,7 +17,8 @@ from shipctl.simulator.simulation import Simulation
 
 Json = dict[str, Any]
 DAY = 86400.0
-LABEL_FORMATS = {"PNG": "image/png", "PDF": "application/pdf", "ZPL": "application/zpl"}
+LABEL_FORMATS = {"PNG": "image/png", "PDF": "application/pdf", "ZPL": "application/zpl",
+                 "EPL2": "application/epl2"}
 # Kept with a shipment for the simulator's own use, never shown.
 PRIVATE = ("_tracker_id", "_refund_at")
 
@@ -196,7 +198,7 @@ def _shipment(
     return {
         "id": shipment_id, "created_at": iso(now), "is_return": bool(params.get("is_return")),
         "messages": messages, "mode": "test", "options": options,
-        "reference": None if reference is None else str(reference), "status": "unknown",
+        "reference": None if reference in (None, "") else str(reference), "status": "unknown",
         "tracking_code": None, "updated_at": iso(now), "batch_id": None, "batch_status": None,
         "batch_message": None, "customs_info": _customs(params.get("customs_info"), now),
         "from_address": from_address, "insurance": None, "order_id": None, "parcel": parcel,
@@ -339,19 +341,22 @@ def _purchase(sim: Simulation, shipment: Json, rate: Json, insurance: Any, now: 
     amount = Decimal(rate["rate"])
     sim.debit(amount)
     label_id = new_id("pl")
-    label_format = str(shipment["options"].get("label_format") or "PNG").upper()
+    options = shipment["options"]
+    label_format = str(options.get("label_format") or "PNG").upper()
     if label_format not in LABEL_FORMATS:
         label_format = "PNG"
     stamp = iso(now)
+    advance, label_date = _label_date(options, now)
+    url = f"/_sim/labels/{label_id}.{label_format.lower()}"
     label = {
         "object": "PostageLabel", "id": label_id, "created_at": stamp, "updated_at": stamp,
-        "date_advance": 0, "integrated_form": "none", "label_date": stamp,
-        "label_resolution": 300, "label_size": "4x6", "label_type": "default",
-        "label_file_type": LABEL_FORMATS[label_format],
-        "label_url": f"/_sim/labels/{label_id}.{label_format.lower()}",
-        "label_pdf_url": f"/_sim/labels/{label_id}.pdf" if label_format == "PDF" else None,
-        "label_zpl_url": f"/_sim/labels/{label_id}.zpl" if label_format == "ZPL" else None,
-        "label_epl2_url": None, "label_file": None,
+        "date_advance": advance, "integrated_form": "none", "label_date": iso(label_date),
+        "label_resolution": labels.resolution_of(label_format), "label_size": "4x6",
+        "label_type": "default", "label_file_type": LABEL_FORMATS[label_format],
+        "label_url": url,
+        "label_pdf_url": url if label_format == "PDF" else None,
+        "label_zpl_url": url if label_format == "ZPL" else None,
+        "label_epl2_url": url if label_format == "EPL2" else None, "label_file": None,
     }
     code = new_tracking_code(rate["carrier"])
     tracker = trackers.new_tracker(
@@ -375,16 +380,35 @@ def _purchase(sim: Simulation, shipment: Json, rate: Json, insurance: Any, now: 
     sim.store.record_purchase(shipment["id"], shipment.get("reference"), amount)
 
 
+def _label_date(options: Json, now: float) -> tuple[int, float]:
+    """`date_advance` (days) and the date printed on the label: `options.label_date` when
+    given (an ISO 8601 date or date-time), else now advanced by `date_advance` days."""
+    try:
+        advance = int(options.get("date_advance") or 0)
+    except (TypeError, ValueError):
+        raise invalid("options.date_advance", "must be a whole number of days") from None
+    given = options.get("label_date")
+    if given in (None, ""):
+        return advance, now + advance * DAY
+    try:
+        parsed = datetime.fromisoformat(str(given).strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise invalid("options.label_date", "must be an ISO 8601 date or date-time") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return advance, parsed.timestamp()
+
+
 def _fee(kind: str, amount: Decimal) -> Json:
     return {"object": "Fee", "type": kind, "amount": f"{amount:.5f}", "charged": True,
             "refunded": False}
 
 
 def convert_label(sim: Simulation, id_or_reference: str, file_format: str | None) -> Json:
-    """GET /shipments/:id/label?file_format=PDF|ZPL|PNG: adds the URL of that format."""
+    """GET /shipments/:id/label?file_format=PDF|ZPL|EPL2|PNG: adds the URL of that format."""
     fmt = (file_format or "").upper()
     if fmt not in LABEL_FORMATS:
-        raise invalid("file_format", "must be one of PDF, ZPL, PNG")
+        raise invalid("file_format", "must be one of PDF, ZPL, EPL2, PNG")
     now = sim.now()
     with sim.store.transaction():
         shipment = find(sim, id_or_reference)
@@ -399,6 +423,8 @@ def convert_label(sim: Simulation, id_or_reference: str, file_format: str | None
             label["label_pdf_url"] = path
         elif fmt == "ZPL":
             label["label_zpl_url"] = path
+        elif fmt == "EPL2":
+            label["label_epl2_url"] = path
         label["updated_at"] = iso(now)
         sim.store.update(shipment, text=encode(shipment).decode())
     return render(sim, shipment)

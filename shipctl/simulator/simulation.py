@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from decimal import Decimal
 
-from shipctl.simulator.clock import SimClock
+from shipctl.simulator.clock import Anchor, SimClock, next_anchor, speed_of
 from shipctl.simulator.config import SimulatorConfig
 from shipctl.simulator.errors import ApiError
 from shipctl.simulator.state import Store
@@ -18,16 +18,30 @@ class Simulation:
         self.config = config
         self.store = store
         self.base_url = ""  # the served origin, for absolute label URLs
-        self.clock = SimClock(time.time(), config.days_per_minute)
+        self.clock = SimClock(Anchor(time.time(), time.time(), speed_of(config.days_per_minute)))
         self.initialise()
 
     def initialise(self) -> None:
-        """Adopt the epoch and balance kept with the state, or start them now."""
-        self.clock = SimClock(
-            float(self.store.init_meta("epoch", repr(time.time()))), self.config.days_per_minute
-        )
+        """Adopt the clock and balance kept with the state, or start them now."""
+        self.clock = SimClock(self._anchor())
         if self.config.balance is not None:
             self.store.init_meta("balance", str(Decimal(str(self.config.balance))))
+
+    def _anchor(self) -> Anchor:
+        """The clock's anchor in the state, re-taken (and stored) if the speed changed."""
+        speed = speed_of(self.config.days_per_minute)
+        with self.store.transaction():
+            real = time.time()
+            text = self.store.meta("clock")
+            stored = Anchor.parse(text) if text else None
+            legacy = self.store.meta("epoch")
+            if stored is None and legacy is not None:
+                # Kept by an older simulator: its clock ran 60 days a minute from `epoch`.
+                stored = Anchor(float(legacy), float(legacy), 86400.0)
+            anchor = next_anchor(stored, speed, real)
+            if anchor != stored or text is None:
+                self.store.set_meta("clock", anchor.text())
+        return anchor
 
     def reset(self) -> None:
         self.store.reset()

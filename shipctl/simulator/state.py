@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
@@ -119,6 +120,7 @@ class Store:
         target = str(path) if path is not None else ":memory:"
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
+            _create_private(path)
         # The server touches the connection only from its event loop thread; the flag lets
         # that thread differ from the one that opened it.
         self._db = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
@@ -367,8 +369,11 @@ class Store:
         before_id: str | None = None,
         purchased: bool | None = None,
         lookups: list[str] | None = None,
+        fields: dict[str, str] | None = None,
     ) -> tuple[list[Row], bool]:
-        """Newest first, `limit` objects older than `before_id`; and whether more exist."""
+        """Newest first, `limit` objects older than `before_id`; and whether more exist.
+
+        `fields`: top-level body fields that must equal the given text, case aside."""
         self._before_read()
         sql = "SELECT id, body FROM objects WHERE kind = ?"
         args: list[Any] = [kind]
@@ -381,6 +386,9 @@ class Store:
         if lookups is not None:
             sql += f" AND lookup IN ({','.join('?' * len(lookups))})"
             args.extend(lookups)
+        for name, value in (fields or {}).items():
+            sql += " AND lower(json_extract(body, ?)) = lower(?)"
+            args += [f"$.{name}", value]
         sql += " ORDER BY seq DESC LIMIT ?"
         args.append(limit + 1)
         rows = self._bodies(kind, self._db.execute(sql, args).fetchall())
@@ -490,6 +498,16 @@ class Store:
                           "insurance_purchases"):
                 self._db.execute(f"DELETE FROM {table}")
             self._forget()
+
+
+def _create_private(path: Path) -> None:
+    """Create the state file readable by its owner only, whatever the umask: it holds
+    recipients' names and addresses. SQLite gives its -wal and -shm files the same mode."""
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return
+    os.close(fd)
 
 
 def _load(text: str) -> Row:

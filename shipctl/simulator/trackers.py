@@ -385,11 +385,11 @@ def page(sim: Simulation, query: MultiQuery) -> dict[str, Any]:
     if query.get("tracking_code"):
         codes.append(str(query["tracking_code"]).upper())
     size = page_size(dict(query))
-    rows, more = sim.store.page("tracker", limit=size, before_id=query.get("before_id"),
-                                lookups=codes or None)
     carrier = query.get("carrier")
-    if carrier:
-        rows = [r for r in rows if r["carrier"].lower() == carrier.lower()]
+    # Filtered before paging, so a page holds `size` matching trackers when there are that many.
+    rows, more = sim.store.page("tracker", limit=size, before_id=query.get("before_id"),
+                                lookups=codes or None,
+                                fields={"carrier": carrier} if carrier else None)
     now = sim.now()
     return {"trackers": [render(r, now) for r in rows], "has_more": more}
 

@@ -19,8 +19,8 @@ def order(reference: str, *, weight_oz: str = "12", to: Address = TO) -> Order:
 
 
 def executor_for(
-    sim: RunningSimulator, concurrency: int = 8, *, timeout: float = 10.0, api_key: str = "key",
-    **options: Any,
+    sim: RunningSimulator, concurrency: int = 8, *, timeout: float = 10.0,
+    api_key: str = "EZTK-test", **options: Any,
 ) -> CarrierExecutor:
     client = make_client(api_key, api_base=sim.api_base, timeout=timeout, concurrency=concurrency)
     options.setdefault("base_delay", 0.05)

@@ -40,7 +40,7 @@ def assert_bought_once_each(sim: RunningSimulator, labels: list[PurchasedLabel])
 
 def test_client_pool_is_sized_to_the_concurrency_and_never_retries(simulator: Simulator) -> None:
     sim = simulator()
-    client = make_client("key", api_base=sim.api_base, timeout=5, concurrency=48)
+    client = make_client("EZTK-test", api_base=sim.api_base, timeout=5, concurrency=48)
     adapter = client._requests_session.get_adapter(sim.api_base)
     assert pool_size(client) == 48
     assert adapter.max_retries.total == 0

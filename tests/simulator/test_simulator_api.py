@@ -179,7 +179,8 @@ def test_not_found_and_unknown_route(
         client.shipment.retrieve("shp_" + "0" * 32)
     with pytest.raises(NotFoundError):
         client.tracker.retrieve("trk_" + "0" * 32)
-    response = requests.get(sim.api_base + "/nothing/here", headers={"Authorization": "Bearer k"},
+    response = requests.get(sim.api_base + "/nothing/here",
+                            headers={"Authorization": "Bearer EZTK-test"},
                             timeout=5)
     assert response.status_code == 404 and response.json()["error"]["code"] == "NOT_FOUND"
 
@@ -198,7 +199,7 @@ def test_auth(sim: RunningSimulator) -> None:
 
 def test_balance_runs_out() -> None:
     with running_simulator(SimulatorConfig(balance=10.0)) as sim:
-        client = easypost.EasyPostClient("k", api_base=sim.api_base)
+        client = easypost.EasyPostClient("EZTK-test", api_base=sim.api_base)
         first = client.shipment.create(**shipment_params())
         cheapest = min(first.rates, key=lambda r: float(r.rate))
         client.shipment.buy(first.id, rate=cheapest)

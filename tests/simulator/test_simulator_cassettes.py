@@ -14,7 +14,9 @@ import yaml
 
 from shipctl.simulator import RunningSimulator
 
-CASSETTES = Path("/work/shared/fixtures/easypost-cassettes")
+# Recorded against the real API by the official SDK's test suite (MIT; see SOURCE.md there).
+CASSETTES = Path(__file__).resolve().parents[1] / "fixtures" / "easypost"
+RECORDINGS = sorted(CASSETTES.glob("*.yaml"))
 ID = re.compile(r"^[a-z]+_[0-9a-f]{32}$")
 
 
@@ -66,7 +68,13 @@ def substitute(text: str, mapping: dict[str, str]) -> str:
     return text
 
 
-@pytest.mark.parametrize("cassette", sorted(CASSETTES.glob("*.yaml")), ids=lambda p: p.stem)
+def test_the_recordings_are_there() -> None:
+    """Fail, rather than replay nothing, when the cassettes are missing."""
+    assert len(RECORDINGS) >= 12, f"expected the recorded cassettes in {CASSETTES}"
+    assert "MIT" in (CASSETTES / "SOURCE.md").read_text()
+
+
+@pytest.mark.parametrize("cassette", RECORDINGS, ids=lambda p: p.stem)
 def test_replay_matches_recording(sim: RunningSimulator, cassette: Path) -> None:
     interactions = yaml.safe_load(cassette.read_text())["interactions"]
     mapping: dict[str, str] = {}

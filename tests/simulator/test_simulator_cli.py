@@ -7,9 +7,12 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import easypost
+import pytest
+from easypost.errors import UnauthorizedError
 
 from .conftest import shipment_params
 
@@ -34,7 +37,8 @@ def test_serve_until_ctrl_c(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
         [sys.executable, "-c", SERVE, "serve", "--port", str(port), "--latency", "0ms",
-         "--state", str(tmp_path / "state.sqlite")],
+         "--state", str(tmp_path / "state.sqlite"), "--api-key", "warehouse-key",
+         "--days-per-minute", "1440"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
     )
     try:
@@ -42,10 +46,20 @@ def test_serve_until_ctrl_c(tmp_path: Path) -> None:
         lines = [process.stdout.readline() for _ in range(3)]
         api_base = f"http://127.0.0.1:{port}/v2"
         assert api_base in lines[0]
-        assert f"export EASYPOST_API_BASE={api_base} EASYPOST_API_KEY=anything" in "".join(lines)
-        client = easypost.EasyPostClient("anything", api_base=api_base)
+        assert (f"export EASYPOST_API_BASE={api_base} EASYPOST_API_KEY=EZTK-simulator"
+                in "".join(lines))
+        assert "warehouse-key" not in "".join(lines)
+        client = easypost.EasyPostClient("warehouse-key", api_base=api_base)
         shipment = client.shipment.create(**shipment_params())
-        assert client.shipment.buy(shipment.id, rate=shipment.rates[0]).postage_label
+        bought = client.shipment.buy(shipment.id, rate=shipment.rates[0])
+        assert bought.postage_label
+        # --days-per-minute 1440: 24 simulated days a real second, so it has moved on.
+        time.sleep(1.2)
+        tracker = client.tracker.retrieve(bought.tracker.id)
+        assert tracker.status != "pre_transit"
+        with pytest.raises(UnauthorizedError):
+            easypost.EasyPostClient("another-key", api_base=api_base).shipment.create(
+                **shipment_params())
     finally:
         process.send_signal(signal.SIGINT)
         try:

@@ -26,7 +26,7 @@ from .conftest import shipment_params
 ])
 def test_fault_kinds(kind: str, error: type[Exception]) -> None:
     with running_simulator(SimulatorConfig(fault_rate=1.0, fault_kinds=(kind,), seed=1)) as sim:
-        client = easypost.EasyPostClient("k", api_base=sim.api_base)
+        client = easypost.EasyPostClient("EZTK-test", api_base=sim.api_base)
         with pytest.raises(error):
             client.shipment.create(**shipment_params())
         stats = sim.stats()  # never faulted itself
@@ -37,7 +37,7 @@ def test_fault_kinds(kind: str, error: type[Exception]) -> None:
 def test_timeout_fault_outlasts_the_client() -> None:
     config = SimulatorConfig(fault_rate=1.0, fault_kinds=("timeout",), timeout_delay=3.0)
     with running_simulator(config) as sim:
-        client = easypost.EasyPostClient("k", api_base=sim.api_base, timeout=0.5)
+        client = easypost.EasyPostClient("EZTK-test", api_base=sim.api_base, timeout=0.5)
         with pytest.raises(TimeoutError):  # the answer would have come after 3 s
             client.shipment.create(**shipment_params())
     # Leaving the block must not wait out the sleeping request.
@@ -45,7 +45,7 @@ def test_timeout_fault_outlasts_the_client() -> None:
 
 def test_lost_buy_response_still_buys() -> None:
     with running_simulator(SimulatorConfig(seed=3)) as sim:
-        client = easypost.EasyPostClient("k", api_base=sim.api_base)
+        client = easypost.EasyPostClient("EZTK-test", api_base=sim.api_base)
         shipment = client.shipment.create(**shipment_params(reference="order-lost"))
         sim.set_faults(fault_rate=1.0, kinds=["lost_response"])
         with pytest.raises(HttpError):
@@ -61,7 +61,7 @@ def test_lost_buy_response_still_buys() -> None:
 def test_lost_response_only_hits_buys() -> None:
     config = SimulatorConfig(fault_rate=1.0, fault_kinds=("lost_response",))
     with running_simulator(config) as sim:
-        client = easypost.EasyPostClient("k", api_base=sim.api_base)
+        client = easypost.EasyPostClient("EZTK-test", api_base=sim.api_base)
         assert client.shipment.create(**shipment_params()).id  # not a buy: no fault applies
 
 
@@ -70,7 +70,7 @@ def test_fault_rate_is_seeded() -> None:
         config = SimulatorConfig(fault_rate=0.5, fault_kinds=("500", "503"), seed=42)
         outcomes = []
         with running_simulator(config) as sim:
-            client = easypost.EasyPostClient("k", api_base=sim.api_base)
+            client = easypost.EasyPostClient("EZTK-test", api_base=sim.api_base)
             for _ in range(20):
                 try:
                     client.shipment.create(**shipment_params())
@@ -86,7 +86,7 @@ def test_fault_rate_is_seeded() -> None:
 
 def test_rate_limit_under_load() -> None:
     with running_simulator(SimulatorConfig(rate_limit=20.0)) as sim:
-        client = easypost.EasyPostClient("k", api_base=sim.api_base)
+        client = easypost.EasyPostClient("EZTK-test", api_base=sim.api_base)
 
         def create(_: int) -> str:
             try:
@@ -102,7 +102,7 @@ def test_rate_limit_under_load() -> None:
         raw = None
         for _ in range(40):
             raw = requests.post(sim.api_base + "/shipments", json={"shipment": shipment_params()},
-                                headers={"Authorization": "Bearer k"}, timeout=5)
+                                headers={"Authorization": "Bearer EZTK-test"}, timeout=5)
             if raw.status_code == 429:
                 break
         assert raw is not None and raw.status_code == 429
@@ -112,7 +112,7 @@ def test_rate_limit_under_load() -> None:
 
 def test_latency_is_applied() -> None:
     with running_simulator(SimulatorConfig(latency=0.2, jitter=0.1, seed=5)) as sim:
-        client = easypost.EasyPostClient("k", api_base=sim.api_base)
+        client = easypost.EasyPostClient("EZTK-test", api_base=sim.api_base)
         started = time.monotonic()
         client.shipment.create(**shipment_params())
         assert time.monotonic() - started >= 0.12

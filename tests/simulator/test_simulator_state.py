@@ -19,8 +19,8 @@ def test_two_simulators_share_one_state_file(tmp_path: Path) -> None:
     state = tmp_path / "sim.sqlite"
     with running_simulator(SimulatorConfig(state_path=state)) as a, \
             running_simulator(SimulatorConfig(state_path=state)) as b:
-        client_a = easypost.EasyPostClient("k", api_base=a.api_base)
-        client_b = easypost.EasyPostClient("k", api_base=b.api_base)
+        client_a = easypost.EasyPostClient("EZTK-test", api_base=a.api_base)
+        client_b = easypost.EasyPostClient("EZTK-test", api_base=b.api_base)
         shipments = [client_a.shipment.create(**shipment_params(reference=f"r{i}"))
                      for i in range(10)]
 
@@ -52,12 +52,12 @@ def test_two_simulators_share_one_state_file(tmp_path: Path) -> None:
 def test_state_survives_a_restart(tmp_path: Path) -> None:
     state = tmp_path / "sim.sqlite"
     with running_simulator(SimulatorConfig(state_path=state)) as first:
-        client = easypost.EasyPostClient("k", api_base=first.api_base)
+        client = easypost.EasyPostClient("EZTK-test", api_base=first.api_base)
         shipment = client.shipment.create(**shipment_params(reference="keep-me"))
         client.shipment.buy(shipment.id, rate=shipment.rates[0])
     epoch = Store(state).meta("epoch")
     with running_simulator(SimulatorConfig(state_path=state)) as second:
-        client = easypost.EasyPostClient("k", api_base=second.api_base)
+        client = easypost.EasyPostClient("EZTK-test", api_base=second.api_base)
         again = client.shipment.retrieve("keep-me")
         assert again.id == shipment.id and again.postage_label is not None
         assert second.stats()["purchases"]["by_reference"] == {"keep-me": 1}
@@ -71,7 +71,7 @@ def test_reset_clears_the_file(tmp_path: Path) -> None:
 
     state = tmp_path / "sim.sqlite"
     with running_simulator(SimulatorConfig(state_path=state)) as sim:
-        client = easypost.EasyPostClient("k", api_base=sim.api_base)
+        client = easypost.EasyPostClient("EZTK-test", api_base=sim.api_base)
         client.shipment.create(**shipment_params())
     result = CliRunner().invoke(app, ["reset", "--state", str(state)])
     assert result.exit_code == 0, result.output
@@ -111,7 +111,7 @@ def test_two_processes_buy_each_shipment_exactly_once(tmp_path: Path) -> None:
         assert other.stdout is not None
         other_base = other.stdout.readline().split("listening on", 1)[1].strip()
         with running_simulator(SimulatorConfig(state_path=state)) as here:
-            clients = [easypost.EasyPostClient("k", api_base=base)
+            clients = [easypost.EasyPostClient("EZTK-test", api_base=base)
                        for base in (here.api_base, other_base)]
             shipments = [clients[i % 2].shipment.create(**shipment_params(reference=f"p{i}"))
                          for i in range(24)]

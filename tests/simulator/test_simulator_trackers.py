@@ -57,7 +57,7 @@ def test_arbitrary_code_gets_an_unknown_tracker(client: easypost.EasyPostClient)
 
 def test_index_is_limited_to_five_per_second(sim: RunningSimulator) -> None:
     statuses = [
-        requests.get(sim.api_base + "/trackers", headers={"Authorization": "Bearer k"},
+        requests.get(sim.api_base + "/trackers", headers={"Authorization": "Bearer EZTK-test"},
                      timeout=5)
         for _ in range(12)
     ]
@@ -70,7 +70,7 @@ def test_index_is_limited_to_five_per_second(sim: RunningSimulator) -> None:
 def test_bought_label_progresses_on_the_simulated_clock() -> None:
     # 14400 simulated days per real minute is four days a second: a whole delivery in ~1 s.
     with running_simulator(SimulatorConfig(days_per_minute=14400.0)) as sim:
-        client = easypost.EasyPostClient("k", api_base=sim.api_base)
+        client = easypost.EasyPostClient("EZTK-test", api_base=sim.api_base)
         shipment = client.shipment.create(**shipment_params())
         rate = next(r for r in shipment.rates if r.service == "Express")
         bought = client.shipment.buy(shipment.id, rate=rate)

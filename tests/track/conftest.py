@@ -50,8 +50,9 @@ class Label:
 
 @pytest.fixture
 def sim() -> Iterator[RunningSimulator]:
-    # The simulator's clock runs a simulated day per real second by default; a slower clock
-    # keeps its own labels in pre-transit for the length of a test.
+    # Half a simulated day a real minute (720x real time): fast enough that tests can ask for
+    # a clock that moves, slow enough that the simulator's own labels stay in pre-transit
+    # for the length of a test.
     with running_simulator(SimulatorConfig(seed=11, days_per_minute=0.5)) as running:
         yield running
 
