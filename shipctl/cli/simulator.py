@@ -57,6 +57,10 @@ def serve_command(
     balance: Annotated[
         float | None, typer.Option(help="Account balance in USD; buys beyond it get 402.")
     ] = None,
+    refund_reject_rate: Annotated[
+        float, typer.Option(min=0.0, max=1.0,
+                            help="Share of refunds the carrier rejects (0..1).")
+    ] = 0.0,
 ) -> None:
     """Serve the simulated API until Ctrl-C."""
     latency_s = _duration(latency)
@@ -67,6 +71,7 @@ def serve_command(
     config = SimulatorConfig(
         latency=latency_s, jitter=jitter, rate_limit=rate, fault_rate=fault_rate, seed=seed,
         state_path=state, days_per_minute=days_per_minute, balance=balance, host=host, port=port,
+        refund_reject_rate=refund_reject_rate,
     )
 
     def ready(api_base: str) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from shipctl.simulator import addresses, batches, labels, shipments, trackers
+from shipctl.simulator import addresses, batches, labels, refunds, shipments, trackers
 from shipctl.simulator.config import SimulatorConfig
 from shipctl.simulator.errors import ApiError, not_found
 from shipctl.simulator.faults import FaultPlan
@@ -284,7 +284,20 @@ async def convert_label(request: web.Request) -> web.Response:
 
 
 async def refund_shipment(request: web.Request) -> web.Response:
-    return _shipment_json(shipments.refund(_sim(request), request.match_info["id"]))
+    return _shipment_json(refunds.refund_shipment(_sim(request), request.match_info["id"]))
+
+
+async def create_refunds(request: web.Request) -> web.Response:
+    return web.Response(body=dumps(refunds.create(_sim(request), await _body(request))),
+                        status=201, content_type="application/json", charset="utf-8")
+
+
+async def list_refunds(request: web.Request) -> web.Response:
+    return _json(refunds.page(_sim(request), dict(request.query)))
+
+
+async def retrieve_refund(request: web.Request) -> web.Response:
+    return _json(refunds.retrieve(_sim(request), request.match_info["id"]))
 
 
 async def create_tracker(request: web.Request) -> web.Response:
@@ -364,6 +377,9 @@ def build_app(config: SimulatorConfig, store: Store) -> web.Application:
     app.router.add_post("/v2/shipments/{id}/buy", buy_shipment)
     app.router.add_get("/v2/shipments/{id}/label", convert_label)
     app.router.add_post("/v2/shipments/{id}/refund", refund_shipment)
+    app.router.add_post("/v2/refunds", create_refunds)
+    app.router.add_get("/v2/refunds", list_refunds)
+    app.router.add_get("/v2/refunds/{id}", retrieve_refund)
     app.router.add_post("/v2/trackers", create_tracker)
     app.router.add_get("/v2/trackers", list_trackers)
     app.router.add_get("/v2/trackers/{id}", retrieve_tracker)

@@ -30,6 +30,9 @@ class SimulatorConfig:
     fault_kinds: tuple[str, ...] = field(default=FAULT_KINDS)
     # The real API holds index endpoints (GET /trackers) to 5 requests/s.
     index_rate_limit: float | None = 5.0
+    # Refunds: the share the carrier rejects, and how many simulated days it takes to answer.
+    refund_reject_rate: float = 0.0
+    refund_days: float = 1.0
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.fault_rate <= 1.0:
@@ -39,6 +42,10 @@ class SimulatorConfig:
             raise ValueError(f"unknown fault kinds: {', '.join(sorted(unknown))}")
         if self.days_per_minute <= 0:
             raise ValueError("days_per_minute must be positive")
+        if not 0.0 <= self.refund_reject_rate <= 1.0:
+            raise ValueError("refund_reject_rate must be between 0 and 1")
+        if self.refund_days < 0:
+            raise ValueError("refund_days must not be negative")
 
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?|\.\d+)\s*(ms|s)?\s*$")
