@@ -248,3 +248,33 @@ def test_status_takes_no_keys(simulate: Run) -> None:
     result = simulate("refund", "A", "--status")
     assert result.exit_code == 2 and "--status takes no keys" in result.stderr
     assert simulate("refund").exit_code == 2
+
+
+def test_the_tracking_sweep_follows_refunds_up(served: Any, sql: Run) -> None:
+    run, client, _ = served
+    label = buy(run, "A")
+    buy(run, "B")
+    assert run("refund", "A", "--yes").exit_code == 0
+    assert wait_answered(client, label["shipment_id"]) == "rejected"
+    result = run("track", "--json")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    assert report["refunds_checked"] == 1
+    assert report["refunds_answered"] == [{
+        "tracking_code": label["tracking_code"], "carrier": "USPS", "reference": "A",
+        "status": "rejected"}]
+    assert refund_rows(sql) == [("A", "purchased", "rejected")]
+    # Nothing waits any more; a quiet sweep prints nothing about refunds.
+    quiet = run("track", "--quiet")
+    assert quiet.exit_code == 0 and "refund" not in quiet.stdout
+
+
+def test_a_quiet_sweep_shows_a_rejected_refund(served: Any, sql: Run) -> None:
+    run, client, _ = served
+    label = buy(run, "A")
+    assert run("refund", "A", "--yes").exit_code == 0
+    assert wait_answered(client, label["shipment_id"]) == "rejected"
+    result = run("track", "--quiet")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert label["tracking_code"] in result.stdout and "rejected" in result.stdout
+    assert "not refunded" in result.stdout
