@@ -150,6 +150,33 @@ def test_without_a_terminal_or_yes_it_refuses_before_anything(
     assert refund_requests(isolated_env / "data") == 0
 
 
+@pytest.mark.parametrize("answer", [False, True])
+def test_at_a_terminal_it_asks_after_showing_the_labels(
+    simulate: Run, sql: Run, isolated_env: Path, monkeypatch: pytest.MonkeyPatch, answer: bool
+) -> None:
+    from shipctl.cli.context import AppContext
+
+    label = buy(simulate, "A")
+    asked: list[str] = []
+
+    def confirm(prompt: str, **_: Any) -> bool:
+        asked.append(prompt)
+        return answer
+
+    monkeypatch.setattr(AppContext, "interactive", property(lambda self: True))
+    monkeypatch.setattr("rich.prompt.Confirm.ask", confirm)
+    result = simulate("refund", "A")
+    assert asked == [f"Refund 1 label (${float(label['rate']):,.2f})?"]
+    assert label["tracking_code"] in result.stdout.split("Refunds")[0]
+    if answer:
+        assert result.exit_code == 0, result.stderr
+        assert refund_rows(sql) == [("A", "refunded", "submitted")]
+    else:
+        assert result.exit_code == 130 and "not confirmed: nothing refunded" in result.stdout
+        assert refund_rows(sql) == []
+        assert refund_requests(isolated_env / "data") == 0
+
+
 def test_an_already_refunded_label_is_not_asked_for_again(
     simulate: Run, sql: Run, isolated_env: Path
 ) -> None:
