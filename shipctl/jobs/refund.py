@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 ALREADY_ASKED = frozenset({"submitted", "refunded", "not_applicable"})
 # The carrier's final no: the label stays valid and paid for.
 REFUSED = frozenset({"rejected", "not_applicable"})
+MODES = ("simulated", "test", "live")
+HOW = {"simulated": "refund it with --simulate", "test": "refund it with a test API key, EZTK…",
+       "live": "refund it with a live API key"}
 KEY_FIELDS = {None: "reference, tracking code or shipment id", "reference": "reference",
               "tracking-code": "tracking code", "shipment-id": "shipment id"}
 
@@ -133,8 +136,11 @@ async def plan_refunds(
         matches = tuple(await store.find_labels(pool, key, by=by, mode=mode))
         fields = KEY_FIELDS[by]
         if not matches:
+            elsewhere = await _other_modes(pool, key, by=by, mode=mode)
+            hint = f" (there is a {' and a '.join(elsewhere)} one: {HOW[elsewhere[0]]})" \
+                if elsewhere else ""
             problems.append(KeyProblem(key, "NOT_FOUND", f"{key}: no {mode} shipment with "
-                                       f"this {fields}"))
+                                       f"this {fields}{hint}"))
         elif len(matches) > 1:
             problems.append(KeyProblem(
                 key, "AMBIGUOUS", f"{key}: matches {len(matches)} shipments; choose one with "
@@ -149,6 +155,14 @@ async def plan_refunds(
         else:
             labels.setdefault(order.id, (key, order))
     return RefundPlan(mode, tuple(labels.values()), tuple(problems))
+
+
+async def _other_modes(pool: Pool, key: str, *, by: str | None, mode: str) -> list[str]:
+    """The other modes in which `key` names a shipment, to say how to reach it."""
+    from shipctl.store import shipments as store
+
+    return [other for other in MODES if other != mode
+            and await store.find_labels(pool, key, by=by, mode=other)]
 
 
 def already_message(key: str, status: str) -> str:

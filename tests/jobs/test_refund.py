@@ -199,9 +199,12 @@ def test_labels_of_another_mode_are_not_matched(
         result = shipctl("refund", key, "--yes", env=env)
         assert result.exit_code == 1, result.stdout + result.stderr
         assert f"{key}: no test shipment with this" in result.stderr
+        assert "there is a simulated one: refund it with --simulate" in result.stderr
     # And a label bought with a test key is not refunded by the simulator.
     sql("UPDATE shipments SET mode = 'test'")
-    assert simulate("refund", "A", "--yes").exit_code == 1
+    scoped = simulate("refund", "A", "--yes")
+    assert scoped.exit_code == 1
+    assert "A: no simulated shipment" in scoped.stderr and "a test API key" in scoped.stderr
     assert refund_rows(sql) == []
     assert refund_requests(isolated_env / "data") == 0
 
