@@ -39,8 +39,8 @@ REFUSED_NOTE = ("the carrier rejected the refund, or found the label already sca
 def refund(
     ctx: typer.Context,
     keys: Annotated[list[str] | None, typer.Argument(
-        help="References, tracking codes or shp_ ids of bought labels.", show_default=False)
-    ] = None,
+        help="References, tracking codes or shp_ ids of bought labels.", show_default=False,
+        metavar="KEY")] = None,
     by: Annotated[By | None, typer.Option(
         "--by", help="Match the keys against this field only (default: any of them).",
         show_default=False)] = None,
@@ -53,7 +53,7 @@ def refund(
     concurrency: opt.Concurrency = None,
 ) -> None:
     """Ask EasyPost to refund labels, after showing them (reference, carrier, service, tracking
-    code, amount) and confirming. A key matching more than one label refunds nothing (exit 2).
+    code, amount) and confirming. A key matching more than one shipment refunds nothing (exit 2).
     Only labels of the current mode (simulated, test or live) are matched."""
     context: AppContext = ctx.obj
     if status:
