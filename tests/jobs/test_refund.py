@@ -65,6 +65,17 @@ def test_refund_by_reference_tracking_code_and_shipment_id(
     assert refund_requests(isolated_env / "data") == 3
 
 
+def test_two_keys_naming_one_label_refund_it_once(
+    simulate: Run, sql: Run, isolated_env: Path
+) -> None:
+    label = buy(simulate, "A")
+    result = simulate("refund", "A", label["tracking_code"], label["shipment_id"], "--yes")
+    assert result.exit_code == 0, result.stderr
+    assert "To refund: 1 simulated label," in result.stdout
+    assert refund_rows(sql) == [("A", "refunded", "submitted")]
+    assert refund_requests(isolated_env / "data") == 1
+
+
 def test_unknown_and_unbought_keys_fail_alone(
     simulate: Run, sql: Run, isolated_env: Path
 ) -> None:
