@@ -1,4 +1,4 @@
-"""Shipments on EasyPost: create with rates, safe buy, retrieve, refund, convert the label.
+"""Shipments on EasyPost: create with rates, safe buy, retrieve, convert the label.
 
 Everything goes through `CarrierExecutor.call`, with the SDK's requestor: the replies stay
 decoded JSON (no EasyPostObjects) and become shipctl models here.
@@ -25,7 +25,6 @@ from shipctl.models import (
     PurchasedLabel,
     Quote,
     QuotedShipment,
-    RefundResult,
 )
 
 Json = dict[str, Any]
@@ -127,18 +126,6 @@ async def retrieve(executor: CarrierExecutor, shipment_id: str) -> QuotedShipmen
     if data.get("postage_label"):
         return purchased_label(data, executor.mode)
     return quoted_shipment(data, executor.mode)
-
-
-async def refund(executor: CarrierExecutor, shipment_id: str) -> RefundResult:
-    """Ask for a refund; asking twice is harmless, so it is retried like a read."""
-    data = await executor.call(
-        lambda client: request_json(client, "POST", f"/shipments/{shipment_id}/refund"),
-        name="refund",
-    )
-    return RefundResult(
-        shipment_id=data["id"], refund_status=str(data.get("refund_status") or "submitted"),
-        tracking_code=data.get("tracking_code"),
-    )
 
 
 async def convert_label(executor: CarrierExecutor, shipment_id: str, file_format: str) -> str:

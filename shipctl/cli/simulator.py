@@ -64,6 +64,10 @@ def serve_command(
         typer.Option("--api-key", help="Also accept this API key (repeatable); any EZTK… or "
                      "EZAK… key is accepted, every other key gets 401."),
     ] = None,
+    refund_reject_rate: Annotated[
+        float, typer.Option(min=0.0, max=1.0,
+                            help="Share of refunds the carrier rejects (0..1).")
+    ] = 0.0,
 ) -> None:
     """Serve the simulated API until Ctrl-C."""
     latency_s = _duration(latency)
@@ -75,7 +79,7 @@ def serve_command(
         config = SimulatorConfig(
             latency=latency_s, jitter=jitter, rate_limit=rate, fault_rate=fault_rate, seed=seed,
             state_path=state, days_per_minute=days_per_minute, balance=balance, host=host,
-            port=port, api_keys=tuple(api_key or ()),
+            port=port, api_keys=tuple(api_key or ()), refund_reject_rate=refund_reject_rate,
         )
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None

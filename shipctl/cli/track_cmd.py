@@ -183,6 +183,8 @@ def _show_sweep(context: AppContext, report: SweepReport, *, as_json: bool, quie
         if not quiet:
             out.print(f"No shipments in flight (bought since {report.purchased_since:%Y-%m-%d}"
                       ", not delivered, returned, failed or cancelled).")
+        _refunds_table(out, report, quiet=quiet)
+        _failures_table(context, report.failures)
         return code
     if not quiet:
         out.print(
@@ -197,8 +199,33 @@ def _show_sweep(context: AppContext, report: SweepReport, *, as_json: bool, quie
             table.add_row(status, str(count))
         print_table(out, table)
     _exceptions_table(out, report.exceptions)
+    _refunds_table(out, report, quiet=quiet)
     _failures_table(context, report.failures)
     return code
+
+
+def _refunds_table(out: Console, report: SweepReport, *, quiet: bool) -> None:
+    """Submitted refunds the carrier has answered since; a refused one always shows."""
+    answered = report.refunds_answered
+    refused = [a for a in answered if a.status in ("rejected", "not_applicable")]
+    if not quiet and report.refunds_checked:
+        out.print(f"Read {report.refunds_checked} submitted refunds again: "
+                  f"{len(answered)} answered, {len(refused)} not refunded.")
+    shown = refused if quiet else answered
+    if not shown:
+        return
+    table = Table(title=f"refunds answered ({len(shown)})", title_justify="left")
+    for column in ("tracking code", "reference", "carrier", "refund"):
+        table.add_column(column)
+    for item in shown:
+        style = "red" if item.status in ("rejected", "not_applicable") else "green"
+        table.add_row(escape(item.tracking_code or "-"), escape(item.reference),
+                      item.carrier or "-", f"[{style}]{item.status}[/]")
+    print_table(out, table)
+    if refused:
+        out.print("[red]not refunded:[/] the carrier rejected the refund or found the label "
+                  "already scanned; the label is still valid and was paid for (its order is "
+                  "purchased again)", soft_wrap=True)
 
 
 def _exceptions_table(out: Console, exceptions: tuple[TrackingException, ...]) -> None:

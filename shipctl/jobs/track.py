@@ -66,6 +66,16 @@ class TrackingException(Report):
     last_event_at: datetime | None
 
 
+class RefundAnswer(Report):
+    """A submitted refund the sweep read again, now answered: refunded, rejected or
+    not_applicable (the last two leave the label valid and paid for)."""
+
+    tracking_code: str | None
+    carrier: str | None
+    reference: str
+    status: str
+
+
 class SweepReport(Report):
     """What one sweep did; its JSON field names are documented in docs/tracking.md."""
 
@@ -81,6 +91,9 @@ class SweepReport(Report):
     exceptions: tuple[TrackingException, ...]
     failures: tuple[LookupFailure, ...]
     elapsed_seconds: float
+    # Submitted refunds read again after the tracking (see `refund --status`).
+    refunds_checked: int = 0
+    refunds_answered: tuple[RefundAnswer, ...] = ()
 
 
 class CodeResult(Report):
@@ -478,10 +491,36 @@ async def run_sweep(
                 pool, session.executor, now=now, since=since, stale_after=stale_after,
                 method=method, progress=progress,
             )
+            if report.outcome == "completed":
+                report = await _follow_refunds(pool, session.executor, session.mode, report)
             status = "completed"
             return report
         finally:
             await shipments.finish_run(pool, run_id, status)
+
+
+async def _follow_refunds(
+    pool: Pool, executor: CarrierExecutor, mode: str, report: SweepReport
+) -> SweepReport:
+    """The sweep's report with the submitted refunds of `mode` read again and recorded."""
+    from shipctl.jobs.refund import follow_up
+
+    refunds = await follow_up(pool, executor, mode=mode)
+    answered = tuple(
+        RefundAnswer(tracking_code=f.order.tracking_code, carrier=f.order.carrier,
+                     reference=f.order.reference, status=f.status)
+        for f in refunds.followed if f.status is not None and f.status != "submitted"
+    )
+    failures = tuple(
+        LookupFailure(tracking_code=f.order.tracking_code or f.order.reference,
+                      carrier=f.order.carrier, error_code=None,
+                      message=f"refund status: {f.error}")
+        for f in refunds.failed
+    )
+    return report.model_copy(update={
+        "refunds_checked": len(refunds.followed), "refunds_answered": answered,
+        "failures": report.failures + failures, "failed": report.failed + len(failures),
+    })
 
 
 async def run_lookup(

@@ -18,6 +18,7 @@ from shipctl.simulator import (
     batches,
     labels,
     pickups,
+    refunds,
     scan_forms,
     shipment_rates,
     shipments,
@@ -313,7 +314,20 @@ async def convert_label(request: web.Request) -> web.Response:
 
 
 async def refund_shipment(request: web.Request) -> web.Response:
-    return _shipment_json(shipments.refund(_sim(request), request.match_info["id"]))
+    return _shipment_json(refunds.refund_shipment(_sim(request), request.match_info["id"]))
+
+
+async def create_refunds(request: web.Request) -> web.Response:
+    return web.Response(body=dumps(refunds.create(_sim(request), await _body(request))),
+                        status=201, content_type="application/json", charset="utf-8")
+
+
+async def list_refunds(request: web.Request) -> web.Response:
+    return _json(refunds.page(_sim(request), dict(request.query)))
+
+
+async def retrieve_refund(request: web.Request) -> web.Response:
+    return _json(refunds.retrieve(_sim(request), request.match_info["id"]))
 
 
 async def create_tracker(request: web.Request) -> web.Response:
@@ -514,6 +528,9 @@ def build_app(config: SimulatorConfig, store: Store) -> web.Application:
     app.router.add_post("/v2/shipments/{id}/buy", buy_shipment)
     app.router.add_get("/v2/shipments/{id}/label", convert_label)
     app.router.add_post("/v2/shipments/{id}/refund", refund_shipment)
+    app.router.add_post("/v2/refunds", create_refunds)
+    app.router.add_get("/v2/refunds", list_refunds)
+    app.router.add_get("/v2/refunds/{id}", retrieve_refund)
     app.router.add_post("/v2/trackers", create_tracker)
     app.router.add_get("/v2/trackers", list_trackers)
     app.router.add_get("/v2/trackers/{id}", retrieve_tracker)

@@ -34,6 +34,9 @@ class SimulatorConfig:
     index_rate_limit: float | None = 5.0
     # Keys accepted besides any EZTK…/EZAK… one; every other key gets 401.
     api_keys: tuple[str, ...] = ()
+    # Refunds: the share the carrier rejects, and how many simulated days it takes to answer.
+    refund_reject_rate: float = 0.0
+    refund_days: float = 1.0
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.fault_rate <= 1.0:
@@ -49,6 +52,10 @@ class SimulatorConfig:
     def accepts(self, key: str) -> bool:
         """Whether requests made with `key` are let in."""
         return key.startswith(KEY_PREFIXES) or key in self.api_keys
+        if not 0.0 <= self.refund_reject_rate <= 1.0:
+            raise ValueError("refund_reject_rate must be between 0 and 1")
+        if self.refund_days < 0:
+            raise ValueError("refund_days must not be negative")
 
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?|\.\d+)\s*(ms|s)?\s*$")

@@ -1,4 +1,4 @@
-"""Shipments: create with rates, retrieve, list, buy, convert label, refund."""
+"""Shipments: create with rates, retrieve, list, buy, convert label (refunds: refunds.py)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ DAY = 86400.0
 LABEL_FORMATS = {"PNG": "image/png", "PDF": "application/pdf", "ZPL": "application/zpl",
                  "EPL2": "application/epl2"}
 # Kept with a shipment for the simulator's own use, never shown.
-PRIVATE = ("_tracker_id", "_refund_at")
+PRIVATE = ("_tracker_id", "_refund_at", "_refund_outcome", "_refund_answer_at")
 
 # The parts of a shipment that never change once made (addresses, parcel, rates, and the
 # rendered tracker: changes replace them with new objects) are most of its JSON, and every
@@ -430,24 +430,6 @@ def convert_label(sim: Simulation, id_or_reference: str, file_format: str | None
     return render(sim, shipment)
 
 
-def refund(sim: Simulation, id_or_reference: str) -> Json:
-    """POST /shipments/:id/refund: "submitted" now, "refunded" a simulated day later."""
-    now = sim.now()
-    with sim.store.transaction():
-        shipment = find(sim, id_or_reference)
-        if not shipment.get("postage_label"):
-            raise ApiError(422, "SHIPMENT.REFUND.UNAVAILABLE",
-                           "Unable to refund: the shipment has not been purchased.")
-        if shipment.get("_refund_at") is None:
-            shipment["_refund_at"] = now
-            shipment["updated_at"] = iso(now)
-            amount = Decimal(shipment["selected_rate"]["rate"])
-            sim.credit(amount)
-            sim.store.record_refund(shipment["id"], amount)
-            sim.store.update(shipment, text=encode(shipment).decode())
-    return render(sim, shipment)
-
-
 def page(sim: Simulation, query: dict[str, str]) -> Json:
     """GET /shipments: newest first, `page_size` ≤ 100, `before_id`, `purchased`."""
     size = page_size(query)
@@ -470,11 +452,11 @@ def render(sim: Simulation, shipment: Json) -> Json:
         if plan is not None:
             out["tracker"] = trackers.render(plan, now)
             out["status"] = out["tracker"]["status"]
-    refund_at = shipment.get("_refund_at")
-    if refund_at is not None:
-        done = now >= float(refund_at) + DAY
-        out["refund_status"] = "refunded" if done else "submitted"
-        if done:
+    if shipment.get("_refund_at") is not None:
+        from shipctl.simulator import refunds  # refunds builds on this module
+
+        out["refund_status"], refunded = refunds.shipment_refund_status(shipment, now)
+        if refunded:
             out["fees"] = [{**fee, "refunded": True} for fee in out["fees"]]
     label = out.get("postage_label")
     if label:

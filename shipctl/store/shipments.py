@@ -60,6 +60,9 @@ class StoredOrder:
         """The EasyPost shipment was made for other order data than the order now has."""
         return (self.shipment_digest is not None and self.order_digest is not None
                 and self.shipment_digest != self.order_digest)
+    # EasyPost's answer to a refund of the label, when one was asked for (read by the
+    # refund queries only; None elsewhere).
+    refund_status: str | None = None
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,7 @@ def to_stored(row: asyncpg.Record) -> StoredOrder:
         error_code=row["error_code"], error_message=row["error_message"],
         store=row["store"], order_digest=row["order_digest"],
         shipment_digest=row["shipment_digest"], label_file_format=row["label_file_format"],
+        refund_status=row.get("refund_status"),
     )
 
 
@@ -298,12 +302,6 @@ async def by_ids(pool: asyncpg.Pool | asyncpg.Connection, ids: Iterable[int]) ->
     return [to_stored(row) for row in rows]
 
 
-async def find_shipment(pool: asyncpg.Pool, key: str) -> StoredOrder | None:
-    """The current shipment with this reference, tracking code or EasyPost id."""
-    row = await pool.fetchrow(query("shipments_find"), key)
-    return to_stored(row) if row else None
-
-
 async def run_orders(pool: asyncpg.Pool, run_id: int) -> list[StoredOrder]:
     """Every order of the run's file in input order (see `iter_run_orders`)."""
     return [order async for page in iter_run_orders(pool, run_id) for order in page]
@@ -403,8 +401,29 @@ def failed_values(row_id: int, code: str, message: str) -> tuple[Any, ...]:
     return (row_id, code, message[:2000])
 
 
+async def find_labels(
+    pool: asyncpg.Pool, key: str, *, by: str | None, mode: str
+) -> list[StoredOrder]:
+    """The current shipments of `mode` whose reference, tracking code or shipment id is `key`.
+
+    `by` ('reference', 'tracking-code' or 'shipment-id') matches that field only; None
+    matches any. More than one match means the key is ambiguous: the caller must not guess.
+    Each comes with `refund_status` when a refund was asked for.
+    """
+    if by not in (None, "reference", "tracking-code", "shipment-id"):
+        raise ValueError(f"cannot find labels by {by!r}")
+    rows = await pool.fetch(query("shipments_find_labels"), key, mode, by)
+    return [to_stored(row) for row in rows]
+
+
+async def submitted_refunds(pool: asyncpg.Pool, *, mode: str) -> list[StoredOrder]:
+    """Labels of `mode` whose refund is still `submitted`, oldest request first."""
+    return [to_stored(row) for row in await pool.fetch(query("refunds_submitted"), mode)]
+
+
 async def record_refund(pool: asyncpg.Pool, shipment_row_id: int, result: RefundResult) -> None:
-    """Record EasyPost's refund status; a submitted or refunded label becomes `refunded`."""
+    """Record EasyPost's refund status: a submitted or refunded label becomes `refunded`, a
+    rejected or not_applicable one `purchased` again (its label is still valid and paid)."""
     await pool.execute(
         query("refunds_record"), shipment_row_id, result.shipment_id, result.refund_status
     )

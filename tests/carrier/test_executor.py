@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from shipctl.carrier import shipments
+from shipctl.carrier import refunds, shipments
 from shipctl.carrier.client import make_client, pool_size
 from shipctl.carrier.errors import CarrierInputError, CarrierTransientError
 from shipctl.carrier.executor import CarrierExecutor
@@ -163,9 +163,13 @@ def test_retrieve_refund_and_convert(simulator: Simulator) -> None:
             assert await shipments.retrieve(executor, quoted.shipment_id) == label
             zpl = await shipments.convert_label(executor, quoted.shipment_id, "zpl")
             assert zpl.endswith(".zpl")
-            refund = await shipments.refund(executor, quoted.shipment_id)
+            refund = await refunds.request_refund(executor, quoted.shipment_id)
             assert (refund.refund_status, refund.tracking_code) == (
                 "submitted", label.tracking_code)
+            # EasyPost refuses a second refund (422); the label's refund status answers it.
+            again = await refunds.request_refund(executor, quoted.shipment_id)
+            assert again.refund_status == "submitted"
+            assert sim.stats()["requests"]["POST /v2/shipments/{id}/refund"] == {"200": 1, "422": 1}
 
     asyncio.run(run())
 

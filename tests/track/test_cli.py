@@ -43,7 +43,7 @@ def test_sweep_tables_json_quiet_and_exit_codes(
     data = json.loads(shipctl("--simulate", "track", "--json").stdout)
     assert set(data) == {"outcome", "method", "now", "purchased_since", "in_flight", "checked",
                          "failed", "new_events", "by_status", "exceptions", "failures",
-                         "elapsed_seconds"}
+                         "elapsed_seconds", "refunds_checked", "refunds_answered"}
     assert data["outcome"] == "completed" and data["in_flight"] == 4 and data["new_events"] == 0
     assert data["by_status"] == {"in_transit": 1, "out_for_delivery": 1, "pre_transit": 1,
                                  "unknown": 1}
