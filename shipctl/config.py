@@ -81,6 +81,9 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("database_url", "DATABASE_URL")
     )
     simulate: bool = False
+    # The carriers `--simulate`'s simulator rates with (`shipctl simulator serve` has its own
+    # `--carriers`, USPS only by default like a new EasyPost test account).
+    simulate_carriers: tuple[str, ...] = ("USPS", "UPS", "FedEx")
     concurrency: int | None = Field(default=None, ge=1, le=512)
     timeout: float = Field(default=30.0, gt=0, le=600)
     from_address: Address | None = None
@@ -98,6 +101,15 @@ class Settings(BaseSettings):
                 name: ParcelPreset.parse(spec) if isinstance(spec, str) else spec
                 for name, spec in value.items()
             }
+        return value
+
+    @field_validator("simulate_carriers", mode="before")
+    @classmethod
+    def _parse_carriers(cls, value: Any) -> Any:
+        from shipctl.simulator.config import parse_carriers
+
+        if isinstance(value, str | list | tuple):
+            return parse_carriers(value)
         return value
 
     @field_validator("default_rate_rule")

@@ -68,7 +68,8 @@ async def _start_simulator(
     from shipctl.simulator import SimulatorConfig, running_simulator
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    config = SimulatorConfig(state_path=settings.data_dir / "simulator.sqlite3")
+    config = SimulatorConfig(state_path=settings.data_dir / "simulator.sqlite3",
+                             carriers=settings.simulate_carriers)
     manager = running_simulator(config)
     # Starting and stopping wait on the simulator's thread; keep that off the event loop.
     simulator = await asyncio.to_thread(manager.__enter__)

@@ -33,6 +33,15 @@ def _rate(text: str) -> float | None:
         raise typer.BadParameter(str(exc)) from None
 
 
+def _carriers(text: str) -> tuple[str, ...]:
+    from shipctl.simulator.config import parse_carriers
+
+    try:
+        return parse_carriers(text)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--carriers") from None
+
+
 @app.command("serve")
 def serve_command(
     host: Annotated[str, typer.Option(help="Address to listen on (loopback by default).")] = (
@@ -57,16 +66,28 @@ def serve_command(
     balance: Annotated[
         float | None, typer.Option(help="Account balance in USD; buys beyond it get 402.")
     ] = None,
+    carriers: Annotated[
+        str, typer.Option(help="The account's carriers, e.g. USPS,UPS,FedEx (a new test "
+                               "account has USPS only).")
+    ] = "USPS",
+    delivery_dates: Annotated[
+        str, typer.Option(help="Rates' delivery_date and new trackers' estimate: 'none' "
+                               "(null, as the real API) or 'estimated'.")
+    ] = "none",
 ) -> None:
     """Serve the simulated API until Ctrl-C."""
     latency_s = _duration(latency)
     rate = _rate(rate_limit)
+    carrier_names = _carriers(carriers)
+    if delivery_dates not in ("none", "estimated"):
+        raise typer.BadParameter("use 'none' or 'estimated'", param_hint="--delivery-dates")
     from shipctl.simulator import SimulatorConfig, serve
     from shipctl.simulator.server import new_event_loop
 
     config = SimulatorConfig(
         latency=latency_s, jitter=jitter, rate_limit=rate, fault_rate=fault_rate, seed=seed,
         state_path=state, days_per_minute=days_per_minute, balance=balance, host=host, port=port,
+        carriers=carrier_names, delivery_dates=delivery_dates,
     )
 
     def ready(api_base: str) -> None:
