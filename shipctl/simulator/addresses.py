@@ -136,8 +136,9 @@ def apply_verification(
     for name in ("name", "company", "city", "state"):
         if isinstance(result.get(name), str):
             result[name] = result[name].upper()
+    # An address the carrier could not find is upper-cased only, as recorded.
     result["street1"] = standard_street(str(address.get("street1") or ""),
-                                        str(address.get("street2") or ""))
+                                        str(address.get("street2") or ""), not errors)
     result["street2"] = ""
     if errors:
         details: dict[str, Any] = {"latitude": None, "longitude": None, "time_zone": None}
@@ -174,8 +175,10 @@ _ABBREVIATIONS = {
 
 
 @lru_cache(maxsize=4096)
-def standard_street(street1: str, street2: str = "") -> str:
+def standard_street(street1: str, street2: str = "", abbreviate: bool = True) -> str:
     """One upper-case delivery line: `388 Townsend Street`, `Apt. 20` → `388 TOWNSEND ST APT 20`."""
+    if not abbreviate:
+        return " ".join(f"{street1} {street2}".upper().split())
     words = f"{street1} {street2}".upper().replace(".", " ").replace(",", " ").split()
     return " ".join(_ABBREVIATIONS.get(word, word) for word in words)
 

@@ -56,7 +56,8 @@ class SimulatorConfig:
 
 def parse_carriers(value: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
     """Carrier names from `USPS,UPS,FedEx` (any case, in any order) or a sequence of them."""
-    names = value.split(",") if isinstance(value, str) else list(value)
+    names = [name for name in (value.split(",") if isinstance(value, str) else value)
+             if name.strip()]
     known = {carrier.lower(): carrier for carrier in CARRIERS}
     chosen: list[str] = []
     for name in names:

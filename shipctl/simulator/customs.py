@@ -211,7 +211,7 @@ def render_pdf(form_type: str, shipment: Json) -> bytes:
     rate = shipment.get("selected_rate") or {}
     title = ("CUSTOMS DECLARATION CN 22" if form_type == "cn22" else "COMMERCIAL INVOICE")
     out = io.BytesIO()
-    page = canvas.Canvas(out, pagesize=letter)
+    page = canvas.Canvas(out, pagesize=letter, pageCompression=0)  # text stays searchable
     page.setTitle(f"{title} {shipment.get('tracking_code') or ''}".strip())
     page.setFont("Helvetica-Bold", 16)
     page.drawString(0.75 * inch, 10.2 * inch, title)
