@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import (
     AliasChoices,
@@ -23,7 +23,12 @@ from pydantic import (
     ValidationError,
     field_validator,
 )
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 from shipctl.errors import ConfigError
 from shipctl.models import Address, LabelFormat, RateRule
@@ -83,7 +88,8 @@ class Settings(BaseSettings):
     simulate: bool = False
     # The carriers `--simulate`'s simulator rates with (`shipctl simulator serve` has its own
     # `--carriers`, USPS only by default like a new EasyPost test account).
-    simulate_carriers: tuple[str, ...] = ("USPS", "UPS", "FedEx")
+    # `SHIPCTL_SIMULATE_CARRIERS=USPS,UPS`: a comma-separated list, not JSON.
+    simulate_carriers: Annotated[tuple[str, ...], NoDecode] = ("USPS", "UPS", "FedEx")
     concurrency: int | None = Field(default=None, ge=1, le=512)
     timeout: float = Field(default=30.0, gt=0, le=600)
     from_address: Address | None = None
@@ -253,6 +259,8 @@ def describe(loaded: LoadedSettings) -> list[tuple[str, str, str]]:
             shown = ", ".join(f"{k} = {ParcelPreset(**v)}" for k, v in value.items()) or "-"
         elif name == "from_address" and value:
             shown = ", ".join(str(v) for v in value.values() if v)
+        elif name == "simulate_carriers":
+            shown = ",".join(value)
         else:
             shown = "-" if value is None else str(value)
         rows.append((name, shown, loaded.sources[name]))
