@@ -1,8 +1,8 @@
 """Customs: CustomsItem and CustomsInfo objects, and the customs forms of a bought label.
 
-A shipment between two countries needs a CustomsInfo to be bought (EasyPost's rule: customs
-information whenever a shipment crosses a border). Bought, it carries its customs form in
-`forms[]`: a CN22 for USPS, a commercial invoice for UPS and FedEx, each a PDF.
+A shipment between two countries, or to or from a US military post office, needs a
+CustomsInfo to be bought (EasyPost's rule). Bought, it carries its customs form in `forms[]`:
+a CN22 for USPS, a commercial invoice for UPS and FedEx, each a PDF.
 """
 
 from __future__ import annotations
@@ -152,20 +152,35 @@ def retrieve(sim: Simulation, kind: str, object_id: str) -> Json:
     return found
 
 
+# USPS carries mail between the states, Puerto Rico and the US Virgin Islands as domestic
+# mail; the military post offices (states AA, AE, AP) need a customs declaration all the same.
+DOMESTIC_US = frozenset({"US", "PR", "VI"})
+MILITARY_STATES = frozenset({"AA", "AE", "AP"})
+
+
+def crosses_border(from_country: str, to_country: str) -> bool:
+    """Whether a shipment between these countries is international (rated and declared so)."""
+    return from_country != to_country and not {from_country, to_country} <= DOMESTIC_US
+
+
+def needs_customs(shipment: Json) -> bool:
+    """EasyPost's rule: customs information for international shipments, shipments bound for
+    US military bases, or US territories."""
+    to, origin = shipment["to_address"], shipment["from_address"]
+    military = {str(to.get("state") or "").upper(), str(origin.get("state") or "").upper()}
+    return crosses_border(origin["country"], to["country"]) or bool(military & MILITARY_STATES)
+
+
 def require_customs(shipment: Json) -> None:
-    """Refuse to buy a cross-border label without customs information, as the real API."""
-    if is_international(shipment) and not shipment.get("customs_info"):
+    """Refuse to buy a label that needs customs information without it, as the real API."""
+    if needs_customs(shipment) and not shipment.get("customs_info"):
         raise ApiError(422, "SHIPMENT.POSTAGE.FAILURE", CUSTOMS_REQUIRED)
-
-
-def is_international(shipment: Json) -> bool:
-    return bool(shipment["to_address"]["country"] != shipment["from_address"]["country"])
 
 
 def new_forms(sim: Simulation, shipment: Json, carrier: str, now: float) -> list[Json]:
     """The customs form of a cross-border label just bought (none for a domestic one); each
     is stored, so that its `form_url` can serve the PDF."""
-    if not is_international(shipment) or not shipment.get("customs_info"):
+    if not needs_customs(shipment) or not shipment.get("customs_info"):
         return []
     form_id = new_id("form")
     stamp = iso(now)

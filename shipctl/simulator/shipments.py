@@ -147,11 +147,11 @@ def _shipment(
     options.setdefault("date_advance", 0)
     carriers = _carriers(sim, params)
     destination: str | None = None
-    if to_address["country"] != from_address["country"]:
+    if customs.crosses_border(from_address["country"], to_address["country"]):
         destination = to_address["country"]
         zone = rates.international_zone(destination)
     else:
-        domestic = to_address["country"] == "US"
+        domestic = to_address["country"] in customs.DOMESTIC_US
         zone = rates.zone(from_address.get("zip"), to_address.get("zip"), domestic)
     customs_messages: list[Json] = []
     if destination is not None and customs_info is None:

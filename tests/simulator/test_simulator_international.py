@@ -165,3 +165,22 @@ def test_parcels(client: easypost.EasyPostClient) -> None:
     assert error.value.errors[0]["field"] == "parcel.weight"
     with pytest.raises(NotFoundError):
         client.parcel.retrieve("prcl_" + "0" * 32)
+
+
+def test_territories_and_military_post(client: easypost.EasyPostClient) -> None:
+    # Puerto Rico is domestic mail: domestic services, no customs needed.
+    san_juan = {"name": "Ana", "street1": "1 Calle Luna", "city": "San Juan", "state": "PR",
+                "zip": "00901", "country": "PR"}
+    shipment = client.shipment.create(**abroad(san_juan))
+    assert "GroundAdvantage" in {r.service for r in shipment.rates}
+    assert client.shipment.buy(shipment.id, rate=shipment.lowest_rate()).forms == []
+    # An APO address is in the US, but its label needs a customs declaration.
+    apo = {"name": "Sgt Lee", "street1": "Unit 2050 Box 4190", "city": "APO", "state": "AP",
+           "zip": "96278", "country": "US"}
+    without = client.shipment.create(**abroad(apo))
+    with pytest.raises(InvalidRequestError) as error:
+        client.shipment.buy(without.id, rate=without.lowest_rate())
+    assert "'customs_info' is required" in error.value.message
+    declared = client.shipment.create(**abroad(apo, customs_info=INFO))
+    assert client.shipment.buy(declared.id, rate=declared.lowest_rate()).forms[0].form_type \
+        == "cn22"
