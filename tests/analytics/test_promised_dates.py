@@ -96,3 +96,18 @@ def test_on_time_share_with_null_dates_from_easypost(
     assert result.exit_code == 0, result.stderr
     [usps] = json.loads(result.stdout)["sections"]["carrier"]
     assert (usps["carrier"], usps["delivered"], usps["on_time_share"]) == ("USPS", 2, 0.5)
+
+
+def test_the_table_says_how_promises_are_judged(
+    shipctl: Callable[..., Any], db: str, isolated_env: Path,
+) -> None:
+    (isolated_env / "shipctl.toml").write_text(CONFIG)
+    assert shipctl("--simulate", "create", *TO, "--weight", "12oz", "--reference", "N3",
+                   "--yes").exit_code == 0
+    today = datetime.now(UTC).date()
+    result = shipctl("analytics", "--since", (today - timedelta(days=1)).isoformat(),
+                     "--until", (today + timedelta(days=60)).isoformat(), "--by",
+                     "overview,carrier")
+    assert result.exit_code == 0, result.stderr
+    text = " ".join(result.stdout.split())
+    assert text.count("on time: by EasyPost's delivery date, else the rate's delivery_days") == 1
