@@ -92,11 +92,11 @@ def serve_command(
 
     def ready(api_base: str) -> None:
         typer.echo(f"EasyPost simulator listening on {api_base}")
-        typer.echo(f"Carrier accounts: {', '.join(carrier_names)}; delivery dates: "
-                   f"{delivery_dates}")
         typer.echo("Point the SDK or shipctl at it with:")
         typer.echo(f"  export EASYPOST_API_BASE={api_base} EASYPOST_API_KEY=anything")
         typer.echo("Ledger: " + api_base.removesuffix("/v2") + "/_sim/stats   (Ctrl-C to stop)")
+        typer.echo(f"Carrier accounts: {', '.join(carrier_names)}; delivery dates: "
+                   f"{delivery_dates}")
 
     async def serve_until_stopped() -> None:
         # Own handlers for Ctrl-C and `kill`: a process started with SIGINT ignored (a
