@@ -90,13 +90,6 @@ INTERNATIONAL_ZONES = {
 UPS_STANDARD_COUNTRIES = frozenset({"CA", "MX"})
 
 
-def carrier_for_account(account_id: str) -> str | None:
-    for carrier, account in CARRIER_ACCOUNTS.items():
-        if account == account_id:
-            return carrier
-    return None
-
-
 def canonical_carrier(name: str) -> str | None:
     for carrier in MAX_WEIGHT_OZ:
         if carrier.lower() == name.strip().lower():

@@ -206,10 +206,10 @@ def _rates(
         delivery_date = iso(now + days * DAY) if dated else None
         found.append({**base, "id": rate_id, "created_at": stamp, "updated_at": stamp,
                       "delivery_date": delivery_date, "shipment_id": shipment_id})
-        if dated:
-            values += (rate_id, stamp, stamp, iso(now + days * DAY), shipment_id)
-        else:
+        if delivery_date is None:
             values += (rate_id, stamp, stamp, shipment_id)
+        else:
+            values += (rate_id, stamp, stamp, delivery_date, shipment_id)
     # Rates are half of a shipment's JSON; filled in from a per-quote template, they need
     # no encoding at all (the values filled in are ids and timestamps: nothing to escape).
     _remember_rates(shipment_id, plan.template % tuple(values))
