@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import (
     AliasChoices,
@@ -23,7 +23,12 @@ from pydantic import (
     ValidationError,
     field_validator,
 )
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 from shipctl.errors import ConfigError
 from shipctl.models import Address, LabelFormat, RateRule
@@ -83,6 +88,10 @@ class Settings(BaseSettings):
     simulate: bool = False
     # Fast-forward for `--simulate`: simulated days per real minute; unset, real time.
     simulate_days_per_minute: float | None = Field(default=None, gt=0, le=1_000_000)
+    # The carriers `--simulate`'s simulator rates with (`shipctl simulator serve` has its own
+    # `--carriers`, USPS only by default like a new EasyPost test account).
+    # `SHIPCTL_SIMULATE_CARRIERS=USPS,UPS`: a comma-separated list, not JSON.
+    simulate_carriers: Annotated[tuple[str, ...], NoDecode] = ("USPS", "UPS", "FedEx")
     concurrency: int | None = Field(default=None, ge=1, le=512)
     timeout: float = Field(default=30.0, gt=0, le=600)
     # How long one EasyPost call is retried (429, 5xx, timeouts, lost connections) before
@@ -105,6 +114,15 @@ class Settings(BaseSettings):
                 name: ParcelPreset.parse(spec) if isinstance(spec, str) else spec
                 for name, spec in value.items()
             }
+        return value
+
+    @field_validator("simulate_carriers", mode="before")
+    @classmethod
+    def _parse_carriers(cls, value: Any) -> Any:
+        from shipctl.simulator.config import parse_carriers
+
+        if isinstance(value, str | list | tuple):
+            return parse_carriers(value)
         return value
 
     @field_validator("default_rate_rule")
@@ -248,6 +266,8 @@ def describe(loaded: LoadedSettings) -> list[tuple[str, str, str]]:
             shown = ", ".join(f"{k} = {ParcelPreset(**v)}" for k, v in value.items()) or "-"
         elif name == "from_address" and value:
             shown = ", ".join(str(v) for v in value.values() if v)
+        elif name == "simulate_carriers":
+            shown = ",".join(value)
         else:
             shown = "-" if value is None else str(value)
         rows.append((name, shown, loaded.sources[name]))

@@ -34,5 +34,10 @@ def _failed_checks(data: dict[str, Any]) -> list[str]:
 
 
 def _verified(original: Address, data: dict[str, Any]) -> Address:
-    fields = {name: data.get(name) or getattr(original, name) for name in Address.model_fields}
+    """The address as EasyPost returned it. Its street2 is empty when EasyPost folded the
+    secondary line into street1 (`388 TOWNSEND ST APT 20`): taking the original's would
+    print the apartment twice. A field EasyPost returns as null keeps the original's."""
+    fields = {name: getattr(original, name) if data.get(name) is None else data[name]
+              for name in Address.model_fields}
+    fields["street2"] = data.get("street2") or None
     return Address.model_validate(fields)

@@ -69,7 +69,8 @@ async def _start_simulator(
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     config = SimulatorConfig(state_path=settings.data_dir / "simulator.sqlite3",
-                             days_per_minute=settings.simulate_days_per_minute)
+                             days_per_minute=settings.simulate_days_per_minute,
+                             carriers=settings.simulate_carriers)
     manager = running_simulator(config)
     # Starting and stopping wait on the simulator's thread; keep that off the event loop.
     simulator = await asyncio.to_thread(manager.__enter__)

@@ -7,7 +7,7 @@ decoded JSON (no EasyPostObjects) and become shipctl models here.
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -195,11 +195,27 @@ def label_format_of(label: Json) -> str | None:
     return None
 
 
+def promised_date(purchased_at: datetime | None, delivery_days: int | None) -> datetime | None:
+    """The delivery date a rate promises when EasyPost gives none (its rates' delivery_date
+    and a new tracker's est_delivery_date are usually null): `delivery_days` business days
+    (Monday to Friday) after the purchase."""
+    if purchased_at is None or delivery_days is None:
+        return None
+    day, left = purchased_at, max(delivery_days, 0)
+    while left:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            left -= 1
+    return day
+
+
 def purchased_label(data: Json, mode: Mode) -> PurchasedLabel:
     rate = data.get("selected_rate") or {}
     label = data.get("postage_label") or {}
     tracker = data.get("tracker") or {}
-    estimated = _time(tracker.get("est_delivery_date")) or _time(rate.get("delivery_date"))
+    estimated = (_time(tracker.get("est_delivery_date")) or _time(rate.get("delivery_date"))
+                 or promised_date(_time(label.get("created_at") or data.get("updated_at")),
+                                  _int(rate.get("delivery_days"))))
     return PurchasedLabel(
         shipment_id=data["id"], reference=data.get("reference"),
         tracking_code=data["tracking_code"], carrier=rate["carrier"], service=rate["service"],

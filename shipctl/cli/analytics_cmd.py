@@ -76,6 +76,11 @@ def analytics(
     _print(context, report, output.lower())
 
 
+# EasyPost seldom gives a delivery date; see docs/analytics.md.
+PROMISE_NOTE = ("on time: by EasyPost's delivery date, else the rate's delivery_days "
+                "in business days from purchase")
+
+
 def _print(context: AppContext, report: Report, output: str) -> None:
     from shipctl.analytics import export
 
@@ -130,4 +135,6 @@ def _table(result: SectionResult) -> Table:
         table.add_row(*cells)
     if not result.rows:
         table.caption = "no labels in this window"
+    elif any(f.name == "on_time_share" for f in section.fields):
+        table.caption = PROMISE_NOTE
     return table

@@ -33,6 +33,15 @@ def _rate(text: str) -> float | None:
         raise typer.BadParameter(str(exc)) from None
 
 
+def _carriers(text: str) -> tuple[str, ...]:
+    from shipctl.simulator.config import parse_carriers
+
+    try:
+        return parse_carriers(text)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--carriers") from None
+
+
 @app.command("serve")
 def serve_command(
     host: Annotated[str, typer.Option(help="Address to listen on (loopback by default).")] = (
@@ -68,10 +77,21 @@ def serve_command(
         float, typer.Option(min=0.0, max=1.0,
                             help="Share of refunds the carrier rejects (0..1).")
     ] = 0.0,
+    carriers: Annotated[
+        str, typer.Option(help="The account's carriers, e.g. USPS,UPS,FedEx (a new test "
+                               "account has USPS only).")
+    ] = "USPS",
+    delivery_dates: Annotated[
+        str, typer.Option(help="Rates' delivery_date and new trackers' estimate: 'none' "
+                               "(null, as the real API) or 'estimated'.")
+    ] = "none",
 ) -> None:
     """Serve the simulated API until Ctrl-C."""
     latency_s = _duration(latency)
     rate = _rate(rate_limit)
+    carrier_names = _carriers(carriers)
+    if delivery_dates not in ("none", "estimated"):
+        raise typer.BadParameter("use 'none' or 'estimated'", param_hint="--delivery-dates")
     from shipctl.simulator import SimulatorConfig, serve
     from shipctl.simulator.server import new_event_loop
 
@@ -80,6 +100,7 @@ def serve_command(
             latency=latency_s, jitter=jitter, rate_limit=rate, fault_rate=fault_rate, seed=seed,
             state_path=state, days_per_minute=days_per_minute, balance=balance, host=host,
             port=port, api_keys=tuple(api_key or ()), refund_reject_rate=refund_reject_rate,
+            carriers=carrier_names, delivery_dates=delivery_dates,
         )
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
@@ -89,6 +110,8 @@ def serve_command(
         typer.echo("Point the SDK or shipctl at it with (any EZTK… key will do):")
         typer.echo(f"  export EASYPOST_API_BASE={api_base} EASYPOST_API_KEY=EZTK-simulator")
         typer.echo("Ledger: " + api_base.removesuffix("/v2") + "/_sim/stats   (Ctrl-C to stop)")
+        typer.echo(f"Carrier accounts: {', '.join(carrier_names)}; delivery dates: "
+                   f"{delivery_dates}")
 
     async def serve_until_stopped() -> None:
         # Own handlers for Ctrl-C and `kill`: a process started with SIGINT ignored (a

@@ -1,7 +1,9 @@
-"""Addresses: the Address object and the deterministic verification rule.
+"""Addresses: the Address object and a deterministic verification that fails as the real one.
 
-An address is unverifiable when its ZIP is missing or `00000`, its street contains
-"UNDELIVERABLE", or (in the US) its street has no house number. Everything else verifies.
+A US address is unverifiable when its ZIP does not exist (see `geography`) or belongs to
+another state, or its street has no house number; any address whose street contains
+"UNDELIVERABLE" is unverifiable. A verified address comes back standardised, the secondary
+line folded into street1, as the real API returns it.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import random
 from functools import lru_cache
 from typing import Any
 
+from shipctl.simulator import geography
 from shipctl.simulator.clock import iso_offset
 from shipctl.simulator.errors import ApiError, invalid, not_found, required
 from shipctl.simulator.ids import new_id, seed_for
@@ -32,11 +35,6 @@ COUNTRIES = frozenset(
     ZA ZM ZW""".split()  # noqa: SIM905 - 250 codes read better as a block
 )
 
-_TIME_ZONES = (
-    "America/New_York", "America/New_York", "America/New_York", "America/New_York",
-    "America/Chicago", "America/Chicago", "America/Chicago", "America/Chicago",
-    "America/Denver", "America/Los_Angeles",
-)
 
 
 def build_address(fields: dict[str, Any], now: float, *, field_prefix: str = "") -> dict[str, Any]:
@@ -59,17 +57,29 @@ def build_address(fields: dict[str, Any], now: float, *, field_prefix: str = "")
 
 
 def verification_errors(address: dict[str, Any]) -> list[dict[str, Any]]:
-    """Field errors in the shape of ADDRESS.VERIFY.FAILURE; empty when the address verifies."""
+    """Field errors as the real check gives them; empty when the address verifies.
+
+    As the real API answers: a ZIP that does not exist (or none at all) is "Address not
+    found"; a street without a house number adds E.HOUSE_NUMBER.MISSING; a ZIP of another
+    state than the one given (`Seattle, CA 98103`) is E.ADDRESS.INVALID. A street containing
+    "UNDELIVERABLE" never verifies (a simulator convention for tests)."""
     street = str(address.get("street1") or "").strip()
-    zip_code = str(address.get("zip") or "").strip()
     errors: list[dict[str, Any]] = []
-    if not zip_code or zip_code.startswith("00000") or "UNDELIVERABLE" in street.upper():
-        errors.append(_error("E.ADDRESS.NOT_FOUND", "address", "Address not found"))
-    us = address.get("country") in (None, "US")
-    if us and not _has_house_number(street):
+    if "UNDELIVERABLE" in street.upper():
+        errors.append(NOT_FOUND)
+    if address.get("country") not in (None, "US"):
+        return errors
+    zip_code = str(address.get("zip") or "").strip()
+    zip_state = geography.state_of_zip(zip_code) if zip_code else None
+    if zip_state is None and not errors:
+        errors.append(NOT_FOUND)
+    if not _has_house_number(street):
         if not errors:
-            errors.append(_error("E.ADDRESS.NOT_FOUND", "address", "Address not found"))
-        errors.append(_error("E.HOUSE_NUMBER.MISSING", "street1", "House number is missing"))
+            errors.append(NOT_FOUND)
+        errors.append(HOUSE_NUMBER_MISSING)
+    state = str(address.get("state") or "").strip().upper()
+    if zip_state is not None and state and state != zip_state and not errors:
+        errors.append(CITY_STATE_ZIP_INVALID)
     return errors
 
 
@@ -81,42 +91,96 @@ def _error(code: str, field: str, message: str) -> dict[str, Any]:
     return {"code": code, "field": field, "message": message, "suggestion": None}
 
 
+# The codes and messages the real API answers with.
+NOT_FOUND = _error("E.ADDRESS.NOT_FOUND", "address", "Address not found")
+HOUSE_NUMBER_MISSING = _error("E.HOUSE_NUMBER.MISSING", "street1", "House number is missing")
+CITY_STATE_ZIP_INVALID = _error("E.ADDRESS.INVALID", "address", "Invalid city/state/ZIP")
+
+# Verification carriers the real API accepts besides USPS (the default).
+VERIFY_CARRIERS = {"ups": "ups", "fedex": "fedex"}
+
+
 def verify_failure(errors: list[dict[str, Any]]) -> ApiError:
     return ApiError(422, "ADDRESS.VERIFY.FAILURE", "Unable to verify address.", errors)
 
 
-def apply_verification(address: dict[str, Any], now: float) -> dict[str, Any]:
-    """The address after verification: standardised when it verifies, flagged when not."""
+def verify_carrier(value: Any) -> str | None:
+    """The carrier a `verify_carrier` parameter names, lowercased; 422 for one not offered."""
+    if value in (None, "", False):
+        return None
+    carrier = VERIFY_CARRIERS.get(str(value).strip().lower())
+    if carrier is None:
+        raise ApiError(422, "ADDRESS.VERIFY.CARRIER_INVALID",
+                       "Unable to verify address using provided carrier.")
+    return carrier
+
+
+def apply_verification(
+    address: dict[str, Any], now: float, carrier: str | None = None
+) -> dict[str, Any]:
+    """The address after verification: standardised when it verifies, flagged when not.
+
+    Standardised as the real API does it: upper case, the secondary line folded into
+    street1 (`388 TOWNSEND ST APT 20`, street2 `""`), ZIP+4. A carrier check (`carrier`,
+    from `verify_carrier`) standardises even an address it cannot find, and reports it
+    found with the errors listed (as recorded from the real API with UPS)."""
     errors = verification_errors(address)
     result = dict(address)
     result["updated_at"] = iso_offset(now)
-    if errors:
+    if errors and carrier is None:
         result["verifications"] = {
             "zip4": {"success": False, "errors": errors, "details": None},
             "delivery": {"success": False, "errors": errors, "details": {}},
         }
         return result
-    for name in ("name", "company", "street1", "street2", "city", "state"):
+    for name in ("name", "company", "city", "state"):
         if isinstance(result.get(name), str):
             result[name] = result[name].upper()
-    result["street2"] = result.get("street2") or ""
-    zip_code, residential, latitude, longitude, tz = _standardised(
-        f"{address.get('street1')}|{address.get('zip')}", str(address.get("zip") or "")[:5],
-        result.get("country") == "US", result.get("residential") is None,
-    )
-    if zip_code is not None:
-        result["zip"] = zip_code
-    if residential is not None:
-        result["residential"] = residential
+    # An address the carrier could not find is upper-cased only, as recorded.
+    result["street1"] = standard_street(str(address.get("street1") or ""),
+                                        str(address.get("street2") or ""), not errors)
+    result["street2"] = ""
+    if errors:
+        details: dict[str, Any] = {"latitude": None, "longitude": None, "time_zone": None}
+    else:
+        zip_code, residential, latitude, longitude = _standardised(
+            f"{address.get('street1')}|{address.get('zip')}",
+            str(address.get("zip") or "")[:5], result.get("country") == "US",
+            result.get("residential") is None,
+        )
+        if zip_code is not None:
+            result["zip"] = zip_code
+        if residential is not None:
+            result["residential"] = residential
+        tz = geography.time_zone(result.get("state")) or "UTC"
+        details = {"latitude": latitude, "longitude": longitude, "time_zone": tz}
     result["verifications"] = {
-        "zip4": {"success": True, "errors": [], "details": None},
-        "delivery": {
-            "success": True,
-            "errors": [],
-            "details": {"latitude": latitude, "longitude": longitude, "time_zone": tz},
-        },
+        "zip4": {"success": True, "errors": errors, "details": None},
+        "delivery": {"success": True, "errors": errors, "details": details},
     }
+    if carrier is not None:
+        result["verifications"]["verify_carrier"] = carrier
     return result
+
+
+# USPS standard abbreviations of the street words people most often spell out.
+_ABBREVIATIONS = {
+    "STREET": "ST", "AVENUE": "AVE", "ROAD": "RD", "DRIVE": "DR", "BOULEVARD": "BLVD",
+    "LANE": "LN", "COURT": "CT", "PLACE": "PL", "TERRACE": "TER", "PARKWAY": "PKWY",
+    "HIGHWAY": "HWY", "CIRCLE": "CIR", "SQUARE": "SQ", "APARTMENT": "APT", "SUITE": "STE",
+    "FLOOR": "FL", "BUILDING": "BLDG", "UNIT": "UNIT", "ROOM": "RM", "NORTH": "N",
+    "SOUTH": "S", "EAST": "E", "WEST": "W", "NORTHEAST": "NE", "NORTHWEST": "NW",
+    "SOUTHEAST": "SE", "SOUTHWEST": "SW",
+}
+
+
+@lru_cache(maxsize=4096)
+def standard_street(street1: str, street2: str = "", abbreviate: bool = True) -> str:
+    """One upper-case delivery line: `388 Townsend Street`, `Apt. 20` → `388 TOWNSEND ST APT 20`."""
+    if not abbreviate:
+        return " ".join(f"{street1} {street2}".upper().split())
+    words = f"{street1} {street2}".upper().replace(".", " ").replace(",", " ").split()
+    return " ".join(_ABBREVIATIONS.get(word, word) for word in words)
 
 
 # Seeding a Random per verification cost more than the rest of a buy; bulk runs ship to
@@ -124,16 +188,15 @@ def apply_verification(address: dict[str, Any], now: float) -> dict[str, Any]:
 @lru_cache(maxsize=4096)
 def _standardised(
     seed: str, zip5: str, us: bool, residential_unknown: bool
-) -> tuple[str | None, bool | None, float, float, str]:
-    """ZIP+4, residential flag, coordinates and time zone, drawn in that order from a
-    generator seeded by the street and ZIP."""
+) -> tuple[str | None, bool | None, float, float]:
+    """ZIP+4, residential flag and coordinates, drawn in that order from a generator seeded
+    by the street and ZIP."""
     rng = random.Random(seed_for(seed))
     zip_code = f"{zip5}-{rng.randrange(1, 10000):04d}" if us and zip5.isdigit() else None
     residential = rng.random() < 0.6 if residential_unknown else None
-    tz = _TIME_ZONES[int(zip5[0])] if zip5[:1].isdigit() else "UTC"
     latitude = round(rng.uniform(25.0, 48.0), 5)
     longitude = round(rng.uniform(-123.0, -70.0), 5)
-    return zip_code, residential, latitude, longitude, tz
+    return zip_code, residential, latitude, longitude
 
 
 def wants(flag: Any) -> bool:
@@ -146,19 +209,21 @@ def wants(flag: Any) -> bool:
 
 
 def create(sim: Simulation, payload: dict[str, Any]) -> dict[str, Any]:
-    """POST /addresses, verifying when `verify` or `verify_strict` asks for it."""
+    """POST /addresses, verifying when `verify`, `verify_strict` or `verify_carrier` asks.
+
+    `verify_strict` answers 422 ADDRESS.VERIFY.FAILURE, with the same errors, where `verify`
+    returns the address with its failed verifications."""
     fields = payload.get("address")
     if not isinstance(fields, dict) or not fields:
         raise required("address")
     now = sim.now()
     address = build_address(fields, now)
+    carrier = verify_carrier(payload.get("verify_carrier"))
     strict = wants(payload.get("verify_strict"))
-    if strict:
-        errors = verification_errors(address)
-        if errors:
-            raise verify_failure(errors)
-    if strict or wants(payload.get("verify")):
-        address = apply_verification(address, now)
+    if strict or carrier is not None or wants(payload.get("verify")):
+        address = apply_verification(address, now, carrier)
+        if strict and not address["verifications"]["delivery"]["success"]:
+            raise verify_failure(address["verifications"]["delivery"]["errors"])
     with sim.store.transaction():
         sim.store.insert("address", address)
     return address
@@ -177,12 +242,14 @@ def retrieve(sim: Simulation, address_id: str) -> dict[str, Any]:
 
 
 def verify(sim: Simulation, address_id: str) -> dict[str, Any]:
-    """GET /addresses/:id/verify: the verified address, or 422 ADDRESS.VERIFY.FAILURE."""
+    """GET /addresses/:id/verify: the verified address (a new Address, as the real API
+    answers: a new id), or 422 ADDRESS.VERIFY.FAILURE."""
     address = retrieve(sim, address_id)
     errors = verification_errors(address)
     if errors:
         raise verify_failure(errors)
     verified = apply_verification(address, sim.now())
+    verified["id"] = new_id("adr")
     with sim.store.transaction():
-        sim.store.update(verified)
+        sim.store.insert("address", verified)
     return verified

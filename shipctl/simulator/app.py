@@ -16,7 +16,10 @@ from aiohttp import web
 from shipctl.simulator import (
     addresses,
     batches,
+    carrier_accounts,
+    customs,
     labels,
+    parcels,
     pickups,
     refunds,
     scan_forms,
@@ -498,6 +501,62 @@ async def label_file(request: web.Request) -> web.Response:
     return web.Response(body=data, content_type=labels.CONTENT_TYPES[ext])
 
 
+# Carrier accounts, customs and parcels.
+async def list_carrier_accounts(request: web.Request) -> web.Response:
+    return web.Response(body=dumps(carrier_accounts.all_accounts(_sim(request))),
+                        content_type="application/json", charset="utf-8")
+
+
+async def retrieve_carrier_account(request: web.Request) -> web.Response:
+    return _json(carrier_accounts.retrieve(_sim(request), request.match_info["id"]))
+
+
+async def create_customs_item(request: web.Request) -> web.Response:
+    return _json(customs.create_item(_sim(request), await _body(request)), 201)
+
+
+async def retrieve_customs_item(request: web.Request) -> web.Response:
+    return _json(customs.retrieve(_sim(request), "customs_item", request.match_info["id"]))
+
+
+async def create_customs_info(request: web.Request) -> web.Response:
+    return _json(customs.create_info(_sim(request), await _body(request)), 201)
+
+
+async def retrieve_customs_info(request: web.Request) -> web.Response:
+    return _json(customs.retrieve(_sim(request), "customs_info", request.match_info["id"]))
+
+
+async def create_parcel(request: web.Request) -> web.Response:
+    return _json(parcels.create(_sim(request), await _body(request)), 201)
+
+
+async def retrieve_parcel(request: web.Request) -> web.Response:
+    return _json(parcels.retrieve(_sim(request), request.match_info["id"]))
+
+
+async def form_file(request: web.Request) -> web.Response:
+    """A customs form's PDF; no auth, like the label files."""
+    form_id, _, ext = request.match_info["name"].rpartition(".")
+    if ext != "pdf":
+        raise not_found()
+    data = await asyncio.get_running_loop().run_in_executor(
+        None, customs.form_pdf, _sim(request), form_id)
+    return web.Response(body=data, content_type="application/pdf")
+
+
+def _add_account_routes(router: web.UrlDispatcher) -> None:
+    router.add_get("/v2/carrier_accounts", list_carrier_accounts)
+    router.add_get("/v2/carrier_accounts/{id}", retrieve_carrier_account)
+    router.add_post("/v2/customs_items", create_customs_item)
+    router.add_get("/v2/customs_items/{id}", retrieve_customs_item)
+    router.add_post("/v2/customs_infos", create_customs_info)
+    router.add_get("/v2/customs_infos/{id}", retrieve_customs_info)
+    router.add_post("/v2/parcels", create_parcel)
+    router.add_get("/v2/parcels/{id}", retrieve_parcel)
+    router.add_get("/_sim/forms/{name}", form_file)
+
+
 async def _flush_ledger(app: web.Application) -> Any:
     """Flush request counters every second, and once more on shutdown."""
     runtime = app[RUNTIME]
@@ -541,4 +600,5 @@ def build_app(config: SimulatorConfig, store: Store) -> web.Application:
     app.router.add_get("/_sim/stats", stats)
     app.router.add_post("/_sim/reset", reset)
     app.router.add_get("/_sim/labels/{name}", label_file)
+    _add_account_routes(app.router)
     return app

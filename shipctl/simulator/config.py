@@ -10,6 +10,16 @@ FAULT_KINDS: tuple[str, ...] = ("500", "503", "timeout", "drop", "lost_response"
 
 # Prefixes of the keys EasyPost issues: test (EZTK…) and production (EZAK…) keys.
 KEY_PREFIXES: tuple[str, ...] = ("EZTK", "EZAK")
+# The carriers the simulator can rate, by their readable names; a new EasyPost test account
+# has USPS only.
+CARRIERS: tuple[str, ...] = ("USPS", "UPS", "FedEx")
+DEFAULT_CARRIERS: tuple[str, ...] = ("USPS",)
+# Rates' delivery_date and a new tracker's est_delivery_date: "none" as the real API records
+# them (null), or "estimated" from the service's transit days.
+DELIVERY_DATES: tuple[str, ...] = ("none", "estimated")
+
+# One simulated day per real second: a 3-day delivery completes in 3 s of wall time.
+DEFAULT_DAYS_PER_MINUTE = 60.0
 
 
 @dataclass
@@ -37,6 +47,8 @@ class SimulatorConfig:
     # Refunds: the share the carrier rejects, and how many simulated days it takes to answer.
     refund_reject_rate: float = 0.0
     refund_days: float = 1.0
+    carriers: tuple[str, ...] = DEFAULT_CARRIERS
+    delivery_dates: str = "none"
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.fault_rate <= 1.0:
@@ -56,6 +68,26 @@ class SimulatorConfig:
             raise ValueError("refund_reject_rate must be between 0 and 1")
         if self.refund_days < 0:
             raise ValueError("refund_days must not be negative")
+        self.carriers = parse_carriers(self.carriers)
+        if self.delivery_dates not in DELIVERY_DATES:
+            raise ValueError("delivery_dates must be 'none' or 'estimated'")
+
+
+def parse_carriers(value: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """Carrier names from `USPS,UPS,FedEx` (any case, in any order) or a sequence of them."""
+    names = [name for name in (value.split(",") if isinstance(value, str) else value)
+             if name.strip()]
+    known = {carrier.lower(): carrier for carrier in CARRIERS}
+    chosen: list[str] = []
+    for name in names:
+        carrier = known.get(name.strip().lower())
+        if carrier is None:
+            raise ValueError(f"unknown carrier {name.strip()!r} (use {', '.join(CARRIERS)})")
+        if carrier not in chosen:
+            chosen.append(carrier)
+    if not chosen:
+        raise ValueError("at least one carrier is needed")
+    return tuple(chosen)
 
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?|\.\d+)\s*(ms|s)?\s*$")

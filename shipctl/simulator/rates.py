@@ -1,4 +1,8 @@
-"""Deterministic rating: services, zones, dimensional weight and prices."""
+"""Deterministic rating: services, zones, dimensional weight and prices.
+
+Domestic shipments get the domestic services; a shipment between two countries gets the
+international ones only, its zone the destination's price group (`INTERNATIONAL_ZONES`).
+"""
 
 from __future__ import annotations
 
@@ -22,6 +26,8 @@ class Service:
     days: tuple[int, int]  # delivery days in zone 1 and zone 8
     guaranteed: bool
     dim_divisor: int  # cubic inches per pound of dimensional weight
+    international: bool = False
+    max_oz: int | None = None  # heaviest parcel the service takes, when below the carrier's
 
 
 SERVICES: tuple[Service, ...] = (
@@ -43,19 +49,45 @@ SERVICES: tuple[Service, ...] = (
             (2, 2), True, 139),
     Service("FedEx", "STANDARD_OVERNIGHT", Decimal("33.75"), Decimal("3.05"), Decimal("0.12"),
             (1, 1), True, 139),
+    # International: the services EasyPost names for each carrier; zone = price group 1-8.
+    Service("USPS", "FirstClassPackageInternationalService", Decimal("15.75"), Decimal("4.10"),
+            Decimal("0.10"), (7, 21), False, 166, True, 4 * 16),
+    Service("USPS", "PriorityMailInternational", Decimal("32.10"), Decimal("3.40"),
+            Decimal("0.12"), (6, 10), False, 166, True),
+    Service("USPS", "ExpressMailInternational", Decimal("45.95"), Decimal("4.25"),
+            Decimal("0.12"), (3, 5), True, 166, True),
+    Service("UPS", "UPSStandard", Decimal("24.60"), Decimal("2.35"), Decimal("0.10"),
+            (3, 7), False, 139, True),
+    Service("UPS", "Expedited", Decimal("58.20"), Decimal("5.10"), Decimal("0.12"),
+            (3, 5), False, 139, True),
+    Service("UPS", "UPSSaver", Decimal("71.45"), Decimal("5.95"), Decimal("0.12"),
+            (2, 3), True, 139, True),
+    Service("FedEx", "INTERNATIONAL_ECONOMY", Decimal("55.30"), Decimal("4.80"),
+            Decimal("0.12"), (4, 6), False, 139, True),
+    Service("FedEx", "INTERNATIONAL_PRIORITY", Decimal("68.90"), Decimal("5.70"),
+            Decimal("0.12"), (2, 3), True, 139, True),
 )
 
 # Heaviest parcel each carrier accepts, in ounces.
 MAX_WEIGHT_OZ = {"USPS": 70 * 16, "UPS": 150 * 16, "FedEx": 150 * 16}
 
-CARRIER_ACCOUNTS = {carrier: stable_id("ca", f"simulator-{carrier}") for carrier in MAX_WEIGHT_OZ}
+# One carrier account per carrier. USPS has the id the official SDK's test suite uses for a
+# test account's USPS account, so its calls replay unchanged.
+CARRIER_ACCOUNTS = {
+    "USPS": "ca_b25657e9896e4d63ac8151ac346ac41e",
+    "UPS": stable_id("ca", "simulator-UPS"),
+    "FedEx": stable_id("ca", "simulator-FedEx"),
+}
 
-
-def carrier_for_account(account_id: str) -> str | None:
-    for carrier, account in CARRIER_ACCOUNTS.items():
-        if account == account_id:
-            return carrier
-    return None
+# Price groups of international destinations, 1 (Canada) to 8; others are group 6.
+INTERNATIONAL_ZONES = {
+    "CA": 1, "MX": 2, "GB": 4, "IE": 4, "DE": 5, "FR": 5, "NL": 5, "BE": 5, "ES": 5,
+    "IT": 5, "SE": 5, "DK": 5, "NO": 5, "CH": 5, "AT": 5, "PT": 5, "FI": 5, "PL": 5,
+    "JP": 6, "KR": 6, "AU": 7, "NZ": 7, "CN": 6, "HK": 6, "SG": 6, "TW": 6, "IN": 7,
+    "BR": 7, "AR": 7, "CL": 7, "ZA": 8, "NG": 8, "KE": 8, "EG": 8,
+}
+# UPS Standard is a ground service: only to the neighbours.
+UPS_STANDARD_COUNTRIES = frozenset({"CA", "MX"})
 
 
 def canonical_carrier(name: str) -> str | None:
@@ -63,6 +95,10 @@ def canonical_carrier(name: str) -> str | None:
         if carrier.lower() == name.strip().lower():
             return carrier
     return None
+
+
+def international_zone(country: str) -> int:
+    return INTERNATIONAL_ZONES.get(country, 6)
 
 
 @lru_cache(maxsize=4096)
@@ -138,17 +174,25 @@ class Quote(NamedTuple):
 @lru_cache(maxsize=4096)
 def quote(
     weight_oz: float, dims: tuple[float, float, float] | None, zone_no: int,
-    carriers: frozenset[str],
+    carriers: frozenset[str], destination: str | None = None,
 ) -> Quote:
-    """Rates of every service of `carriers`, in sorted carrier order, for one parcel."""
+    """Rates of every service of `carriers`, in sorted carrier order, for one parcel.
+
+    `destination` is the country of an international shipment (None: domestic); it gets
+    the international services only, `zone_no` being its price group."""
     priced: list[Priced] = []
     too_heavy: list[str] = []
+    international = destination is not None
     for carrier in sorted(carriers):
         if weight_oz > MAX_WEIGHT_OZ[carrier]:
             too_heavy.append(carrier)
             continue
         for service in SERVICES:
-            if service.carrier != carrier:
+            if service.carrier != carrier or service.international != international:
+                continue
+            if service.max_oz is not None and weight_oz > service.max_oz:
+                continue
+            if service.service == "UPSStandard" and destination not in UPS_STANDARD_COUNTRIES:
                 continue
             amount = price(service, billable_ounces(weight_oz, dims, service.dim_divisor),
                            zone_no)

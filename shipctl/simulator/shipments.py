@@ -8,7 +8,16 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from shipctl.simulator import addresses, labels, rates, state, trackers
+from shipctl.simulator import (
+    addresses,
+    carrier_accounts,
+    customs,
+    labels,
+    parcels,
+    rates,
+    state,
+    trackers,
+)
 from shipctl.simulator.clock import iso
 from shipctl.simulator.errors import ApiError, field_error, invalid, not_found, required
 from shipctl.simulator.ids import new_id, new_tracking_code, rate_id_for
@@ -74,8 +83,10 @@ def _create(sim: Simulation, payload: Json) -> tuple[Json, bytes | None]:
             raise ApiError(422, "PARAMETER.REQUIRED", "Missing required parameter.",
                            [field_error("to_address.zip", "cannot be blank")])
         parcel = _parcel(sim, params.get("parcel"), now, rows)
+        customs_info = _customs(sim, params, now, rows)
         shipment_id = new_id("shp")
-        shipment = _shipment(sim, params, shipment_id, to_address, from_address, parcel, now)
+        shipment = _shipment(sim, params, shipment_id, to_address, from_address, parcel, now,
+                             customs_info)
         text = encode(shipment)
         rows.append(("shipment", shipment, shipment["reference"], None, text.decode()))
         stored: bytes | None = text
@@ -103,15 +114,6 @@ def _address(
     return address
 
 
-def _number(value: Any, field: str) -> float | None:
-    if value is None or value == "":
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise invalid(field, "must be a number") from None
-
-
 def _parcel(sim: Simulation, value: Any, now: float, rows: list[state.NewObject]) -> Json:
     if not isinstance(value, dict) or not value:
         raise required("parcel")
@@ -120,87 +122,64 @@ def _parcel(sim: Simulation, value: Any, now: float, rows: list[state.NewObject]
         if stored is None:
             raise not_found(f"Parcel {value['id']} not found.")
         return stored
-    weight = _number(value.get("weight"), "parcel.weight")
-    if weight is None:
-        raise required("parcel.weight")
-    if weight <= 0:
-        raise invalid("parcel.weight", "must be greater than 0")
-    dims = {}
-    for name in ("length", "width", "height"):
-        number = _number(value.get(name), f"parcel.{name}")
-        if number is not None and number <= 0:
-            raise invalid(f"parcel.{name}", "must be greater than 0")
-        dims[name] = number
-    parcel = {
-        "id": new_id("prcl"), "object": "Parcel", "created_at": iso(now), "updated_at": iso(now),
-        **dims, "predefined_package": value.get("predefined_package"), "weight": weight,
-        "mode": "test",
-    }
+    parcel = parcels.build(value, now)
     rows.append(("parcel", parcel, None, None, _part_text(parcel)))
     return parcel
 
 
-def _customs(value: Any, now: float) -> Json | None:
-    if not isinstance(value, dict) or not value:
-        return None
-    items = []
-    for item in value.get("customs_items") or []:
-        if not isinstance(item, dict):
-            continue
-        items.append({
-            "id": new_id("cstitem"), "object": "CustomsItem", "created_at": iso(now),
-            "updated_at": iso(now), "description": item.get("description"),
-            "hs_tariff_number": item.get("hs_tariff_number"),
-            "origin_country": item.get("origin_country"), "quantity": item.get("quantity"),
-            "value": None if item.get("value") is None else f"{Decimal(str(item['value'])):.2f}",
-            "weight": _number(item.get("weight"), "customs_items.weight"),
-            "code": item.get("code"), "mode": "test", "manufacturer": item.get("manufacturer"),
-            "currency": item.get("currency"), "eccn": item.get("eccn"),
-            "printed_commodity_identifier": item.get("printed_commodity_identifier"),
-        })
-    return {
-        "id": new_id("cstinfo"), "object": "CustomsInfo", "created_at": iso(now),
-        "updated_at": iso(now),
-        **{k: value.get(k) for k in ("contents_explanation", "contents_type", "customs_certify",
-                                      "customs_signer", "eel_pfc", "non_delivery_option",
-                                      "restriction_comments", "restriction_type")},
-        "mode": "test", "declaration": value.get("declaration"), "customs_items": items,
-    }
+def _customs(sim: Simulation, params: Json, now: float, rows: list[state.NewObject]) -> Json | None:
+    """The shipment's customs_info: inline, by id, or made of inline `customs_items`."""
+    value = params.get("customs_info")
+    if not value and params.get("customs_items"):
+        value = {"customs_items": params["customs_items"]}
+    new: list[tuple[str, Json]] = []
+    info = customs.resolve(sim, value, now, new)
+    rows.extend((kind, body, None, None, state.encode(body)) for kind, body in new)
+    return info
 
 
-def _carriers(params: Json) -> set[str]:
-    """Carriers the request limits rating to; unknown account ids do not limit it."""
-    chosen: set[str] = set()
-    for account in params.get("carrier_accounts") or []:
-        account_id = account.get("id") if isinstance(account, dict) else account
-        carrier = rates.carrier_for_account(str(account_id))
-        if carrier:
-            chosen.add(carrier)
+def _carriers(sim: Simulation, params: Json) -> frozenset[str]:
+    """The carriers that rate this shipment: those of its `carrier_accounts` (else all the
+    account's), narrowed to `carrier` when it names one."""
+    chosen = carrier_accounts.carriers_of(sim, params.get("carrier_accounts"))
     if isinstance(params.get("carrier"), str):
         carrier = rates.canonical_carrier(params["carrier"])
-        if carrier:
-            chosen.add(carrier)
-    return chosen or set(rates.MAX_WEIGHT_OZ)
+        chosen = chosen & {carrier} if carrier else frozenset()
+    return chosen
 
 
 def _shipment(
     sim: Simulation, params: Json, shipment_id: str, to_address: Json, from_address: Json,
-    parcel: Json, now: float,
+    parcel: Json, now: float, customs_info: Json | None,
 ) -> Json:
     options = dict(params.get("options") or {})
     options.setdefault("currency", "USD")
     options.setdefault("payment", {"type": "SENDER"})
     options.setdefault("date_advance", 0)
-    domestic = to_address["country"] == "US" and from_address["country"] == "US"
-    zone = rates.zone(from_address.get("zip"), to_address.get("zip"), domestic)
-    shipment_rates, messages = _rates(shipment_id, parcel, zone, _carriers(params), now)
+    carriers = _carriers(sim, params)
+    destination: str | None = None
+    if customs.crosses_border(from_address["country"], to_address["country"]):
+        destination = to_address["country"]
+        zone = rates.international_zone(destination)
+    else:
+        domestic = to_address["country"] in customs.DOMESTIC_US
+        zone = rates.zone(from_address.get("zip"), to_address.get("zip"), domestic)
+    customs_messages: list[Json] = []
+    if destination is not None and customs_info is None:
+        # UPS and FedEx rate a cross-border parcel on its declared contents; USPS rates it
+        # without (the buy asks for customs).
+        for carrier in sorted(carriers - {"USPS"}):
+            customs_messages.append(_message(carrier, customs.CUSTOMS_REQUIRED))
+        carriers = carriers & {"USPS"}
+    shipment_rates, messages = _rates(sim, shipment_id, parcel, zone, carriers, now, destination)
+    messages += customs_messages
     reference = params.get("reference")
     return {
         "id": shipment_id, "created_at": iso(now), "is_return": bool(params.get("is_return")),
         "messages": messages, "mode": "test", "options": options,
         "reference": None if reference in (None, "") else str(reference), "status": "unknown",
         "tracking_code": None, "updated_at": iso(now), "batch_id": None, "batch_status": None,
-        "batch_message": None, "customs_info": _customs(params.get("customs_info"), now),
+        "batch_message": None, "customs_info": customs_info,
         "from_address": from_address, "insurance": None, "order_id": None, "parcel": parcel,
         "postage_label": None, "rates": shipment_rates, "refund_status": None, "scan_form": None,
         "selected_rate": None, "tracker": None, "to_address": to_address, "usps_zone": zone,
@@ -209,29 +188,39 @@ def _shipment(
     }
 
 
+def _message(carrier: str, text: str) -> Json:
+    """A carrier's answer in `messages[]` when it cannot rate the shipment."""
+    return {"carrier": carrier, "carrier_account_id": rates.CARRIER_ACCOUNTS[carrier],
+            "type": "rate_error", "message": text}
+
+
 def _rates(
-    shipment_id: str, parcel: Json, zone: int, carriers: set[str], now: float
+    sim: Simulation, shipment_id: str, parcel: Json, zone: int, carriers: frozenset[str],
+    now: float, destination: str | None = None,
 ) -> tuple[list[Json], list[Json]]:
     dims = None
     if all(parcel.get(n) for n in ("length", "width", "height")):
         dims = (float(parcel["length"]), float(parcel["width"]), float(parcel["height"]))
-    quote = rates.quote(float(parcel["weight"]), dims, zone, frozenset(carriers))
+    quote = rates.quote(float(parcel["weight"]), dims, zone, carriers, destination)
     messages: list[Json] = []
     for carrier in quote.too_heavy:
         limit = rates.MAX_WEIGHT_OZ[carrier] // 16
-        messages.append({"carrier": carrier, "carrier_account_id": rates.CARRIER_ACCOUNTS[carrier],
-                         "message": f"{carrier}: parcel weight exceeds {limit} lb maximum.",
-                         "type": "rate_error"})
-    plan = _rates_plan(quote)
+        messages.append(_message(carrier, f"{carrier}: parcel weight exceeds {limit} lb maximum."))
+    # The real API's rates carry no delivery_date (null) unless the simulator is asked for one.
+    dated = sim.config.delivery_dates == "estimated"
+    plan = _rates_plan(quote, dated)
     stamp = iso(now)
     found: list[Json] = []
     values: list[str] = []
     for base, days in zip(plan.bases, plan.days, strict=True):
         rate_id = rate_id_for(shipment_id)
-        delivery_date = iso(now + days * DAY)
+        delivery_date = iso(now + days * DAY) if dated else None
         found.append({**base, "id": rate_id, "created_at": stamp, "updated_at": stamp,
                       "delivery_date": delivery_date, "shipment_id": shipment_id})
-        values += (rate_id, stamp, stamp, delivery_date, shipment_id)
+        if delivery_date is None:
+            values += (rate_id, stamp, stamp, shipment_id)
+        else:
+            values += (rate_id, stamp, stamp, delivery_date, shipment_id)
     # Rates are half of a shipment's JSON; filled in from a per-quote template, they need
     # no encoding at all (the values filled in are ids and timestamps: nothing to escape).
     _remember_rates(_rates_key(shipment_id, found), plan.template % tuple(values))
@@ -239,7 +228,7 @@ def _rates(
 
 
 def _rate(priced: rates.Priced, rate_id: str, created_at: str, updated_at: str,
-          delivery_date: str, shipment_id: str) -> Json:
+          delivery_date: str | None, shipment_id: str) -> Json:
     service = priced.service
     days = priced.delivery_days
     return {
@@ -269,21 +258,24 @@ class _RatesPlan(NamedTuple):
 
 # By the quote's identity (quotes are cached and shared), holding the quote so that
 # identity cannot pass to another.
-_PLANS: dict[int, _RatesPlan] = {}
+_PLANS: dict[tuple[int, bool], _RatesPlan] = {}
 PLANS_SIZE = 4096
 
 
-def _rates_plan(quote: rates.Quote) -> _RatesPlan:
-    plan = _PLANS.get(id(quote))
+def _rates_plan(quote: rates.Quote, dated: bool = True) -> _RatesPlan:
+    """`dated`: the rates carry a delivery_date (else null, and it is no slot)."""
+    plan = _PLANS.get((id(quote), dated))
     if plan is not None and plan.quote is quote:
         return plan
     bases = []
     texts = []
+    slots = _SLOTS if dated else (_SLOTS[0], _SLOTS[1], _SLOTS[2], _SLOTS[4])
     for priced in quote.priced:
-        rate = _rate(priced, *_SLOTS)
+        rate = _rate(priced, _SLOTS[0], _SLOTS[1], _SLOTS[2],
+                     _SLOTS[3] if dated else None, _SLOTS[4])
         text = state.encode(rate).replace("%", "%%")
         pieces = []
-        for slot in _SLOTS:
+        for slot in slots:
             head, text = text.split(f'"{slot}"')
             pieces.append(head)
         pieces.append(text)
@@ -293,7 +285,7 @@ def _rates_plan(quote: rates.Quote) -> _RatesPlan:
                       f"[{','.join(texts)}]")
     if len(_PLANS) >= PLANS_SIZE:
         _PLANS.pop(next(iter(_PLANS)), None)
-    _PLANS[id(quote)] = plan
+    _PLANS[(id(quote), dated)] = plan
     return plan
 
 
@@ -331,13 +323,14 @@ def buy(sim: Simulation, id_or_reference: str, payload: Json) -> Json:
         if rate is None:
             raise invalid("rate.id", f"{rate_id} is not a rate of shipment {shipment['id']}")
         _purchase(sim, shipment, rate, payload.get("insurance"), now)
-    return render(sim, shipment)
+    return render(sim, shipment, now)
 
 
 def _purchase(sim: Simulation, shipment: Json, rate: Json, insurance: Any, now: float) -> None:
     if shipment.get("postage_label"):
         raise ApiError(422, "SHIPMENT.POSTAGE.EXISTS",
                        "Postage already exists for this shipment.")
+    customs.require_customs(shipment)
     amount = Decimal(rate["rate"])
     sim.debit(amount)
     label_id = new_id("pl")
@@ -364,6 +357,8 @@ def _purchase(sim: Simulation, shipment: Json, rate: Json, insurance: Any, now: 
         origin=shipment["from_address"], destination=shipment["to_address"],
         service=rate["service"], weight=shipment["parcel"]["weight"],
     )
+    if sim.config.delivery_dates == "none":
+        tracker["undated"] = True  # no est_delivery_date before the carrier's first scan
     sim.store.insert("tracker", tracker, lookup=code.upper())
     fees = [_fee("LabelFee", Decimal(0)), _fee("PostageFee", amount)]
     if insurance not in (None, "", 0, "0"):
@@ -375,6 +370,7 @@ def _purchase(sim: Simulation, shipment: Json, rate: Json, insurance: Any, now: 
         "postage_label": label, "tracking_code": code, "selected_rate": rate, "fees": fees,
         "to_address": verified, "buyer_address": verified, "updated_at": stamp,
         "_tracker_id": tracker["id"],
+        "forms": customs.new_forms(sim, shipment, rate["carrier"], now),
     })
     sim.store.update(shipment, purchased=True, lookup=label_id, text=encode(shipment).decode())
     sim.store.record_purchase(shipment["id"], shipment.get("reference"), amount)
@@ -440,12 +436,13 @@ def page(sim: Simulation, query: dict[str, str]) -> Json:
     return {"shipments": [render(sim, row) for row in rows], "has_more": more}
 
 
-def render(sim: Simulation, shipment: Json) -> Json:
-    """The Shipment object as the API returns it now (tracker and refund move with time)."""
+def render(sim: Simulation, shipment: Json, now: float | None = None) -> Json:
+    """The Shipment object as the API returns it now (tracker and refund move with time), or
+    at `now`: a buy answers as at the moment of purchase."""
     out = dict(shipment)
     for key in PRIVATE:
         out.pop(key, None)
-    now = sim.now()
+    now = sim.now() if now is None else now
     tracker_id = shipment.get("_tracker_id")
     if tracker_id:
         plan = sim.store.get("tracker", tracker_id)
@@ -464,6 +461,8 @@ def render(sim: Simulation, shipment: Json) -> Json:
     form = out.get("scan_form")
     if form and str(form.get("form_url")).startswith("/_sim/"):
         out["scan_form"] = {**form, "form_url": sim.base_url + form["form_url"]}
+    if out.get("forms"):
+        out["forms"] = customs.with_absolute_urls(out["forms"], sim.base_url)
     return out
 
 

@@ -183,7 +183,7 @@ def _fresh(created: float, now: float) -> bool:
 
 # Rendered trackers by (tracker id, events shown so far). A plan never changes once stored,
 # so a tracker only looks different when simulated time uncovers another event.
-_RENDERED: dict[tuple[str, int], dict[str, Any]] = {}
+_RENDERED: dict[tuple[str, int, bool], dict[str, Any]] = {}
 RENDERED_SIZE = 2048
 
 
@@ -198,7 +198,7 @@ def render(plan: dict[str, Any], now: float) -> dict[str, Any]:
             events = _simulated_events(plan["tracking_code"], float(plan["days"]))[0]
             # Event offsets only grow, so the events shown so far are always a prefix.
             shown = sum(1 for e in events if created + e.offset_days * DAY <= now)
-    key = (plan["id"], shown)
+    key = (plan["id"], shown, _dated(plan, now))
     tracker = _RENDERED.get(key)
     if tracker is None:
         tracker = _render(plan, now)
@@ -247,7 +247,7 @@ def _render(plan: dict[str, Any], now: float) -> dict[str, Any]:
         "updated_at": iso(updated),
         "signed_by": signer,
         "weight": plan.get("weight"),
-        "est_delivery_date": iso(est) if plan["plan"] != "unknown" else None,
+        "est_delivery_date": iso(est) if _dated(plan, now) else None,
         "shipment_id": plan.get("shipment_id"),
         "carrier": plan["carrier"],
         "tracking_details": details,
@@ -256,6 +256,15 @@ def _render(plan: dict[str, Any], now: float) -> dict[str, Any]:
         "public_url": "https://track.easypost.com/"
         + base64.urlsafe_b64encode(f"v1:{plan['id']}".encode()).decode().rstrip("="),
     }
+
+
+def _dated(plan: dict[str, Any], now: float) -> bool:
+    """Whether the tracker shows an estimate: never for a code no carrier reports on; for an
+    `undated` one (the real API's way) not in the answer to the buy that made it, only once
+    the carrier has reported (any later read)."""
+    if plan["plan"] == "unknown":
+        return False
+    return not plan.get("undated") or now > float(plan["created_at"])
 
 
 def _location(place: dict[str, Any] | None) -> dict[str, Any]:

@@ -1,0 +1,31 @@
+"""`shipctl --simulate create --verify`: the destination as EasyPost verified it, once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .test_create import CONFIG, TO, Run
+
+
+def test_verified_apartment_is_printed_once(shipctl: Run, sql: Run, isolated_env: Path) -> None:
+    (isolated_env / "shipctl.toml").write_text(CONFIG)
+    result = shipctl("--simulate", "create", *TO, "--to-street2", "Apt 4", "--weight", "12oz",
+                     "--reference", "V1", "--yes", "--verify")
+    assert result.exit_code == 0, result.stderr
+    [row] = sql("SELECT to_street1, to_street2, to_city, to_zip FROM shipments"
+                " WHERE reference = 'V1'")
+    # EasyPost folds the secondary line into street1 and answers street2 "".
+    assert row["to_street1"] == "22 OAK AVE APT 4"
+    assert row["to_street2"] is None
+    assert row["to_city"] == "BOSTON" and row["to_zip"].startswith("02101-")
+
+
+def test_a_zip_of_another_state_buys_nothing(shipctl: Run, sql: Run, isolated_env: Path) -> None:
+    (isolated_env / "shipctl.toml").write_text(CONFIG)
+    args = list(TO)
+    args[args.index("02101")] = "98103"  # Seattle's ZIP, state MA
+    result = shipctl("--simulate", "create", *args, "--weight", "12oz", "--reference", "V2",
+                     "--yes", "--verify")
+    assert result.exit_code == 2
+    assert "Invalid city/state/ZIP" in result.stderr
+    assert sql("SELECT count(*) FROM shipments")[0][0] == 0

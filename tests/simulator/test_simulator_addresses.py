@@ -1,0 +1,126 @@
+"""Address verification through the real SDK, as the real API answers (see the recordings in
+the official SDK's test suite: test_address_*.yaml)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import easypost
+import pytest
+from easypost.errors import InvalidRequestError
+
+from .conftest import FROM
+
+# The official SDK test suite's `incorrect_address` fixture.
+INCORRECT = {"company": "EasyPost", "street1": "000 unknown street", "city": "Not A City",
+             "state": "ZZ", "zip": "00001", "country": "US", "email": "test@example.com",
+             "phone": "5555555555"}
+NOT_FOUND = {"code": "E.ADDRESS.NOT_FOUND", "field": "address", "message": "Address not found",
+             "suggestion": None}
+HOUSE_NUMBER = {"code": "E.HOUSE_NUMBER.MISSING", "field": "street1",
+                "message": "House number is missing", "suggestion": None}
+
+
+def test_verified_address_folds_the_secondary_line(client: easypost.EasyPostClient) -> None:
+    for address in (client.address.create(verify_strict=True, **FROM),
+                    client.address.create_and_verify(**FROM),
+                    client.address.create(verify=True, **FROM)):
+        assert (address.street1, address.street2) == ("388 TOWNSEND ST APT 20", "")
+        assert (address.name, address.city, address.state) == (
+            "JACK SPARROW", "SAN FRANCISCO", "CA")
+        assert address.zip.startswith("94107-") and len(address.zip) == 10
+        delivery = address.verifications.delivery
+        assert delivery.success is True and delivery.errors == []
+        assert delivery.details.time_zone == "America/Los_Angeles"
+        assert address.verifications.zip4.details is None
+
+
+def test_street_words_are_standardised(client: easypost.EasyPostClient) -> None:
+    address = client.address.create_and_verify(
+        name="A", street1="12 North Harbor Drive", street2="Suite 5", city="Redondo Beach",
+        state="CA", zip="90277")
+    assert (address.street1, address.street2) == ("12 N HARBOR DR STE 5", "")
+
+
+def test_the_sdk_suites_incorrect_address(client: easypost.EasyPostClient) -> None:
+    plain = client.address.create(**INCORRECT)
+    assert plain.verifications.to_dict() == {}
+    checked = client.address.create(verify=True, **INCORRECT)
+    assert checked.street1 == "000 unknown street" and checked.street2 is None
+    delivery, zip4 = checked.verifications.delivery, checked.verifications.zip4
+    assert delivery.success is False and delivery.details.to_dict() == {}
+    assert [e.to_dict() for e in delivery.errors] == [NOT_FOUND]
+    assert zip4.success is False and zip4.details is None
+    assert [e.to_dict() for e in zip4.errors] == [NOT_FOUND]
+    assert client.address.create(verify=[True], **INCORRECT).verifications.delivery.success \
+        is False
+    with pytest.raises(InvalidRequestError) as error:
+        client.address.create_and_verify(**INCORRECT)
+    assert error.value.http_status == 422 and error.value.code == "ADDRESS.VERIFY.FAILURE"
+    assert error.value.errors == [NOT_FOUND]
+
+
+@pytest.mark.parametrize(("change", "errors"), [
+    ({"zip": "00001"}, [NOT_FOUND]),  # no such ZIP
+    ({"zip": "21301"}, [NOT_FOUND]),  # a prefix USPS does not use
+    ({"zip": ""}, [NOT_FOUND]),
+    ({"city": "Seattle", "zip": "98103"}, [  # a Washington ZIP with state CA
+        {"code": "E.ADDRESS.INVALID", "field": "address", "message": "Invalid city/state/ZIP",
+         "suggestion": None}]),
+    ({"street1": "Townsend St"}, [NOT_FOUND, HOUSE_NUMBER]),
+])
+def test_verification_fails_like_the_real_one(
+    client: easypost.EasyPostClient, change: dict[str, str], errors: list[dict[str, Any]]
+) -> None:
+    fields = {**FROM, **change}
+    soft = client.address.create(verify=True, **fields)
+    assert soft.verifications.delivery.success is False
+    assert [e.to_dict() for e in soft.verifications.delivery.errors] == errors
+    assert soft.street2 == "Apt 20"  # not standardised
+    with pytest.raises(InvalidRequestError) as strict:
+        client.address.create(verify_strict=True, **fields)
+    assert strict.value.http_status == 422
+    assert strict.value.code == "ADDRESS.VERIFY.FAILURE"
+    assert strict.value.message == "Unable to verify address."
+    assert strict.value.errors == errors
+
+
+def test_verify_by_id_as_recorded(client: easypost.EasyPostClient) -> None:
+    # test_address_verify_invalid_address.yaml: street1 "invalid" only.
+    address = client.address.create(street1="invalid")
+    with pytest.raises(InvalidRequestError) as error:
+        client.address.verify(address.id)
+    assert str(error.value) == "Unable to verify address."
+    assert error.value.errors == [NOT_FOUND, HOUSE_NUMBER]
+    good = client.address.create(**FROM)
+    verified = client.address.verify(good.id)
+    assert verified.id != good.id and verified.street1 == "388 TOWNSEND ST APT 20"
+    assert client.address.retrieve(verified.id).street2 == ""
+
+
+def test_verify_carrier(client: easypost.EasyPostClient) -> None:
+    # As recorded with UPS: standardised, reported found, the errors still listed.
+    address = client.address.create(verify=True, verify_carrier="UPS", **INCORRECT)
+    assert address.street1 == "000 UNKNOWN STREET" and address.street2 == ""
+    assert address.verifications.verify_carrier == "ups"
+    assert address.verifications.delivery.success is True
+    assert address.verifications.delivery.errors[0].message == "Address not found"
+    assert address.verifications.zip4.errors[0].message == "Address not found"
+    assert address.verifications.delivery.details.latitude is None
+    created = client.address.create_and_verify(verify_carrier="UPS", **INCORRECT)
+    assert created.verifications.delivery.errors[0].message == "Address not found"
+    good = client.address.create(verify_carrier="fedex", **FROM)
+    assert good.verifications.verify_carrier == "fedex"
+    assert good.verifications.delivery.errors == []
+    with pytest.raises(InvalidRequestError) as error:
+        client.address.create(verify_carrier="DHL", **FROM)
+    assert error.value.code == "ADDRESS.VERIFY.CARRIER_INVALID"
+
+
+def test_international_addresses_are_not_checked_against_us_zips(
+    client: easypost.EasyPostClient,
+) -> None:
+    address = client.address.create_and_verify(
+        name="Ann", street1="100 Queen St W", city="Toronto", state="ON", zip="M5H 2N2",
+        country="CA")
+    assert address.street1 == "100 QUEEN ST W" and address.zip == "M5H 2N2"

@@ -1,0 +1,97 @@
+"""Carrier accounts through the real SDK: which carriers exist, and which ones rate a shipment."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import easypost
+import pytest
+from easypost.errors import NotFoundError
+from typer.testing import CliRunner
+
+from shipctl.simulator import SimulatorConfig, running_simulator
+from shipctl.simulator.config import parse_carriers
+
+from .conftest import shipment_params
+
+ALL = ("USPS", "UPS", "FedEx")
+
+
+@pytest.fixture
+def full() -> Iterator[easypost.EasyPostClient]:
+    """A simulator whose account has USPS, UPS and FedEx."""
+    with running_simulator(SimulatorConfig(carriers=ALL)) as sim:
+        yield easypost.EasyPostClient("EZTK_simulated", api_base=sim.api_base)
+
+
+def test_a_new_test_account_has_usps_only(client: easypost.EasyPostClient) -> None:
+    [usps] = client.carrier_account.all()
+    assert usps.id == "ca_b25657e9896e4d63ac8151ac346ac41e"  # the SDK test suite's
+    assert (usps.object, usps.type, usps.readable) == ("CarrierAccount", "UspsAccount", "USPS")
+    assert usps.description == "USPS Account" and usps.billing_type == "easypost"
+    assert usps.credentials.to_dict() == {} and usps.reference is None
+    assert client.carrier_account.retrieve(usps.id).id == usps.id
+    shipment = client.shipment.create(**shipment_params())
+    assert {r.carrier for r in shipment.rates} == {"USPS"}
+    assert {r.carrier_account_id for r in shipment.rates} == {usps.id}
+
+
+def test_configured_accounts(full: easypost.EasyPostClient) -> None:
+    accounts = full.carrier_account.all()
+    assert [(a.readable, a.type) for a in accounts] == [
+        ("USPS", "UspsAccount"), ("UPS", "UpsAccount"), ("FedEx", "FedexAccount")]
+    assert all(a.id.startswith("ca_") and len(a.id) == 35 for a in accounts)
+    shipment = full.shipment.create(**shipment_params())
+    assert len(shipment.rates) == 9
+    by_carrier = {a.readable: a.id for a in accounts}
+    assert all(r.carrier_account_id == by_carrier[r.carrier] for r in shipment.rates)
+
+
+def test_rates_come_only_from_the_shipments_carrier_accounts(
+    full: easypost.EasyPostClient,
+) -> None:
+    ups = next(a for a in full.carrier_account.all() if a.readable == "UPS")
+    shipment = full.shipment.create(**shipment_params(carrier_accounts=[ups.id]))
+    assert {r.carrier for r in shipment.rates} == {"UPS"} and len(shipment.rates) == 3
+    as_objects = full.shipment.create(**shipment_params(carrier_accounts=[{"id": ups.id}]))
+    assert {r.carrier for r in as_objects.rates} == {"UPS"}
+    # An id that is none of the account's rates nothing.
+    unknown = full.shipment.create(**shipment_params(carrier_accounts=["ca_" + "0" * 32]))
+    assert unknown.rates == []
+
+
+def test_an_account_without_ups_cannot_rate_with_it(client: easypost.EasyPostClient) -> None:
+    # The UPS account id of a simulator that has one; this account has none.
+    with running_simulator(SimulatorConfig(carriers=ALL)) as other:
+        ups = next(a.id for a in easypost.EasyPostClient(
+            "EZTK_simulated", api_base=other.api_base).carrier_account.all()
+            if a.readable == "UPS")
+    shipment = client.shipment.create(**shipment_params(carrier_accounts=[ups]))
+    assert shipment.rates == []
+    with pytest.raises(NotFoundError):
+        client.carrier_account.retrieve(ups)
+
+
+def test_a_carrier_that_cannot_rate_answers_in_messages(full: easypost.EasyPostClient) -> None:
+    shipment = full.shipment.create(**shipment_params(parcel={"weight": 100 * 16}))
+    assert {r.carrier for r in shipment.rates} == {"UPS", "FedEx"}
+    [message] = shipment.messages
+    assert message.to_dict() == {
+        "carrier": "USPS", "carrier_account_id": "ca_b25657e9896e4d63ac8151ac346ac41e",
+        "type": "rate_error", "message": "USPS: parcel weight exceeds 70 lb maximum."}
+
+
+def test_carrier_names_parse() -> None:
+    assert parse_carriers("usps, fedex,UPS") == ("USPS", "FedEx", "UPS")
+    with pytest.raises(ValueError, match="unknown carrier 'DHL'"):
+        parse_carriers("USPS,DHL")
+    with pytest.raises(ValueError, match="at least one"):
+        parse_carriers("")
+
+
+def test_serve_rejects_an_unknown_carrier() -> None:
+    from shipctl.cli.main import app
+
+    result = CliRunner().invoke(app, ["simulator", "serve", "--carriers", "USPS,DHL"])
+    assert result.exit_code == 2
+    assert "unknown carrier 'DHL'" in result.output
