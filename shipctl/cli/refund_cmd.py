@@ -51,6 +51,7 @@ def refund(
         "--status", help="Read every submitted refund again and record EasyPost's answer.")
     ] = False,
     concurrency: opt.Concurrency = None,
+    store: opt.Store = None,
 ) -> None:
     """Ask EasyPost to refund labels, after showing them (reference, carrier, service, tracking
     code, amount) and confirming. A key matching more than one shipment refunds nothing (exit 2).
@@ -70,6 +71,8 @@ def refund(
     from shipctl.jobs.refund import refund_labels
 
     settings = context.settings
+    if store:
+        settings = settings.model_copy(update={"store": store})
     if settings.simulate:
         context.notice("simulated: labels come from the built-in simulator and are not postage")
 

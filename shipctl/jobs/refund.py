@@ -125,18 +125,18 @@ def is_label(order: StoredOrder) -> bool:
 
 
 async def plan_refunds(
-    pool: Pool, keys: Sequence[str], *, by: str | None, mode: str
+    pool: Pool, keys: Sequence[str], *, by: str | None, mode: str, store: str = "default"
 ) -> RefundPlan:
     """Resolve each key to exactly one label of `mode`, or to the reason it names none."""
-    from shipctl.store import shipments as store
+    from shipctl.store import shipments
 
     labels: dict[int, tuple[str, StoredOrder]] = {}
     problems: list[KeyProblem] = []
     for key in dict.fromkeys(keys):
-        matches = tuple(await store.find_labels(pool, key, by=by, mode=mode))
+        matches = tuple(await shipments.find_labels(pool, key, by=by, mode=mode, store=store))
         fields = KEY_FIELDS[by]
         if not matches:
-            elsewhere = await _other_modes(pool, key, by=by, mode=mode)
+            elsewhere = await _other_modes(pool, key, by=by, mode=mode, store=store)
             hint = f" (there is a {' and a '.join(elsewhere)} one: {HOW[elsewhere[0]]})" \
                 if elsewhere else ""
             problems.append(KeyProblem(key, "NOT_FOUND", f"{key}: no {mode} shipment with "
@@ -157,12 +157,14 @@ async def plan_refunds(
     return RefundPlan(mode, tuple(labels.values()), tuple(problems))
 
 
-async def _other_modes(pool: Pool, key: str, *, by: str | None, mode: str) -> list[str]:
+async def _other_modes(
+    pool: Pool, key: str, *, by: str | None, mode: str, store: str
+) -> list[str]:
     """The other modes in which `key` names a shipment, to say how to reach it."""
-    from shipctl.store import shipments as store
+    from shipctl.store import shipments
 
     return [other for other in MODES if other != mode
-            and await store.find_labels(pool, key, by=by, mode=other)]
+            and await shipments.find_labels(pool, key, by=by, mode=other, store=store)]
 
 
 def already_message(key: str, status: str) -> str:
@@ -196,7 +198,7 @@ async def refund_labels(
         open_pool(url, settings.data_dir, max_size=2) as pool,
         open_carrier(settings, concurrency=size) as carrier,
     ):
-        plan = await plan_refunds(pool, keys, by=by, mode=carrier.mode)
+        plan = await plan_refunds(pool, keys, by=by, mode=carrier.mode, store=settings.store)
         if plan.ambiguous:
             return RefundReport(plan, "refused")
         if not plan.labels:

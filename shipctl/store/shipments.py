@@ -402,9 +402,10 @@ def failed_values(row_id: int, code: str, message: str) -> tuple[Any, ...]:
 
 
 async def find_labels(
-    pool: asyncpg.Pool, key: str, *, by: str | None, mode: str
+    pool: asyncpg.Pool, key: str, *, by: str | None, mode: str, store: str = "default"
 ) -> list[StoredOrder]:
-    """The current shipments of `mode` whose reference, tracking code or shipment id is `key`.
+    """The current shipments of `mode` whose reference (in `store`), tracking code or shipment
+    id is `key`.
 
     `by` ('reference', 'tracking-code' or 'shipment-id') matches that field only; None
     matches any. More than one match means the key is ambiguous: the caller must not guess.
@@ -412,7 +413,7 @@ async def find_labels(
     """
     if by not in (None, "reference", "tracking-code", "shipment-id"):
         raise ValueError(f"cannot find labels by {by!r}")
-    rows = await pool.fetch(query("shipments_find_labels"), key, mode, by)
+    rows = await pool.fetch(query("shipments_find_labels"), key, mode, by, store)
     return [to_stored(row) for row in rows]
 
 

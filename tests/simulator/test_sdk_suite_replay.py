@@ -140,7 +140,6 @@ class TestAddress:
         assert isinstance(address, Address)
         assert address.id.startswith("adr_") and address.street1 == "388 Townsend St"
 
-    @missing("verification failures: the suite's incorrect address verifies")
     def test_address_create_verify(self, test_client: easypost.EasyPostClient) -> None:
         plain = test_client.address.create(**fresh(INCORRECT_ADDRESS))
         assert isinstance(plain, Address)
@@ -154,20 +153,17 @@ class TestAddress:
             assert (error.code, error.field, error.suggestion, error.message) == (
                 "E.ADDRESS.NOT_FOUND", "address", None, "Address not found")
 
-    @missing("street2 folded into street1 on verification (388 TOWNSEND ST APT 20)")
     def test_address_create_verify_strict(self, test_client: easypost.EasyPostClient) -> None:
         address = test_client.address.create(verify_strict=True, **fresh(CA_ADDRESS_1))
         assert isinstance(address, Address) and address.id.startswith("adr_")
         assert address.street1 == "388 TOWNSEND ST APT 20"
 
-    @missing("verification failures: the suite's incorrect address verifies")
     def test_address_create_verify_array(self, test_client: easypost.EasyPostClient) -> None:
         plain = test_client.address.create(**fresh(INCORRECT_ADDRESS))
         assert hasattr(plain.verifications, "delivery") is False
         address = test_client.address.create(verify=[True], **fresh(INCORRECT_ADDRESS))
         assert address.verifications.delivery.success is False
 
-    @missing("street2 folded into street1 on verification (388 TOWNSEND ST APT 20)")
     def test_address_create_and_verify(self, test_client: easypost.EasyPostClient) -> None:
         address = test_client.address.create_and_verify(**fresh(CA_ADDRESS_1))
         assert isinstance(address, Address) and address.id.startswith("adr_")
@@ -206,7 +202,6 @@ class TestAddress:
             test_client.address.verify(address.id)
         assert str(error.value) == "Unable to verify address."
 
-    @missing("verification failures: the suite's incorrect address verifies")
     def test_address_create_verify_carrier(self, test_client: easypost.EasyPostClient) -> None:
         address = test_client.address.create(verify=True, verify_carrier="UPS",
                                              **fresh(INCORRECT_ADDRESS))
@@ -214,7 +209,6 @@ class TestAddress:
         assert address.verifications.delivery.errors[0].message == "Address not found"
         assert address.verifications.zip4.errors[0].message == "Address not found"
 
-    @missing("verification failures: the suite's incorrect address verifies")
     def test_address_create_and_verify_carrier(
         self, test_client: easypost.EasyPostClient
     ) -> None:
@@ -261,7 +255,6 @@ class TestShipment:
         bought = test_client.shipment.buy(shipment.id, rate=shipment.lowest_rate())
         assert bought.postage_label is not None
 
-    @missing("POST /v2/shipments/{id}/rerate (shipment.regenerate_rates)")
     def test_shipment_regenerate_rates(self, test_client: easypost.EasyPostClient) -> None:
         shipment = test_client.shipment.create(**fresh(FULL_SHIPMENT))
         rates = test_client.shipment.regenerate_rates(shipment.id)["rates"]
@@ -274,7 +267,6 @@ class TestShipment:
         with_label = test_client.shipment.label(bought.id, file_format="ZPL")
         assert with_label.postage_label.label_zpl_url is not None
 
-    @missing("POST /v2/shipments/{id}/insure (shipment.insure)")
     def test_shipment_insure(self, test_client: easypost.EasyPostClient) -> None:
         params = one_call_buy_shipment(test_client)
         params["insurance"] = 0
@@ -312,7 +304,6 @@ class TestShipment:
         assert isinstance(shipment, Shipment) and shipment.id.startswith("shp_")
         assert shipment.tax_identifiers[0]["tax_id_type"] == "IOSS"
 
-    @missing("POST /v2/parcels (parcel.create)")
     def test_shipment_create_with_ids(self, test_client: easypost.EasyPostClient) -> None:
         from_address = test_client.address.create(**fresh(CA_ADDRESS_1))
         to_address = test_client.address.create(**fresh(CA_ADDRESS_1))
@@ -443,7 +434,6 @@ class TestTracker:
         assert trackers["has_more"] is not None
         assert all(isinstance(t, Tracker) for t in trackers["trackers"])
 
-    @missing("POST /v2/trackers/batch (tracker.retrieve_batch)")
     def test_tracker_retrieve_batch(self, test_client: easypost.EasyPostClient) -> None:
         tracker = test_client.tracker.create(tracking_code="EZ1000000001")
         trackers = test_client.tracker.retrieve_batch(tracking_codes=[tracker.tracking_code])
@@ -490,7 +480,6 @@ class TestBatch:
         retrieved = test_client.batch.retrieve(batch.id)
         assert isinstance(retrieved, Batch) and retrieved.id == batch.id
 
-    @missing("GET /v2/batches (batch.all)")
     def test_batch_all(self, test_client: easypost.EasyPostClient) -> None:
         test_client.batch.create(shipments=[one_call_buy_shipment(test_client)])
         batches = test_client.batch.all(page_size=PAGE_SIZE)
@@ -498,14 +487,12 @@ class TestBatch:
         assert batches["has_more"] is not None
         assert all(isinstance(b, Batch) for b in batches["batches"])
 
-    @missing("POST /v2/batches/{id}/buy (batch.buy)")
     def test_batch_buy(self, test_client: easypost.EasyPostClient) -> None:
         batch = test_client.batch.create(shipments=[one_call_buy_shipment(test_client)])
         wait_for_batch(test_client, batch.id, "created")
         bought = test_client.batch.buy(batch.id)
         assert isinstance(bought, Batch) and bought.num_shipments == 1
 
-    @missing("POST /v2/batches/{id}/buy and /scan_form (batch.create_scan_form)")
     def test_batch_create_scanform(self, test_client: easypost.EasyPostClient) -> None:
         batch = test_client.batch.create(shipments=[one_call_buy_shipment(test_client)])
         wait_for_batch(test_client, batch.id, "created")
@@ -514,7 +501,6 @@ class TestBatch:
         with_scan_form = test_client.batch.create_scan_form(bought.id)
         assert isinstance(with_scan_form, Batch)
 
-    @missing("POST /v2/batches/{id}/add_shipments and /remove_shipments")
     def test_batch_add_remove_shipment(self, test_client: easypost.EasyPostClient) -> None:
         shipment = test_client.shipment.create(**one_call_buy_shipment(test_client))
         batch = test_client.batch.create()
@@ -523,7 +509,6 @@ class TestBatch:
         without = test_client.batch.remove_shipments(with_shipments.id, shipments=[shipment])
         assert without.num_shipments == 0
 
-    @missing("POST /v2/batches/{id}/buy and /label (batch.label)")
     def test_batch_label(self, test_client: easypost.EasyPostClient) -> None:
         batch = test_client.batch.create(shipments=[one_call_buy_shipment(test_client)])
         wait_for_batch(test_client, batch.id, "created")
@@ -536,27 +521,23 @@ class TestBatch:
 # -- scan forms (tests/test_scan_form.py) ----------------------------------------------------
 
 class TestScanForm:
-    @missing("POST /v2/scan_forms (scan_form.create)")
     def test_scanform_create(self, test_client: easypost.EasyPostClient) -> None:
         shipment = test_client.shipment.create(**one_call_buy_shipment(test_client))
         scan_form = test_client.scan_form.create(shipment=[shipment])
         assert isinstance(scan_form, ScanForm) and scan_form.id.startswith("sf_")
 
-    @missing("POST /v2/scan_forms, GET /v2/scan_forms/{id}")
     def test_scanform_retrieve(self, test_client: easypost.EasyPostClient) -> None:
         shipment = test_client.shipment.create(**one_call_buy_shipment(test_client))
         scan_form = test_client.scan_form.create(shipment=[shipment])
         retrieved = test_client.scan_form.retrieve(scan_form.id)
         assert isinstance(retrieved, ScanForm) and retrieved == scan_form
 
-    @missing("GET /v2/scan_forms (scan_form.all)")
     def test_scanform_all(self, test_client: easypost.EasyPostClient) -> None:
         scan_forms = test_client.scan_form.all(page_size=PAGE_SIZE)
         assert len(scan_forms["scan_forms"]) <= PAGE_SIZE
         assert scan_forms["has_more"] is not None
         assert all(isinstance(s, ScanForm) for s in scan_forms["scan_forms"])
 
-    @missing("POST /v2/scan_forms, GET /v2/scan_forms (paging)")
     def test_scanform_get_next_page(self, test_client: easypost.EasyPostClient) -> None:
         params = one_call_buy_shipment(test_client)
         for _ in range(PAGE_SIZE + 1):  # one form per label
@@ -578,20 +559,17 @@ def create_pickup(client: easypost.EasyPostClient) -> Pickup:
 
 
 class TestPickup:
-    @missing("POST /v2/pickups (pickup.create)")
     def test_pickup_create(self, test_client: easypost.EasyPostClient) -> None:
         pickup = create_pickup(test_client)
         assert isinstance(pickup, Pickup) and pickup.id.startswith("pickup_")
         assert pickup.pickup_rates is not None
 
-    @missing("GET /v2/pickups (pickup.all)")
     def test_pickup_all(self, test_client: easypost.EasyPostClient) -> None:
         pickups = test_client.pickup.all(page_size=PAGE_SIZE)
         assert len(pickups["pickups"]) <= PAGE_SIZE
         assert pickups["has_more"] is not None
         assert all(isinstance(p, Pickup) for p in pickups["pickups"])
 
-    @missing("POST /v2/pickups, GET /v2/pickups (paging)")
     def test_pickup_get_next_page(self, test_client: easypost.EasyPostClient) -> None:
         for _ in range(PAGE_SIZE + 1):
             create_pickup(test_client)
@@ -600,13 +578,11 @@ class TestPickup:
         following = test_client.pickup.get_next_page(pickups=first, page_size=PAGE_SIZE)
         check_next_page(first, following, "pickups")
 
-    @missing("POST /v2/pickups, GET /v2/pickups/{id}")
     def test_pickup_retrieve(self, test_client: easypost.EasyPostClient) -> None:
         pickup = create_pickup(test_client)
         retrieved = test_client.pickup.retrieve(pickup.id)
         assert isinstance(retrieved, Pickup) and retrieved.id == pickup.id
 
-    @missing("POST /v2/pickups and /v2/pickups/{id}/buy")
     def test_pickup_buy(self, test_client: easypost.EasyPostClient) -> None:
         pickup = create_pickup(test_client)
         bought = test_client.pickup.buy(pickup.id, carrier=USPS, service=PICKUP_SERVICE)
@@ -614,7 +590,6 @@ class TestPickup:
         assert bought.confirmation is not None
         assert bought.status == "scheduled"
 
-    @missing("POST /v2/pickups, /buy and /cancel")
     def test_pickup_cancel(self, test_client: easypost.EasyPostClient) -> None:
         pickup = create_pickup(test_client)
         bought = test_client.pickup.buy(pickup.id, carrier=USPS, service=PICKUP_SERVICE)
@@ -622,7 +597,6 @@ class TestPickup:
         assert isinstance(cancelled, Pickup) and cancelled.id.startswith("pickup_")
         assert cancelled.status == "canceled"
 
-    @missing("POST /v2/pickups (pickup_rates)")
     def test_pickup_lowest_rate(self, test_client: easypost.EasyPostClient) -> None:
         pickup = create_pickup(test_client)
         lowest = pickup.lowest_rate()
@@ -647,7 +621,6 @@ def refund_some(client: easypost.EasyPostClient, count: int) -> list[Refund]:
 
 
 class TestRefund:
-    @missing("POST /v2/refunds (refund.create)")
     def test_refund_create(self, test_client: easypost.EasyPostClient) -> None:
         shipment = test_client.shipment.create(**one_call_buy_shipment(test_client))
         retrieved = test_client.shipment.retrieve(shipment["id"])
@@ -656,14 +629,12 @@ class TestRefund:
         assert refund[0].id.startswith("rfnd_")
         assert refund[0].status == "submitted"
 
-    @missing("GET /v2/refunds (refund.all)")
     def test_refund_all(self, test_client: easypost.EasyPostClient) -> None:
         refunds = test_client.refund.all(page_size=PAGE_SIZE)
         assert len(refunds["refunds"]) <= PAGE_SIZE
         assert refunds["has_more"] is not None
         assert all(isinstance(r, Refund) for r in refunds["refunds"])
 
-    @missing("POST /v2/refunds, GET /v2/refunds (paging)")
     def test_refund_get_next_page(self, test_client: easypost.EasyPostClient) -> None:
         refund_some(test_client, PAGE_SIZE + 1)
         first = test_client.refund.all(page_size=PAGE_SIZE)
@@ -671,7 +642,6 @@ class TestRefund:
         following = test_client.refund.get_next_page(refunds=first, page_size=PAGE_SIZE)
         check_next_page(first, following, "refunds")
 
-    @missing("POST /v2/refunds, GET /v2/refunds and /v2/refunds/{id}")
     def test_refund_retrieve(self, test_client: easypost.EasyPostClient) -> None:
         refund_some(test_client, 1)
         refunds = test_client.refund.all(page_size=PAGE_SIZE)

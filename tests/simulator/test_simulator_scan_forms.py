@@ -26,7 +26,8 @@ REAL_TIME = 1 / 1440  # days per minute: a simulated second per second
 @pytest.fixture
 def sim() -> Iterator[RunningSimulator]:
     """In real time: a label bought a moment ago is still today's when it goes on a form."""
-    with running_simulator(SimulatorConfig(seed=7, days_per_minute=REAL_TIME)) as running:
+    with running_simulator(SimulatorConfig(seed=7, days_per_minute=REAL_TIME,
+                                           carriers=("USPS", "UPS", "FedEx"))) as running:
         yield running
 
 
