@@ -26,13 +26,13 @@ from collections.abc import Awaitable, Callable
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 
-GROWTH = 1
 SLOW_START = 16  # calls in flight before the first answer: a 429 costs at most these
 ESTIMATE_SPAN = 3.0  # seconds of answers the limit is measured over
 MIN_GAP = 0.25  # the shortest time between two 429s that measures the limit
 BACKOFF = 0.9  # the pace after a 429, as a share of the measured limit
 REGAIN = 0.1  # climb per second below the estimate, as a share of the estimate
 PROBE = 0.02  # climb per second above the estimate, as a share of the pace
+SEEK = 0.1  # the same while the estimate is only a recent success rate (not between 429s)
 HOLD_AFTER = 5.0  # a Retry-After at least this long pauses every start, not just its call
 
 
@@ -88,6 +88,7 @@ class RateController:
         self.in_flight = 0
         self.epoch = 0  # bumped at each cut: the 429s of calls started earlier do not cut again
         self.estimate: float | None = None  # the account's limit as last measured, calls/s
+        self.measured = False  # the estimate was measured between two 429s
         self.pacer = Pacer(clock=clock, sleep=sleep)
         self._clock = clock
         self._waiters: deque[asyncio.Future[None]] = deque()
@@ -95,6 +96,7 @@ class RateController:
         self._successes: deque[float] = deque()
         self._refusals: deque[float] = deque()
         self._grown_at = 0.0
+        self._round_successes = 0
 
     @property
     def rate(self) -> float | None:
@@ -146,8 +148,11 @@ class RateController:
         self._successes.append(now)
         self._forget(now)
         if self.pacer.rate is None:
-            if self.size < self.limit:  # slow start: one more per success, doubling per round
-                self.size = min(self.limit, self.size + GROWTH)
+            # Slow start: a round of `size` successes with no 429 doubles the window.
+            self._round_successes += 1
+            if self.size < self.limit and self._round_successes >= self.size:
+                self._round_successes = 0
+                self.size = min(self.limit, 2 * self.size)
                 self._wake()
             return
         self._grow(now)
@@ -162,13 +167,13 @@ class RateController:
         if rate < estimate:
             rate = min(estimate, rate + REGAIN * estimate * elapsed)
         else:
-            rate += PROBE * rate * elapsed
+            rate += (PROBE if self.measured else SEEK) * rate * elapsed
         self.pacer.rate = rate
 
     def on_rate_limited(self, started_epoch: int, retry_after: float | None = None) -> None:
         """A 429 for a call that started in `started_epoch`, with the server's Retry-After."""
         now = self._clock()
-        measured = self._measure(now)
+        measured, between_429s = self._measure(now)
         self._refusals.append(now)
         self._forget(now)
         if retry_after is not None and retry_after >= HOLD_AFTER:
@@ -182,32 +187,37 @@ class RateController:
             self._wake()
         current = self.pacer.rate
         if measured > 0.0:
-            self.estimate = measured
+            self.estimate, self.measured = measured, between_429s
             rate = BACKOFF * measured
-            self.pacer.rate = rate if current is None else min(rate, current)
+            # Between two 429s the measure is a lower bound of the limit: trust it. A recent
+            # success rate may be inflated by the burst: only ever lower the pace with it.
+            self.pacer.rate = rate if current is None or between_429s else min(rate, current)
         else:
             # Nothing got through lately: halve, but keep at least one start per Retry-After.
             floor = 1.0 / (retry_after or ESTIMATE_SPAN)
             base = current if current is not None else self.in_flight / ESTIMATE_SPAN
             self.pacer.rate = max(floor, base / 2)
 
-    def _measure(self, now: float) -> float:
-        """Calls per second the account let through lately (0.0: none got through).
+    def _measure(self, now: float) -> tuple[float, bool]:
+        """Calls per second the account let through lately (0.0: none), and whether that was
+        measured between two 429s.
 
         Between two 429s at least MIN_GAP apart the bucket went from empty to empty, so the
         successes in between are what it refilled: the limit. Without such a pair (the first
         429 of a run, or after a quiet spell) the recent success rate stands in; it may
-        include the bucket's burst, which the next pair corrects.
+        include the bucket's burst, or be cut short by an early 429: until the next pair
+        corrects it, the pace seeks upwards faster (SEEK rather than PROBE).
         """
         self._forget(now)
         since = next((t for t in self._refusals if now - t >= MIN_GAP), None)
+        paired = since is not None
         if since is None:
             started = self._started_at if self._started_at is not None else now
             since = max(now - ESTIMATE_SPAN, started)
             if now - since < MIN_GAP:
                 since = now - MIN_GAP
         count = sum(1 for t in self._successes if t > since)
-        return count / (now - since)
+        return count / (now - since), paired
 
     def _forget(self, now: float) -> None:
         horizon = now - ESTIMATE_SPAN

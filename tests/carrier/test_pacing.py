@@ -81,14 +81,14 @@ def test_a_long_retry_after_holds_every_start() -> None:
     assert next_start == pytest.approx(1 / (BACKOFF * 20.0))
 
 
-def test_slow_start_opens_the_window_by_one_per_success_and_nothing_is_paced() -> None:
+def test_slow_start_doubles_the_window_per_round_of_successes_and_nothing_is_paced() -> None:
     controller = RateController(64)
     assert (controller.size, controller.rate) == (SLOW_START, None)
-    for _ in range(10):
+    sizes = []
+    for _ in range(SLOW_START * 3):
         controller.on_success()
-    assert controller.size == SLOW_START + 10
-    for _ in range(100):
-        controller.on_success()
+        sizes.append(controller.size)
+    assert sizes[SLOW_START - 2: SLOW_START] == [SLOW_START, 2 * SLOW_START]
     assert (controller.size, controller.rate) == (64, None)
 
 
@@ -140,10 +140,12 @@ def test_the_pace_regains_the_estimate_quickly_then_probes_slowly_while_it_binds
         loop = asyncio.get_running_loop()
         controller = RateController(64, clock=loop.time)
         seen: list[float | None] = []
-        for _ in range(20):  # 20/s for a second, then a 429
+        controller.on_rate_limited(controller.epoch)
+        for _ in range(20):  # 20/s for a second between two 429s: the limit, measured
             await asyncio.sleep(0.05)
             controller.on_success()
         controller.on_rate_limited(controller.epoch)
+        assert controller.measured
         seen.append(controller.rate)  # 18/s
 
         async def call() -> None:
