@@ -151,6 +151,10 @@ class CarrierExecutor:
             self._counts.retries += 1
             await self._sleep(delay)
 
+    async def sleep(self, seconds: float) -> None:
+        """Wait on the executor's injected clock: for callers' own pauses (the safe buy's)."""
+        await self._sleep(seconds)
+
     def _run(self, operation: Callable[[EasyPostClient], T]) -> _Attempt[T]:
         self._headers.clear()
         try:

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 
 import pytest
+from requests.adapters import HTTPAdapter
 
 from shipctl import eventloop
 from shipctl.carrier import shipments
@@ -45,6 +46,7 @@ def test_client_pool_is_sized_to_the_concurrency_and_never_retries(simulator: Si
     sim = simulator()
     client = make_client("key", api_base=sim.api_base, timeout=5, concurrency=48)
     adapter = client._requests_session.get_adapter(sim.api_base)
+    assert isinstance(adapter, HTTPAdapter)
     assert pool_size(client) == 48
     assert adapter.max_retries.total == 0
 
