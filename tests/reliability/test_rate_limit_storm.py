@@ -12,8 +12,8 @@ from . import chaos
 
 pytestmark = pytest.mark.db
 
-ORDERS = 150
-LIMIT = 20.0  # requests/s on rating and buying
+ORDERS = 250
+LIMIT = 50.0  # requests/s on rating and buying
 CONCURRENCY = 64
 # EasyPost answers in ~100-500 ms; at zero latency a window of calls in flight bounds nothing.
 LATENCY = 0.1
@@ -29,7 +29,7 @@ MIN_RATE_SHARE = 0.75
 def storm(
     workdir: Path, database_url: str
 ) -> tuple[chaos.Finished, list[tuple[float, int, int]], chaos.Audit, list[str]]:
-    """Run bulk at concurrency 64 against a 20/s limit; sample the ledger every 0.25 s."""
+    """Run bulk at concurrency 64 against a 50/s limit; sample the ledger every 0.25 s."""
     orders_file = workdir / "orders.csv"
     references = chaos.write_orders(orders_file, ORDERS, seed=64, prefix="S")
     samples: list[tuple[float, int, int]] = []
