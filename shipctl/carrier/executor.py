@@ -89,19 +89,19 @@ class CarrierExecutor:
         self._clock = clock
         self._sleep = sleep
         self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="easypost")
-        self._window = RateController(concurrency, clock=clock, sleep=sleep)
+        self._controller = RateController(concurrency, clock=clock, sleep=sleep)
         self._counts = ExecutorStats()
         self._headers = ResponseHeaders()
         client.subscribe_to_response_hook(self._headers.record)
 
     @property
     def stats(self) -> ExecutorStats:
-        """A snapshot of the counters and the window."""
-        window = self._window
+        """A snapshot of the counters, the window and the pace."""
+        controller = self._controller
         return replace(
-            self._counts, window=window.size, max_window=window.limit,
-            min_window=window.min_size, in_flight=window.in_flight, pace=window.rate,
-            limit_estimate=window.estimate,
+            self._counts, window=controller.size, max_window=controller.limit,
+            min_window=controller.min_size, in_flight=controller.in_flight,
+            pace=controller.rate, limit_estimate=controller.estimate,
         )
 
     async def call(
@@ -126,13 +126,13 @@ class CarrierExecutor:
         while True:
             attempt += 1
             self._counts.attempts += 1
-            epoch = await self._window.acquire()
+            epoch = await self._controller.acquire()
             try:
                 outcome = await loop.run_in_executor(self._pool, self._run, operation)
             finally:
-                self._window.release()
+                self._controller.release()
             if outcome.error is None:
-                self._window.on_success()
+                self._controller.on_success()
                 return outcome.value  # type: ignore[return-value]
             failure = classify(outcome.error, outcome.status, outcome.retry_after)
             self._count(failure, epoch)
@@ -168,7 +168,7 @@ class CarrierExecutor:
         counts = self._counts
         if failure.kind == "rate_limited":
             counts.rate_limited += 1
-            self._window.on_rate_limited(epoch, failure.retry_after)
+            self._controller.on_rate_limited(epoch, failure.retry_after)
         elif failure.kind == "server_error":
             counts.server_errors += 1
         elif failure.kind == "timeout":

@@ -5,8 +5,9 @@ the tracking sweep uses one at EasyPost's fixed 5 requests/s on index endpoints
 (`tracking.IndexPacer`). `RateController` owns the executor's window of calls in flight and a
 `Pacer` whose rate it sets from what the answers tell (see docs/concurrency.md):
 
-- until the first 429 the window opens by one call per success (slow start) and nothing is
-  paced, so an account without a limit in reach runs at full concurrency;
+- until the first 429 nothing is paced and the window doubles after each round of successes
+  (slow start from SLOW_START), so an account without a limit in reach soon runs at full
+  concurrency, and one with a low limit meets it with a few calls rather than all of them;
 - a 429 means the account's token bucket was empty at that moment. Successes counted between
   two such moments are what the limit let through, so their rate is the limit (a lower
   bound, exact while the run keeps the bucket empty). The pace drops to `BACKOFF` of that;
@@ -26,7 +27,7 @@ from collections.abc import Awaitable, Callable
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 
-SLOW_START = 16  # calls in flight before the first answer: a 429 costs at most these
+SLOW_START = 16  # calls in flight before the first answers: the first round's 429s
 ESTIMATE_SPAN = 3.0  # seconds of answers the limit is measured over
 MIN_GAP = 0.25  # the shortest time between two 429s that measures the limit
 BACKOFF = 0.9  # the pace after a 429, as a share of the measured limit
