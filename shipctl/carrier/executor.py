@@ -1,15 +1,15 @@
-"""CarrierExecutor: every SDK call, in a thread, inside an adaptive window, with retries.
+"""CarrierExecutor: every SDK call, in a thread, paced to the account's limit, with retries.
 
 The SDK is synchronous (requests), so each call runs in a `ThreadPoolExecutor` thread and the
-event loop only waits. How many run at once is an AIMD window: an asyncio semaphore whose
-size a 429 halves and successes grow back, never above `concurrency` (which also sizes the
-thread pool and the client's connection pool).
+event loop only waits. How many run at once, and how fast they start, is the
+`RateController`'s: a window that opens up to `concurrency` (which also sizes the thread pool
+and the client's connection pool), and a pace measured from the 429s once the account's limit
+is in reach (see docs/concurrency.md). Time is injected (`clock`, `sleep`) for tests.
 """
 
 from __future__ import annotations
 
 import asyncio
-import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -21,14 +21,14 @@ from easypost.errors import EasyPostError
 
 from shipctl.carrier.client import ResponseHeaders
 from shipctl.carrier.errors import Failure, classify, to_carrier_error
-from shipctl.carrier.retry import AdaptiveWindow, backoff_delay
+from shipctl.carrier.pacing import Clock, RateController, Sleep
+from shipctl.carrier.retry import backoff_delay
 from shipctl.models import Mode
 
 if TYPE_CHECKING:
     from easypost import EasyPostClient
 
 T = TypeVar("T")
-SWITCH_INTERVAL = 0.001  # seconds a thread may hold the GIL before another gets it
 
 
 @dataclass
@@ -47,6 +47,8 @@ class ExecutorStats:
     max_window: int = 0
     min_window: int = 0
     in_flight: int = 0
+    pace: float | None = None  # calls per second the controller allows (None: not paced)
+    limit_estimate: float | None = None  # the account's limit as last measured, calls/s
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,8 @@ class CarrierExecutor:
         base_delay: float = 0.25,
         max_delay: float = 10.0,
         mode: Mode = "test",
+        clock: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
@@ -82,22 +86,22 @@ class CarrierExecutor:
         self.max_elapsed = max_elapsed
         self.base_delay = base_delay
         self.max_delay = max_delay
+        self._clock = clock
+        self._sleep = sleep
         self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="easypost")
-        # Dozens of SDK threads parse JSON while the event loop waits for the GIL to record
-        # each step in PostgreSQL; a shorter switch interval lets the loop in sooner.
-        sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL))
-        self._window = AdaptiveWindow(concurrency)
+        self._controller = RateController(concurrency, clock=clock, sleep=sleep)
         self._counts = ExecutorStats()
         self._headers = ResponseHeaders()
         client.subscribe_to_response_hook(self._headers.record)
 
     @property
     def stats(self) -> ExecutorStats:
-        """A snapshot of the counters and the window."""
-        window = self._window
+        """A snapshot of the counters, the window and the pace."""
+        controller = self._controller
         return replace(
-            self._counts, window=window.size, max_window=window.limit,
-            min_window=window.min_size, in_flight=window.in_flight,
+            self._counts, window=controller.size, max_window=controller.limit,
+            min_window=controller.min_size, in_flight=controller.in_flight,
+            pace=controller.rate, limit_estimate=controller.estimate,
         )
 
     async def call(
@@ -115,20 +119,20 @@ class CarrierExecutor:
         caller must find out before trying again (see `shipments.buy`).
         """
         loop = asyncio.get_running_loop()
-        started = time.monotonic()
+        started = self._clock()
         self._counts.calls += 1
         attempt = 0
         throttled = 0  # 429s: nothing happened, so only max_elapsed bounds them
         while True:
             attempt += 1
             self._counts.attempts += 1
-            epoch = await self._window.acquire()
+            epoch = await self._controller.acquire()
             try:
                 outcome = await loop.run_in_executor(self._pool, self._run, operation)
             finally:
-                self._window.release()
+                self._controller.release()
             if outcome.error is None:
-                self._window.on_success()
+                self._controller.on_success()
                 return outcome.value  # type: ignore[return-value]
             failure = classify(outcome.error, outcome.status, outcome.retry_after)
             self._count(failure, epoch)
@@ -139,13 +143,17 @@ class CarrierExecutor:
                 attempt, base=self.base_delay, cap=self.max_delay,
                 retry_after=failure.retry_after,
             )
-            out_of_time = time.monotonic() - started + delay > self.max_elapsed
+            out_of_time = self._clock() - started + delay > self.max_elapsed
             if not (retry and failure.retryable and safe) \
                     or attempt - throttled >= self.max_attempts or out_of_time:
                 self._counts.failures += 1
                 raise to_carrier_error(outcome.error, failure, name=name) from outcome.error
             self._counts.retries += 1
-            await asyncio.sleep(delay)
+            await self._sleep(delay)
+
+    async def sleep(self, seconds: float) -> None:
+        """Wait on the executor's injected clock: for callers' own pauses (the safe buy's)."""
+        await self._sleep(seconds)
 
     def _run(self, operation: Callable[[EasyPostClient], T]) -> _Attempt[T]:
         self._headers.clear()
@@ -160,7 +168,7 @@ class CarrierExecutor:
         counts = self._counts
         if failure.kind == "rate_limited":
             counts.rate_limited += 1
-            self._window.on_rate_limited(epoch)
+            self._controller.on_rate_limited(epoch, failure.retry_after)
         elif failure.kind == "server_error":
             counts.server_errors += 1
         elif failure.kind == "timeout":

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from shipctl.carrier.pacing import Clock, Pacer, Sleep
 from shipctl.models import TrackingEvent, TrackingUpdate
 
 if TYPE_CHECKING:
@@ -24,22 +25,12 @@ LIST_PAGE_SIZE = 100  # the API's largest page
 INDEX_RATE = 5.0  # requests per second EasyPost allows on index endpoints
 
 
-class IndexPacer:
-    """Start at most `rate` calls per second, evenly spaced, across every task sharing it."""
+class IndexPacer(Pacer):
+    """The shared pace of the index endpoints: EasyPost's fixed 5 requests per second."""
 
-    def __init__(self, rate: float = INDEX_RATE, *, clock: Callable[[], float] = time.monotonic):
-        self.interval = 1.0 / rate
-        self._clock = clock
-        self._next = 0.0
-        self._lock = asyncio.Lock()
-
-    async def wait(self) -> None:
-        async with self._lock:
-            now = self._clock()
-            start = max(now, self._next)
-            self._next = start + self.interval
-        if start > now:
-            await asyncio.sleep(start - now)
+    def __init__(self, rate: float = INDEX_RATE, *, clock: Clock = time.monotonic,
+                 sleep: Sleep = asyncio.sleep) -> None:
+        super().__init__(rate, clock=clock, sleep=sleep)
 
 
 async def create_tracker(

@@ -4,21 +4,26 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 
 
 class TokenBucket:
     """`rate` tokens per second with a small burst; `take` says how long to wait if empty."""
 
-    def __init__(self, rate: float, burst: float | None = None) -> None:
+    def __init__(
+        self, rate: float, burst: float | None = None, *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.rate = rate
+        self._clock = clock
         # A small burst: a fifth of a second's worth, at least one request.
         self.capacity = burst if burst is not None else max(1.0, rate / 5.0)
         self.tokens = self.capacity
-        self.stamp = time.monotonic()
+        self.stamp = clock()
 
     def take(self) -> float:
         """0.0 when a token was taken, else the seconds until one is available."""
-        now = time.monotonic()
+        now = self._clock()
         self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
         self.stamp = now
         if self.tokens >= 1.0:

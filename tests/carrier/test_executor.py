@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import sys
+import time
 from collections.abc import Callable
 
 import pytest
+from requests.adapters import HTTPAdapter
 
+from shipctl import eventloop
 from shipctl.carrier import refunds, shipments
 from shipctl.carrier.client import make_client, pool_size
 from shipctl.carrier.errors import CarrierInputError, CarrierTransientError
@@ -42,6 +46,7 @@ def test_client_pool_is_sized_to_the_concurrency_and_never_retries(simulator: Si
     sim = simulator()
     client = make_client("EZTK-test", api_base=sim.api_base, timeout=5, concurrency=48)
     adapter = client._requests_session.get_adapter(sim.api_base)
+    assert isinstance(adapter, HTTPAdapter)
     assert pool_size(client) == 48
     assert adapter.max_retries.total == 0
 
@@ -70,21 +75,83 @@ def test_every_label_is_bought_exactly_once_despite_faults(
     assert_bought_once_each(sim, labels)
 
 
-def test_a_rate_limited_run_of_500_finishes_with_no_failures(simulator: Simulator) -> None:
-    sim = simulator(rate_limit=100.0, latency=0.05)
+def test_a_rate_limited_run_rides_the_simulators_token_bucket(simulator: Simulator) -> None:
+    """End to end, briefly: the real SDK against the simulator's real bucket, in real time."""
+    limit, pairs = 50.0, 100
+    sim = simulator(rate_limit=limit, latency=0.05, jitter=0.2, seed=5)
 
-    async def run() -> tuple[list[PurchasedLabel], CarrierExecutor]:
-        async with executor_for(sim, 32, max_elapsed=300.0) as executor:
-            return await ship_all(executor, 500, "limited"), executor
+    async def run() -> tuple[list[PurchasedLabel], CarrierExecutor, float]:
+        async with executor_for(sim, 32) as executor:
+            started = time.monotonic()
+            labels = await ship_all(executor, pairs, "limited")
+            return labels, executor, time.monotonic() - started
 
-    labels, executor = asyncio.run(run())
+    labels, executor, seconds = asyncio.run(run())
     stats = executor.stats
-    print(f"\nrate-limited run: {stats}")  # the min window, for the record (-s)
-    assert len(labels) == 500
+    print(f"\nrate-limited run: {seconds:.1f} s, {stats}")  # for the record (-s)
+    assert len(labels) == pairs
     assert stats.failures == 0
-    assert stats.rate_limited > 0
-    assert stats.min_window < stats.max_window == 32
+    assert 0 < stats.rate_limited <= 0.1 * stats.attempts
+    assert stats.pace is not None and stats.limit_estimate is not None
+    assert 0.7 * limit < stats.limit_estimate < 1.3 * limit
     assert_bought_once_each(sim, labels)
+
+
+class FakeClock:
+    """A clock that only moves when the code under test sleeps on it."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+        await asyncio.sleep(0)
+
+
+@pytest.mark.parametrize(("max_elapsed", "attempts"), [(150.0, 2), (450.0, 5)])
+def test_429s_are_retried_after_retry_after_until_max_elapsed_on_the_executors_clock(
+    simulator: Simulator, max_elapsed: float, attempts: int
+) -> None:
+    # One request per 100 s: the first call takes the burst, then Retry-After says 100.
+    sim = simulator(rate_limit=0.01)
+    clock = FakeClock()
+
+    async def run() -> CarrierExecutor:
+        async with executor_for(
+            sim, 2, clock=clock, sleep=clock.sleep, max_elapsed=max_elapsed
+        ) as executor:
+            await shipments.create_shipment(executor, order("R1"), FROM)
+            with pytest.raises(CarrierTransientError) as raised:
+                await shipments.create_shipment(executor, order("R2"), FROM)
+            assert raised.value.kind == "rate_limited"
+            before = clock.now
+            await executor.sleep(7.0)  # callers' own pauses run on the same clock
+            assert clock.now == before + 7.0
+            return executor
+
+    stats = asyncio.run(run()).stats
+    assert (stats.attempts - 1, stats.rate_limited, stats.failures) == (attempts, attempts, 1)
+    retries = [s for s in clock.slept if s >= 100.0]
+    assert len(retries) == attempts - 1 and all(s <= 100.05 + 0.25 for s in retries)
+    assert clock.now - 7.0 <= max_elapsed
+
+
+def test_building_an_executor_leaves_the_switch_interval_alone(simulator: Simulator) -> None:
+    sim = simulator()
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(0.005)
+    try:
+        executor_for(sim, 2)
+        assert sys.getswitchinterval() == 0.005
+        eventloop.favour_the_loop()
+        assert sys.getswitchinterval() == eventloop.SWITCH_INTERVAL
+    finally:
+        sys.setswitchinterval(before)
 
 
 def test_server_errors_that_persist_end_in_a_carrier_error(simulator: Simulator) -> None:

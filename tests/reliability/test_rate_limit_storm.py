@@ -1,4 +1,4 @@
-"""Demand far above the carrier's rate limit: the run completes and the window adapts."""
+"""Demand far above the carrier's rate limit: the bulk run completes riding the limit."""
 
 from __future__ import annotations
 
@@ -12,19 +12,24 @@ from . import chaos
 
 pytestmark = pytest.mark.db
 
-ORDERS = 150
-LIMIT = 20.0  # requests/s on rating and buying
+ORDERS = 250
+LIMIT = 50.0  # requests/s on rating and buying
 CONCURRENCY = 64
 # EasyPost answers in ~100-500 ms; at zero latency a window of calls in flight bounds nothing.
 LATENCY = 0.1
-# Once AIMD has settled, a 429 is the probe that finds the limit again, not the norm.
-MAX_SECOND_HALF_429_SHARE = 0.10
+# The first round of calls may find the limit with a handful of 429s; once the pace is
+# measured, a 429 is the probe that finds the limit again, not the norm.
+MAX_429_SHARE = 0.10
+MAX_SECOND_HALF_429_SHARE = 0.05
+# Accepted calls per second between the first and the last call, as a share of the limit.
+# (≥ 0.90 with 64 in flight: benchmarks/bench_rate_limit.py; here a margin for a busy machine.)
+MIN_RATE_SHARE = 0.75
 
 
 def storm(
     workdir: Path, database_url: str
 ) -> tuple[chaos.Finished, list[tuple[float, int, int]], chaos.Audit, list[str]]:
-    """Run bulk at concurrency 64 against a 20/s limit; sample the ledger every 0.25 s."""
+    """Run bulk at concurrency 64 against a 50/s limit; sample the ledger every 0.25 s."""
     orders_file = workdir / "orders.csv"
     references = chaos.write_orders(orders_file, ORDERS, seed=64, prefix="S")
     samples: list[tuple[float, int, int]] = []
@@ -68,12 +73,23 @@ def second_half_share(samples: list[tuple[float, int, int]]) -> float:
     return (end[1] - middle[1]) / sent if sent else 0.0
 
 
-def test_rate_limit_storm_completes_and_429s_stay_low_once_adapted(workdir: Path, db: str) -> None:
+def accepted_rate(samples: list[tuple[float, int, int]]) -> float:
+    """Calls the limit let through per second, from the first sample with calls to the last."""
+    calling = [s for s in samples if s[2] > 0]
+    first = calling[0]
+    last = next(s for s in samples if s[1:] == samples[-1][1:])  # when the calls stopped
+    accepted = (last[2] - last[1]) - (first[2] - first[1])
+    return accepted / (last[0] - first[0])
+
+
+def test_rate_limit_storm_completes_riding_the_limit(workdir: Path, db: str) -> None:
     done, samples, audit, _ = storm(workdir, db)
     share = second_half_share(samples)
+    overall = samples[-1][1] / samples[-1][2]
+    rate = accepted_rate(samples)
     print(
-        f"429 share, second half of the run: {share:.1%} "
-        f"({samples[-1][1]} 429s of {samples[-1][2]} calls overall)"
+        f"429 share: {overall:.1%} overall ({samples[-1][1]} of {samples[-1][2]} calls), "
+        f"{share:.1%} in the second half; accepted {rate:.1f}/s of {LIMIT:.0f}/s"
     )
 
     assert samples[-1][1] > 0, "the storm never hit the limit"
@@ -82,4 +98,6 @@ def test_rate_limit_storm_completes_and_429s_stay_low_once_adapted(workdir: Path
         f"{ORDERS - audit.purchased_db} orders failed under the rate limit:\n" + done.stdout[-3000:]
     )
     assert done.exit_code == 0, done.stderr[-2000:]
+    assert overall <= MAX_429_SHARE
     assert share <= MAX_SECOND_HALF_429_SHARE
+    assert rate >= MIN_RATE_SHARE * LIMIT

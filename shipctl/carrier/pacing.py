@@ -1,0 +1,230 @@
+"""Pacing EasyPost calls: one `Pacer` that spaces starts, and the controller that rides a limit.
+
+`Pacer` starts at most `rate` calls per second, evenly spaced, across every task sharing it;
+the tracking sweep uses one at EasyPost's fixed 5 requests/s on index endpoints
+(`tracking.IndexPacer`). `RateController` owns the executor's window of calls in flight and a
+`Pacer` whose rate it sets from what the answers tell (see docs/concurrency.md):
+
+- until the first 429 nothing is paced and the window doubles after each round of successes
+  (slow start from SLOW_START), so an account without a limit in reach soon runs at full
+  concurrency, and one with a low limit meets it with a few calls rather than all of them;
+- a 429 means the account's token bucket was empty at that moment. Successes counted between
+  two such moments are what the limit let through, so their rate is the limit (a lower
+  bound, exact while the run keeps the bucket empty). The pace drops to `BACKOFF` of that;
+- while starts wait on the pace, it climbs back to the estimate within about a second and then
+  probes above it slowly, until the next 429 measures the limit again.
+
+Time is injected (`clock`, `sleep`), so tests run the controller on a virtual clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+
+SLOW_START = 16  # calls in flight before the first answers: the first round's 429s
+ESTIMATE_SPAN = 3.0  # seconds of answers the limit is measured over
+MIN_GAP = 0.25  # the shortest time between two 429s that measures the limit
+BACKOFF = 0.9  # the pace after a 429, as a share of the measured limit
+REGAIN = 0.1  # climb per second below the estimate, as a share of the estimate
+PROBE = 0.02  # climb per second above the estimate, as a share of the pace
+SEEK = 0.1  # the same while the estimate is only a recent success rate (not between 429s)
+HOLD_AFTER = 5.0  # a Retry-After at least this long pauses every start, not just its call
+
+
+class Pacer:
+    """Start at most `rate` calls per second, evenly spaced; `rate=None` starts at once.
+
+    Starts are granted one at a time in arrival order, each at the pace in force when it is
+    granted, so lowering the rate takes effect for every call still waiting.
+    """
+
+    def __init__(
+        self, rate: float | None = None, *, clock: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.rate = rate
+        self._clock = clock
+        self._sleep = sleep
+        self._next = 0.0
+        self._lock = asyncio.Lock()
+        self.delayed = False  # a start had to wait since the flag was last cleared
+
+    @property
+    def interval(self) -> float:
+        return 0.0 if self.rate is None else 1.0 / self.rate
+
+    async def wait(self) -> None:
+        if self.rate is None and self._clock() >= self._next:
+            return
+        async with self._lock:
+            now = self._clock()
+            start = max(now, self._next)
+            if start > now:
+                self.delayed = True
+                await self._sleep(start - now)
+            # From the start as scheduled, not as woken: a late wake-up must not cost pace.
+            self._next = start + self.interval
+
+    def hold_until(self, moment: float) -> None:
+        """Start nothing before `moment` (on the pacer's clock)."""
+        self._next = max(self._next, moment)
+
+
+class RateController:
+    """How many calls may be in flight, and how fast they may start (see the module doc)."""
+
+    def __init__(
+        self, limit: int, *, clock: Clock = time.monotonic, sleep: Sleep = asyncio.sleep,
+        slow_start: int | None = None,
+    ) -> None:
+        self.limit = limit
+        self.size = min(limit, slow_start or SLOW_START)
+        self.min_size = self.size
+        self.in_flight = 0
+        self.epoch = 0  # bumped at each cut: the 429s of calls started earlier do not cut again
+        self.estimate: float | None = None  # the account's limit as last measured, calls/s
+        self.measured = False  # the estimate was measured between two 429s
+        self.pacer = Pacer(clock=clock, sleep=sleep)
+        self._clock = clock
+        self._waiters: deque[asyncio.Future[None]] = deque()
+        self._started_at: float | None = None
+        self._successes: deque[float] = deque()
+        self._refusals: deque[float] = deque()
+        self._grown_at = 0.0
+        self._round_successes = 0
+
+    @property
+    def rate(self) -> float | None:
+        """Calls per second the pace allows (None: not paced)."""
+        return self.pacer.rate
+
+    async def acquire(self) -> int:
+        """Wait for room in the window and for the pace; returns the epoch the call starts in."""
+        if self._started_at is None:
+            self._started_at = self._clock()
+        await self._take_slot()
+        try:
+            await self.pacer.wait()
+        except asyncio.CancelledError:
+            self.release()
+            raise
+        return self.epoch
+
+    async def _take_slot(self) -> None:
+        if self.in_flight >= self.size or self._waiters:
+            future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._waiters.append(future)
+            try:
+                await future
+            except asyncio.CancelledError:
+                if future.done() and not future.cancelled():
+                    self.release()  # it was handed a slot it will not use
+                elif future in self._waiters:  # a release may have dropped it already
+                    self._waiters.remove(future)
+                raise
+        else:
+            self.in_flight += 1
+
+    def release(self) -> None:
+        self.in_flight -= 1
+        self._wake()
+
+    def _wake(self) -> None:
+        # A woken waiter inherits the slot (in_flight is counted for it here), so a newcomer
+        # cannot overtake the queue.
+        while self._waiters and self.in_flight < self.size:
+            future = self._waiters.popleft()
+            if not future.done():
+                self.in_flight += 1
+                future.set_result(None)
+
+    def on_success(self) -> None:
+        now = self._clock()
+        self._successes.append(now)
+        self._forget(now)
+        if self.pacer.rate is None:
+            # Slow start: a round of `size` successes with no 429 doubles the window.
+            self._round_successes += 1
+            if self.size < self.limit and self._round_successes >= self.size:
+                self._round_successes = 0
+                self.size = min(self.limit, 2 * self.size)
+                self._wake()
+            return
+        self._grow(now)
+
+    def _grow(self, now: float) -> None:
+        elapsed, self._grown_at = now - self._grown_at, now
+        rate = self.pacer.rate
+        if rate is None or not self.pacer.delayed:
+            return  # the pace is not what holds the calls back: nothing to learn by raising it
+        self.pacer.delayed = False
+        estimate = self.estimate or rate
+        if rate < estimate:
+            rate = min(estimate, rate + REGAIN * estimate * elapsed)
+        else:
+            rate += (PROBE if self.measured else SEEK) * rate * elapsed
+        self.pacer.rate = rate
+
+    def on_rate_limited(self, started_epoch: int, retry_after: float | None = None) -> None:
+        """A 429 for a call that started in `started_epoch`, with the server's Retry-After."""
+        now = self._clock()
+        measured, between_429s = self._measure(now)
+        self._refusals.append(now)
+        self._forget(now)
+        if retry_after is not None and retry_after >= HOLD_AFTER:
+            self.pacer.hold_until(now + retry_after)
+        if started_epoch != self.epoch:
+            return
+        self.epoch += 1
+        self._grown_at = now
+        if self.size < self.limit:  # the pace governs from here; the window only bounds
+            self.size = self.limit
+            self._wake()
+        current = self.pacer.rate
+        if measured > 0.0:
+            self.estimate, self.measured = measured, between_429s
+            rate = BACKOFF * measured
+            # Between two 429s the measure is a lower bound of the limit: trust it. A recent
+            # success rate may be inflated by the burst: only ever lower the pace with it.
+            self.pacer.rate = rate if current is None or between_429s else min(rate, current)
+        else:
+            # Nothing got through lately: halve, but keep at least one start per Retry-After.
+            floor = 1.0 / (retry_after or ESTIMATE_SPAN)
+            base = current if current is not None else self.in_flight / ESTIMATE_SPAN
+            self.pacer.rate = max(floor, base / 2)
+
+    def _measure(self, now: float) -> tuple[float, bool]:
+        """Calls per second the account let through lately (0.0: none), and whether that was
+        measured between two 429s.
+
+        Between two 429s at least MIN_GAP apart the bucket went from empty to empty, so the
+        successes in between are what it refilled: the limit. Without such a pair (the first
+        429 of a run, or after a quiet spell) the recent success rate stands in; it may
+        include the bucket's burst, or be cut short by an early 429: until the next pair
+        corrects it, the pace seeks upwards faster (SEEK rather than PROBE).
+        """
+        self._forget(now)
+        since = next((t for t in self._refusals if now - t >= MIN_GAP), None)
+        paired = since is not None
+        if since is None:
+            started = self._started_at if self._started_at is not None else now
+            since = max(now - ESTIMATE_SPAN, started)
+            if now - since < MIN_GAP:
+                since = now - MIN_GAP
+        count = sum(1 for t in self._successes if t > since)
+        return count / (now - since), paired
+
+    def _forget(self, now: float) -> None:
+        horizon = now - ESTIMATE_SPAN
+        for times in (self._successes, self._refusals):
+            while times and times[0] < horizon:
+                times.popleft()
+
+
+__all__ = ["Pacer", "RateController"]
