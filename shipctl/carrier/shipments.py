@@ -6,7 +6,6 @@ decoded JSON (no EasyPostObjects) and become shipctl models here.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -99,7 +98,7 @@ async def buy(executor: CarrierExecutor, shipment_id: str, rate: Quote) -> Purch
             if error.code != "SHIPMENT.POSTAGE.EXISTS":
                 raise
             unclear = error
-        await asyncio.sleep(
+        await executor.sleep(
             backoff_delay(attempt, base=executor.base_delay, cap=executor.max_delay)
         )
         try:
