@@ -123,15 +123,16 @@ def ounces(weight: str) -> float:
 # --- 1. an unknown outcome is never a failure, and the rerun resolves it ------------------
 
 
-@pytest.mark.parametrize("fault", ["lost-answer", "refused"])
+@pytest.mark.parametrize("fault", ["lost-answer", "lost-answer-503", "refused"])
 def test_buy_of_unknown_outcome_then_outage_is_resolved_by_the_rerun(
     fault: str, shipctl: Shipctl, home: Path, sql: Sql, carrier: Carrier
 ) -> None:
     """The second buy's answer is lost (or the buy never arrives), then EasyPost is down for
     longer than the retry budget: the order is `unknown`, not failed; the rerun retrieves it."""
     orders = write_orders(home / "orders.csv", 2)
-    if fault == "lost-answer":
-        carrier.proxy.lose_buy_answer(nth=2)  # down until up()
+    # Then down (every request dropped, or answered 503) until up().
+    if fault.startswith("lost-answer"):
+        carrier.proxy.lose_buy_answer(nth=2, mode="503" if "503" in fault else "drop")
     else:
         carrier.proxy.refuse_buy(nth=2)
     args = ("bulk", str(orders), "--yes", "--concurrency", "1")
@@ -146,7 +147,7 @@ def test_buy_of_unknown_outcome_then_outage_is_resolved_by_the_rerun(
     assert line and int(line.group(1)) == len(unknown) == 1, first.stdout + first.stderr
     assert "Traceback" not in first.stderr
     bought_before = carrier.purchases()["total"]
-    assert bought_before == (2 if fault == "lost-answer" else 1)
+    assert bought_before == (1 if fault == "refused" else 2)
 
     carrier.proxy.up()
     second = shipctl(*args, env=carrier.env)

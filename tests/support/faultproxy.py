@@ -14,14 +14,16 @@ sees what it would see from a failing network or a failing EasyPost. It forwards
 Rules (all scriptable while shipctl runs, from any thread):
 - `lose_buy_answer(nth, down_for)`: forward the nth buy so the purchase happens, then drop
   the client's connection without an answer; then be down for `down_for` seconds
-  (`math.inf`: until `up()`).
+  (`math.inf`: until `up()`); `mode="503"` answers 503 during the outage instead.
 - `refuse_buy(nth, down_for)`: drop the nth buy before it reaches the simulator; then down.
 - `down(seconds, mode)`: every /v2 request is dropped (`"drop"`) or answered 503 (`"503"`).
 - `hang_buys(seconds)`: hold each buy that long before forwarding it (past the client
   timeout, the buy lands after the client gave up).
 - `reject_all(status)`: answer every request, /_sim/stats included, with an EasyPost error.
 - `on_buy(callback)`: call `callback(n, shipment_id)` before forwarding buy number n.
-- `counts`: requests seen, by "METHOD /path/{id}/template"; `forwarded`: those sent on.
+- `counts`: requests seen, by "METHOD /path/{id}/template"; `forwarded`: those sent on;
+  `in_flight`: requests being forwarded right now (wait for 0 before reading the ledger
+  after killing a client: a buy it sent may still land).
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ class BuyRule:
     nth: int
     action: str  # "lose" (forward, drop the answer) or "refuse" (drop, never forward)
     down_for: float
+    mode: str  # the outage that follows: "drop" or "503"
 
 
 class FaultProxy:
@@ -79,17 +82,20 @@ class FaultProxy:
         self._reject: int | None = None
         self._hide_stats = False
         self._on_buy: Callable[[int, str], None] | None = None
+        self.in_flight = 0
+        self._tasks: set[asyncio.Task[Any]] = set()
         self._session: aiohttp.ClientSession | None = None
 
     # --- rules --------------------------------------------------------------------------
 
-    def lose_buy_answer(self, nth: int = 1, down_for: float = math.inf) -> None:
+    def lose_buy_answer(self, nth: int = 1, down_for: float = math.inf,
+                        mode: str = "drop") -> None:
         with self._lock:
-            self._rules[nth] = BuyRule(nth, "lose", down_for)
+            self._rules[nth] = BuyRule(nth, "lose", down_for, mode)
 
-    def refuse_buy(self, nth: int = 1, down_for: float = math.inf) -> None:
+    def refuse_buy(self, nth: int = 1, down_for: float = math.inf, mode: str = "drop") -> None:
         with self._lock:
-            self._rules[nth] = BuyRule(nth, "refuse", down_for)
+            self._rules[nth] = BuyRule(nth, "refuse", down_for, mode)
 
     def down(self, seconds: float = math.inf, mode: str = "drop") -> None:
         assert mode in ("drop", "503")
@@ -118,6 +124,12 @@ class FaultProxy:
     def on_buy(self, callback: Callable[[int, str], None] | None) -> None:
         self._on_buy = callback
 
+    def settle(self, timeout: float = 30.0) -> None:
+        """Wait until no request is being forwarded (a killed client's buy may still land)."""
+        deadline = time.monotonic() + timeout
+        while self.in_flight and time.monotonic() < deadline:
+            time.sleep(0.02)
+
     def count(self, key: str) -> int:
         """Requests seen for one template, e.g. `POST /v2/shipments/{id}/buy`."""
         return self.counts[key]
@@ -144,32 +156,51 @@ class FaultProxy:
                 await asyncio.to_thread(self._on_buy, number, buy.group(1))
             if rule is not None and rule.action == "refuse":
                 self.refused.append(buy.group(1))
-                self._start_outage(rule.down_for)
+                self._start_outage(rule)
                 return _drop(request)
-            if self._hang:
-                await asyncio.sleep(self._hang)
         if api and self.is_down and rule is None:
             if self._down_mode == "503":
                 return _error(503)
             return _drop(request)
-        status, headers, body = await self._forward(request)
+        # Once sent, a request lands even if its client gives up or dies (as on a real
+        # network): the forwarding runs in a task of its own that the client cannot cancel.
+        data = await request.read()
+        task = asyncio.create_task(self._forward(request, data, self._hang if buy else 0.0))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        try:
+            status, headers, body = await asyncio.shield(task)
+        except (TimeoutError, aiohttp.ClientError):
+            return _drop(request)  # the simulator dropped it (a `drop` fault): pass it on
         if rule is not None and rule.action == "lose":
             assert buy is not None
             self.lost.append(buy.group(1))
-            self._start_outage(rule.down_for)
+            self._start_outage(rule)
             return _drop(request)
         return web.Response(status=status, headers=headers, body=body)
 
-    def _start_outage(self, seconds: float) -> None:
-        if seconds > 0:
-            self.down(seconds, self._down_mode)
+    def _start_outage(self, rule: BuyRule) -> None:
+        if rule.down_for > 0:
+            self.down(rule.down_for, rule.mode)
 
-    async def _forward(self, request: web.Request) -> tuple[int, dict[str, str], bytes]:
+    async def _forward(self, request: web.Request, data: bytes,
+                       hang: float) -> tuple[int, dict[str, str], bytes]:
+        with self._lock:
+            self.in_flight += 1
+        try:
+            if hang:
+                await asyncio.sleep(hang)
+            return await self._send(request, data)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+
+    async def _send(self, request: web.Request, data: bytes) -> tuple[int, dict[str, str], bytes]:
         assert self._session is not None
         headers = {k: v for k, v in request.headers.items() if k.lower() not in _SKIP}
         async with self._session.request(
-            request.method, self.target + request.path_qs, headers=headers,
-            data=await request.read(), allow_redirects=False,
+            request.method, self.target + request.path_qs, headers=headers, data=data,
+            allow_redirects=False,
         ) as answer:
             body = await answer.read()
             kept = {k: v for k, v in answer.headers.items() if k.lower() not in _SKIP}
