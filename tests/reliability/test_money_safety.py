@@ -9,6 +9,7 @@ reference, the address and weight a label was bought for, the labels file's form
 from __future__ import annotations
 
 import csv
+import os
 import re
 import shutil
 import signal
@@ -160,6 +161,39 @@ def test_buy_of_unknown_outcome_then_outage_is_resolved_by_the_rerun(
     assert ours["state"] == "purchased"
     assert ours["tracking_code"] == carrier.shipment(hit)["tracking_code"]
     assert {r["state"] for r in rows.values()} == {"purchased"}
+
+
+@pytest.mark.parametrize("fault", ["lost-answer", "refused"])
+def test_unknown_order_edited_before_the_rerun_is_retrieved_before_anything_else(
+    fault: str, shipctl: Shipctl, home: Path, sql: Sql, carrier: Carrier
+) -> None:
+    """Outcome unknown, then the user fixes the row: bought → kept and listed as changed
+    after purchase; not bought → the old shipment is abandoned and the new data bought."""
+    orders = write_orders(home / "orders.csv", 2)
+    if fault == "lost-answer":
+        carrier.proxy.lose_buy_answer(nth=2)
+    else:
+        carrier.proxy.refuse_buy(nth=2)
+    args = ("bulk", str(orders), "--yes", "--concurrency", "1")
+    first = shipctl(*args, env=carrier.env)
+    hit = (carrier.proxy.lost + carrier.proxy.refused)[0]
+    reference = next(r for r, row in current(sql).items() if row["easypost_shipment_id"] == hit)
+    assert current(sql)[reference]["state"] == "unknown", first.stdout + first.stderr
+    edit_rows(orders, {reference: {"weight": "3lb"}})
+    carrier.proxy.up()
+    again = shipctl(*args, env=carrier.env)
+    purchases = carrier.purchases()
+    assert purchases["by_reference"] == {"T-00000": 1, "T-00001": 1}
+    row = current(sql)[reference]
+    assert row["state"] == "purchased"
+    if fault == "lost-answer":
+        assert row["easypost_shipment_id"] == hit
+        assert f"changed after purchase: {reference}" in again.stdout + again.stderr
+    else:
+        assert again.exit_code == 0, again.stdout + again.stderr
+        assert hit not in purchases["by_shipment"]
+        bought = carrier.shipment(row["easypost_shipment_id"])
+        assert float(bought["parcel"]["weight"]) == pytest.approx(48.0)
 
 
 # --- 2. an interrupted --rebuy resumes; it never rebuys twice --------------------------------
@@ -342,20 +376,31 @@ def test_rerun_of_a_purchased_file_writes_every_order_again_in_file_order(
     assert len(pypdf.PdfReader(home / "labels.pdf").pages) == 7
 
 
-def test_label_urls_that_no_longer_answer_are_resolved_again_through_the_api(
+def test_a_resumed_run_whose_label_urls_no_longer_answer_still_writes_its_labels(
     shipctl: Shipctl, home: Path
 ) -> None:
+    """The first run (on a simulator now stopped) is interrupted after two labels; the rerun,
+    on another port with the same state, writes all four labels: old URLs are re-resolved."""
     orders = write_orders(home / "orders.csv", 4)
-    state = SimulatorConfig(state_path=home / "sim.sqlite3")
-    with carrier_at(state) as old:
-        assert shipctl("bulk", str(orders), "--yes", env=old.env).exit_code == 0
+    args = ("bulk", str(orders), "--yes", "--concurrency", "1", "--labels-out", "labels.pdf",
+            "--force")
+
+    def ctrl_c(number: int, shipment_id: str) -> None:
+        if number == 2:  # the loop's SIGINT handler stops new orders; in-flight ones finish
+            os.kill(os.getpid(), signal.SIGINT)
+
+    with carrier_at(SimulatorConfig(state_path=home / "sim.sqlite3")) as old:
+        old.proxy.on_buy(ctrl_c)
+        first = shipctl(*args, env=old.env)
+        assert first.exit_code == 130, first.stdout + first.stderr
+        assert 2 <= old.purchases()["total"] < 4
         old_origin = old.sim.origin
     with carrier_at(SimulatorConfig(state_path=home / "sim.sqlite3")) as new:
         assert new.sim.origin != old_origin
-        again = shipctl("bulk", str(orders), "--yes", "--labels-out", "labels.pdf",
-                        env=new.env)
+        again = shipctl(*args, env=new.env)
         assert again.exit_code == 0, again.stdout + again.stderr
         assert new.purchases()["total"] == 4
+        assert new.purchases()["max_per_reference"] == 1
     assert len(pypdf.PdfReader(home / "labels.pdf").pages) == 4
 
 
