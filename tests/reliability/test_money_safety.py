@@ -199,7 +199,6 @@ def test_unknown_order_edited_before_the_rerun_is_retrieved_before_anything_else
 # --- 2. an interrupted --rebuy resumes; it never rebuys twice --------------------------------
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "kill-9"])
 def test_interrupted_rebuy_then_the_same_command_buys_exactly_one_more_label(
     stop: signal.Signals, shipctl: Shipctl, home: Path, db: str
