@@ -45,7 +45,7 @@ async def plan() -> None:
     async with open_pool(url, Path("."), max_size=2) as pool:
         run_id = await shipments.start_run(pool, "bulk", mode="simulated")
         await bulk._persist(pool, OrderSource(path, options.load), run_id, options,
-                            "simulated", report)
+                            shipments.Scope(mode="simulated"), report, retry_failed=True)
 
 eventloop.run(plan())
 done = time.perf_counter()

@@ -83,6 +83,11 @@ class Settings(BaseSettings):
     simulate: bool = False
     concurrency: int | None = Field(default=None, ge=1, le=512)
     timeout: float = Field(default=30.0, gt=0, le=600)
+    # How long one EasyPost call is retried (429, 5xx, timeouts, lost connections) before
+    # shipctl gives up on it; a buy whose outcome is still unknown then is left `unknown`.
+    retry_seconds: float = Field(default=120.0, gt=0, le=3600)
+    # The store namespace: `#1001` of two shops are two orders.
+    store: str = Field(default="default", min_length=1, max_length=100)
     from_address: Address | None = None
     parcels: dict[str, ParcelPreset] = Field(default_factory=dict)
     default_parcel: str | None = None

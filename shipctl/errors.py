@@ -19,6 +19,7 @@ class ExitCode(IntEnum):
     EXCEPTIONS_FOUND = 4
     CARRIER = 5
     DATABASE = 6
+    OUTPUT = 7
     INTERRUPTED = 130
 
 
@@ -77,6 +78,25 @@ class CarrierError(ShipctlError):
     def __init__(self, message: str | None = None, *, code: str | None = None) -> None:
         super().__init__(message)
         self.code = code
+
+
+class OutcomeUnknownError(CarrierError):
+    """A buy was sent and EasyPost's answer was lost; whether it went through is not known yet.
+
+    Never a failure: the order keeps its shipment id, and the next run retrieves the shipment
+    before doing anything else with the order.
+    """
+
+    exit_code = ExitCode.PARTIAL_FAILURE
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message, code="OUTCOME_UNKNOWN")
+
+
+class OutputError(ShipctlError):
+    """Labels were bought, but an output file could not be written."""
+
+    exit_code = ExitCode.OUTPUT
 
 
 class CarrierAuthError(CarrierError):

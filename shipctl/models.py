@@ -149,12 +149,46 @@ class Order(Model):
     label_format: LabelFormat | None = None
     rows: tuple[int, ...] = ()
 
+    def digest(self, default_from: Address | None = None) -> str:
+        """What the label depends on: addresses, parcel, carrier, service and rule.
+
+        Two reads of the same order give the same digest; any change a label would show (an
+        address, a weight, a requested service) gives another. The reference, the rows it came
+        from and the label format are not part of it.
+        """
+        import hashlib
+        import json
+
+        from_address = self.from_address or default_from
+        data = {
+            "to": self.to_address.model_dump(mode="json"),
+            "from": from_address.model_dump(mode="json") if from_address else None,
+            "parcel": {k: _canonical(v) for k, v in self.parcel.model_dump().items()},
+            "carrier": self.carrier,
+            "service": self.service,
+            "rule": self.rate_rule.model_dump(mode="json") if self.rate_rule else None,
+        }
+        text = json.dumps(data, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _canonical(value: object) -> object:
+    """`12`, `12.0` and `12.00` ounces are one weight."""
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return value
+
 
 class OrderState(StrEnum):
-    """The order state machine: pending → created → purchased, with failed and refunded."""
+    """The order state machine (see README: Order states).
+
+    pending → created → purchased, with `failed` (a definite refusal), `unknown` (a buy was
+    sent and its outcome could not be learned yet) and later `refunded`.
+    """
 
     PENDING = "pending"
     CREATED = "created"
+    UNKNOWN = "unknown"
     PURCHASED = "purchased"
     FAILED = "failed"
     REFUNDED = "refunded"
@@ -189,6 +223,8 @@ class QuotedShipment(Model):
     rates: tuple[Quote, ...] = ()
     messages: tuple[CarrierMessage, ...] = ()
     mode: Mode = "test"
+    # The label format asked for when the shipment was made (options.label_format), if any.
+    label_format: str | None = None
 
 
 class PurchasedLabel(Model):

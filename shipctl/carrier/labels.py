@@ -17,7 +17,19 @@ PNG_MAGIC = b"\x89PNG"
 async def fetch_labels(
     urls: Sequence[str], *, concurrency: int, seconds_per_label: float = 60.0
 ) -> list[bytes]:
-    """The label files at `urls`, downloaded `concurrency` at a time, in input order.
+    """The label files at `urls`, downloaded `concurrency` at a time, in input order."""
+    found = await fetch_label_files(urls, concurrency=concurrency,
+                                    seconds_per_label=seconds_per_label)
+    for url, data in zip(urls, found, strict=True):
+        if data is None:
+            raise CarrierError(f"label download failed: {url}", code="LABEL.DOWNLOAD")
+    return [data for data in found if data is not None]
+
+
+async def fetch_label_files(
+    urls: Sequence[str | None], *, concurrency: int, seconds_per_label: float = 60.0
+) -> list[bytes | None]:
+    """Each label file at `urls`, or None where there is no URL or it did not answer with one.
 
     Label URLs are pre-signed (no API key), so a plain HTTP client fetches them; aiohttp does
     it on the event loop without tying up the executor's threads.
@@ -30,23 +42,26 @@ async def fetch_labels(
     gate = asyncio.Semaphore(limit)
     async with aiohttp.ClientSession(connector=connector, timeout=client_timeout) as session:
 
-        async def fetch(url: str) -> bytes:
+        async def fetch(url: str | None) -> bytes | None:
+            if url is None:
+                return None
             async with gate:
                 try:
                     async with session.get(url) as response:
                         if response.status != 200:
-                            raise CarrierError(
-                                f"label download failed ({response.status}): {url}",
-                                code="LABEL.DOWNLOAD",
-                            )
+                            return None
                         return await response.read()
-                except (aiohttp.ClientError, TimeoutError) as error:
-                    raise CarrierError(
-                        f"label download failed: {url}: {type(error).__name__}",
-                        code="LABEL.DOWNLOAD",
-                    ) from error
+                except (aiohttp.ClientError, TimeoutError, ValueError):
+                    return None
 
         return list(await asyncio.gather(*(fetch(url) for url in urls)))
+
+
+def label_fits(data: bytes, file_format: str) -> bool:
+    """Whether a label file's bytes can go into a labels file of `file_format`."""
+    if file_format.upper() == "ZPL":  # ZPL may open with ~ commands (graphics) before ^XA
+        return b"^XA" in data[:65536] and not data.startswith((PDF_MAGIC, PNG_MAGIC))
+    return data.startswith(PDF_MAGIC) or data.startswith(PNG_MAGIC)
 
 
 def merge_labels(labels: Sequence[bytes], label_format: str) -> bytes:

@@ -52,7 +52,7 @@ async def open_carrier(
             mode = "simulated" if stats is not None else key_mode(api_key)
         client = make_client(api_key, api_base=api_base, timeout=settings.timeout,
                              concurrency=size)
-        executor = CarrierExecutor(client, size, mode=mode)
+        executor = CarrierExecutor(client, size, mode=mode, max_elapsed=settings.retry_seconds)
         stack.push_async_callback(executor.aclose)
         yield CarrierSession(executor=executor, mode=mode, simulator_stats=stats)
 

@@ -15,7 +15,7 @@ from shipctl.carrier.client import request_json
 from shipctl.carrier.errors import CarrierTransientError
 from shipctl.carrier.executor import CarrierExecutor
 from shipctl.carrier.retry import backoff_delay
-from shipctl.errors import CarrierError
+from shipctl.errors import CarrierAuthError, CarrierError, OutcomeUnknownError
 from shipctl.models import (
     Address,
     CarrierMessage,
@@ -75,7 +75,9 @@ async def buy(executor: CarrierExecutor, shipment_id: str, rate: Quote) -> Purch
 
     A timeout, 5xx or dropped connection may hide a buy that went through, and
     SHIPMENT.POSTAGE.EXISTS says one did: the shipment is retrieved, and its label is used
-    when it has one. A 429 is retried by the executor, since nothing was bought.
+    when it has one. A 429 is retried by the executor, since nothing was bought. When the
+    retrieve cannot answer either, the outcome is unknown (`OutcomeUnknownError`): the caller
+    keeps the shipment id and resolves it later, by retrieving it, never by buying again.
     """
     # Each further buy follows a retrieve showing the previous one did not take effect, so
     # the executor's attempt budget bounds the work here, not the labels bought.
@@ -88,6 +90,8 @@ async def buy(executor: CarrierExecutor, shipment_id: str, rate: Quote) -> Purch
                 name="buy", idempotent=False,
             )
             return purchased_label(data, executor.mode)
+        except CarrierAuthError:
+            raise
         except CarrierTransientError as error:
             if error.kind == "rate_limited":
                 raise
@@ -99,7 +103,15 @@ async def buy(executor: CarrierExecutor, shipment_id: str, rate: Quote) -> Purch
         await asyncio.sleep(
             backoff_delay(attempt, base=executor.base_delay, cap=executor.max_delay)
         )
-        current = await retrieve(executor, shipment_id)
+        try:
+            current = await retrieve(executor, shipment_id)
+        except CarrierAuthError:
+            raise
+        except CarrierError as error:
+            raise OutcomeUnknownError(
+                f"the buy of {shipment_id} may have gone through ({unclear.message}) and "
+                f"the shipment could not be retrieved to find out ({error.message})"
+            ) from error
         if isinstance(current, PurchasedLabel):
             return current
     assert unclear is not None
@@ -179,15 +191,18 @@ def quoted_shipment(data: Json, mode: Mode) -> QuotedShipment:
         for m in data.get("messages") or ()
         if isinstance(m, dict) and m.get("message")
     )
+    options = data.get("options") or {}
+    fmt = options.get("label_format") if isinstance(options, dict) else None
     return QuotedShipment(
         shipment_id=data["id"], reference=data.get("reference"),
         rates=tuple(quote(r) for r in data.get("rates") or ()), messages=messages, mode=mode,
+        label_format=str(fmt).upper() if fmt else None,
     )
 
 
 def label_format_of(label: Json) -> str | None:
     file_type = str(label.get("label_file_type") or "").lower()
-    for fmt in ("pdf", "zpl", "png"):
+    for fmt in ("pdf", "zpl", "epl2", "png"):
         if fmt in file_type:
             return fmt.upper()
     return None

@@ -96,6 +96,7 @@ def bulk(
         "--labels-out", help="Write every label bought into one .pdf or .zpl file.",
         rich_help_panel="Output")] = None,
     force: opt.Force = False,
+    store: opt.Store = None,
 ) -> None:
     """Validate, quote and buy a label for every order in FILE; a rerun never buys twice."""
     from shipctl.jobs.bulk import BulkOptions
@@ -111,7 +112,7 @@ def bulk(
         label_format=opt.label_format(label_format),
         dry_run=dry_run, skip_invalid=skip_invalid, rebuy=rebuy, concurrency=concurrency,
         results_out=opt.output_path(results_out), labels_out=opt.output_path(labels_out),
-        force=force,
+        force=force, store=_store(store),
     )
     from shipctl.cli.progress import OrderProgress
 
@@ -125,6 +126,12 @@ def bulk(
             _run(context, settings, options, progress, None if (yes or dry_run) else confirm)
         )
     raise typer.Exit(_show(context, report))
+
+
+def _store(value: str | None) -> str | None:
+    if value is not None and not (0 < len(value.strip()) <= 100):
+        raise typer.BadParameter("a store name is 1 to 100 characters", param_hint="--store")
+    return value.strip() if value is not None else None
 
 
 async def _run(context: AppContext, settings: Settings, options: BulkOptions,
@@ -219,20 +226,42 @@ def _show(context: AppContext, report: BulkReport) -> int:
                   "labels):")
         for order in report.already_sample:
             out.print(f"  {escape(order.reference)}  {order.tracking_code or ''}")
+    if report.refunded:
+        out.print(f"{len(report.refunded)} refunded, not bought again (use --rebuy for new "
+                  "labels):")
+        for order in report.refunded[:20]:
+            out.print(f"  {escape(order.reference)}  {order.tracking_code or ''}")
+    for order in report.changed_after_purchase:
+        out.print(
+            f"[yellow]changed after purchase: {escape(order.reference)}[/] — its label was "
+            f"bought for the earlier data; `--rebuy` replaces it, `shipctl refund "
+            f"{escape(order.reference)}` refunds the old one", soft_wrap=True,
+        )
     if report.status in ("quoted", "declined") and report.quote is not None:
         _show_quote(context, report.quote)
+        _unknown_line(context, report)
         out.print("dry run: nothing bought" if report.status == "quoted"
                   else "not confirmed: nothing bought")
         return ExitCode.SUCCESS if report.status == "quoted" else ExitCode.INTERRUPTED
     _summary(context, report)
     if report.status == "interrupted":
         return ExitCode.INTERRUPTED
-    return ExitCode.PARTIAL_FAILURE if report.failed else ExitCode.SUCCESS
+    return ExitCode.PARTIAL_FAILURE if report.failed or report.unknown else ExitCode.SUCCESS
+
+
+def _unknown_line(context: AppContext, report: BulkReport) -> None:
+    if report.unknown:
+        n = report.unknown
+        context.stdout.print(
+            f"[bold yellow]{n} order{'' if n == 1 else 's'} "
+            f"{'has' if n == 1 else 'have'} an unknown outcome; rerun to resolve them[/]",
+            soft_wrap=True,
+        )
 
 
 def _summary(context: AppContext, report: BulkReport) -> None:
     out = context.stdout
-    table = Table(title=f"Run {report.run_id} ({report.mode})", title_justify="left")
+    table = Table(title=f"Run {report.run_id} ({_scope(report)})", title_justify="left")
     for column in ("carrier", "service", "labels", "spend"):
         table.add_column(column, justify="right" if column in ("labels", "spend") else "left")
     for line in report.spend:
@@ -244,13 +273,22 @@ def _summary(context: AppContext, report: BulkReport) -> None:
     out.print(
         f"purchased {report.purchased} · failed {report.failed} · "
         f"skipped {len(report.skipped)} · already purchased {len(report.already_purchased)}"
+        + (f" · refunded {len(report.refunded)}" if report.refunded else "")
+        + (f" · unknown {report.unknown}" if report.unknown else "")
         + (f" · unfinished {report.unfinished}" if report.unfinished else "")
     )
+    if report.joined or report.bought_here != report.purchased:
+        out.print(f"this worker bought {report.bought_here} of the run's {report.purchased}")
     if report.failures:
         _failures(context, "Failed orders", report.failures, report.failed)
+    _unknown_line(context, report)
     if report.results_out:
         out.print(f"results: {report.results_out}")
     if report.labels_out:
         out.print(f"labels:  {report.labels_out} ({report.labels_written} labels)")
     if report.status == "interrupted":
         out.print("[yellow]interrupted: rerun the same command to finish the run[/]")
+
+
+def _scope(report: BulkReport) -> str:
+    return report.mode if report.store == "default" else f"{report.mode}, store {report.store}"

@@ -46,6 +46,9 @@ LabelFormatOption = Annotated[
     typer.Option("--label-format", help="PNG, PDF or ZPL (default from settings)."),
 ]
 Force = Annotated[bool, typer.Option("--force", help="Overwrite existing output files.")]
+Store = Annotated[str | None, typer.Option(
+    "--store", help="Store namespace: the same reference in two stores is two orders "
+    "(setting `store`; default: default).", show_default=False)]
 Yes = Annotated[bool, typer.Option("--yes", "-y", help="Buy without asking.")]
 
 

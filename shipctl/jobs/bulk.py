@@ -6,6 +6,7 @@ Callable from Python: `await run_bulk(settings, BulkOptions(path=Path("orders.cs
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -15,17 +16,17 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
-from shipctl.errors import InputError
+from shipctl.errors import CarrierAuthError, CarrierError, InputError, OutputError
 from shipctl.jobs.orderflow import OrderFailed, OrderFlow, Outcome, Quoted
 from shipctl.models import Order, OrderState, Quote, RateRule
 from shipctl.orders import LoadOptions, OrderSource, RowError, SkippedOrder
-from shipctl.store.shipments import ServiceTotal, StoredOrder
+from shipctl.store.shipments import Scope, ServiceTotal, StoredOrder
 
 if TYPE_CHECKING:
     from shipctl.carrier.executor import ExecutorStats
     from shipctl.carrier.session import CarrierSession
     from shipctl.config import Settings
-    from shipctl.store.claims import OrderClaims
+    from shipctl.store.claims import OrderClaims, RunLease
     from shipctl.store.database import Pool
 
 PERSIST_BATCH = 500
@@ -67,6 +68,7 @@ class BulkOptions:
     results_out: Path | None = None
     labels_out: Path | None = None
     force: bool = False
+    store: str | None = None  # None: the `store` setting
 
 
 @dataclass
@@ -92,7 +94,10 @@ class QuoteSummary:
 
 @dataclass
 class BulkReport:
-    """How the run ended. `status`: invalid, quoted, declined, completed, interrupted."""
+    """How the run ended. `status`: invalid, quoted, declined, completed, interrupted.
+
+    The counts are the run's, over all its workers; `bought_here` is this worker's share.
+    """
 
     status: str
     run_id: int | None = None
@@ -103,15 +108,20 @@ class BulkReport:
     valid: int = 0
     already_purchased: list[str] = field(default_factory=list)
     already_sample: list[StoredOrder] = field(default_factory=list)
+    refunded: list[StoredOrder] = field(default_factory=list)
+    changed_after_purchase: list[StoredOrder] = field(default_factory=list)
     quote: QuoteSummary | None = None
     counts: dict[str, int] = field(default_factory=dict)
     spend: list[ServiceTotal] = field(default_factory=list)
     failures: list[StoredOrder] = field(default_factory=list)
     mode: str = "test"
+    store: str = "default"
     stats: ExecutorStats | None = None
     results_out: Path | None = None
     labels_out: Path | None = None
     labels_written: int = 0
+    bought_here: int = 0
+    joined: bool = False
 
     @property
     def purchased(self) -> int:
@@ -120,6 +130,10 @@ class BulkReport:
     @property
     def failed(self) -> int:
         return self.counts.get(OrderState.FAILED.value, 0)
+
+    @property
+    def unknown(self) -> int:
+        return self.counts.get(OrderState.UNKNOWN.value, 0)
 
     @property
     def unfinished(self) -> int:
@@ -221,8 +235,8 @@ def _valid_batches(source: OrderSource) -> Iterator[list[Order]]:
 
 
 async def _persist(
-    pool: Pool, source: OrderSource, run_id: int, options: BulkOptions, mode: str,
-    report: BulkReport,
+    pool: Pool, source: OrderSource, run_id: int, options: BulkOptions, scope: Scope,
+    report: BulkReport, *, retry_failed: bool,
 ) -> None:
     """Second pass: store every valid order as pending under the run, in batches.
 
@@ -237,10 +251,18 @@ async def _persist(
         while (batch := await upcoming) is not None:
             upcoming = asyncio.ensure_future(asyncio.to_thread(next, batches, None))
             bought = await shipments.record_run_orders(
-                pool, run_id, batch, mode=mode, first_position=position, rebuy=options.rebuy
+                pool, run_id, batch, scope=scope, first_position=position,
+                rebuy=options.rebuy, retry_failed=retry_failed,
             )
             position += len(batch)
-            for order in bought:
+            for found in bought:
+                order = found.order
+                if found.changed and len(report.changed_after_purchase) < MAX_LISTED_ORDERS:
+                    report.changed_after_purchase.append(order)
+                if order.state is OrderState.REFUNDED:
+                    if len(report.refunded) < MAX_LISTED_ORDERS:
+                        report.refunded.append(order)
+                    continue
                 report.already_purchased.append(order.reference)
                 if len(report.already_sample) < 20:
                     report.already_sample.append(order)
@@ -249,38 +271,60 @@ async def _persist(
             upcoming.cancel()  # the thread finishes its batch; nothing reads it
 
 
+# How long a worker with nothing left to claim waits before looking again for orders that
+# other workers hold (their buys in flight, or a worker that died and let go of them).
+WAIT_FOR_OTHERS = 0.25
+
+
+@dataclass
+class _Work:
+    """What one worker did across the phases of a run."""
+
+    bought: int = 0
+
+
 async def _work(
     pool: Pool,
     run_id: int,
-    states: list[str],
+    states: tuple[list[str], list[str]],
     concurrency: int,
     handle: Callable[[StoredOrder], Awaitable[Outcome | None]],
     progress: BulkProgress,
     stop: asyncio.Event,
     settle: Callable[[], Awaitable[None]],
+    done: _Work,
 ) -> None:
-    """Claim the run's orders in `states` and handle each once, `concurrency` at a time.
+    """Claim the run's orders and handle each once, `concurrency` at a time.
 
-    An order's claim is released once its outcome is committed; `settle` waits for the
-    last commits before the claims go.
+    `states`: the states always claimed, and those claimed only when last changed before
+    this phase began (see OrderClaims). A worker keeps claiming until no such order is left
+    in the run; while other
+    workers still hold some, it waits for them (they may die and let go). An order's claim
+    is released once its outcome is committed; `settle` waits for the last commits before
+    the claims go. A 401 stops the worker: nothing new starts, and it is raised at the end.
     """
     from shipctl.store.claims import OrderClaims
 
-    queue: asyncio.Queue[StoredOrder | None] = asyncio.Queue()
-    async with OrderClaims(pool, run_id, states) as claims:
+    queue: asyncio.Queue[StoredOrder] = asyncio.Queue()
+    rejected: list[CarrierAuthError] = []
+    async with OrderClaims(pool, run_id, *states) as claims:
         claim_lock = asyncio.Lock()
         exhausted = False
 
         async def refill() -> None:
             nonlocal exhausted
             async with claim_lock:
-                if exhausted or not queue.empty() or stop.is_set():
-                    return
-                batch = await claims.claim(concurrency * 2)
-                if not batch:
-                    exhausted = True
-                for order in batch:
-                    queue.put_nowait(order)
+                while not (exhausted or stop.is_set()) and queue.empty():
+                    batch = await claims.claim(concurrency * 2)
+                    for order in batch:
+                        queue.put_nowait(order)
+                    if batch:
+                        return
+                    if await claims.remaining() == 0:
+                        exhausted = True
+                        return
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), WAIT_FOR_OTHERS)
 
         async def worker() -> None:
             while not stop.is_set():
@@ -289,9 +333,15 @@ async def _work(
                     if queue.empty():
                         return
                 order = queue.get_nowait()
-                if order is None:
+                try:
+                    outcome = await handle(order)
+                except CarrierAuthError as error:
+                    rejected.append(error)
+                    stop.set()
+                    claims.finished(order.id)
                     return
-                outcome = await handle(order)
+                if outcome is not None and outcome.state is OrderState.PURCHASED:
+                    done.bought += 1
                 if outcome is not None and outcome.committed is not None:
                     outcome.committed.add_done_callback(_release(claims, order.id))
                 else:
@@ -302,56 +352,67 @@ async def _work(
             await asyncio.gather(*(worker() for _ in range(concurrency)))
         finally:
             await settle()
+    if rejected:
+        raise rejected[0]
 
 
 def _release(claims: OrderClaims, order_id: int) -> Callable[[asyncio.Future[None]], None]:
     return lambda _committed: claims.finished(order_id)
 
 
+# An order with a shipment is retrieved before anything else happens to it, whatever its
+# state, so each phase takes orders in any unfinished state: (always, if not yet this phase).
+SHIP = (["pending", "created"], ["unknown"])
+QUOTE = (["pending"], ["created", "unknown"])
+BUY = (["created"], ["unknown"])
+
+
 async def _quote_phase(
     pool: Pool, run_id: int, flow: OrderFlow, concurrency: int,
-    progress: BulkProgress, stop: asyncio.Event, created_here: dict[int, Quote],
+    progress: BulkProgress, stop: asyncio.Event, created_here: dict[int, Quote], done: _Work,
 ) -> None:
     async def quote(order: StoredOrder) -> Outcome | None:
         try:
-            quoted: Quoted = await flow.quote(order)
+            prepared = await flow.prepare(order)
         except OrderFailed as failed:
             return failed.outcome
-        created_here[order.id] = quoted.chosen
+        if isinstance(prepared, Outcome):
+            return prepared  # found bought, or its outcome still unknown
+        created_here[order.id] = prepared.chosen
         return None
 
-    await _work(pool, run_id, ["pending"], concurrency, quote, progress, stop,
-                flow.writer.drain)
+    await _work(pool, run_id, QUOTE, concurrency, quote, progress, stop,
+                flow.writer.drain, done)
 
 
 async def _buy_phase(
     pool: Pool, run_id: int, flow: OrderFlow, concurrency: int,
-    progress: BulkProgress, stop: asyncio.Event, created_here: dict[int, Quote],
+    progress: BulkProgress, stop: asyncio.Event, created_here: dict[int, Quote], done: _Work,
 ) -> None:
     async def buy(order: StoredOrder) -> Outcome:
+        chosen = created_here.get(order.id)
+        if chosen is None or order.state is not OrderState.CREATED:
+            return await flow.ship(order, wait=False)  # another worker's order, or unknown
         try:
-            chosen = created_here.get(order.id)
-            if chosen is None:
-                return await flow.resolve(order)  # left `created` by another process
             return await flow.purchase(Quoted(order, None, chosen), wait=False)
         except OrderFailed as failed:
             return failed.outcome
 
-    await _work(pool, run_id, ["created"], concurrency, buy, progress, stop,
-                flow.writer.drain)
+    await _work(pool, run_id, BUY, concurrency, buy, progress, stop,
+                flow.writer.drain, done)
 
 
 async def _ship_phase(
     pool: Pool, run_id: int, flow: OrderFlow, concurrency: int,
-    progress: BulkProgress, stop: asyncio.Event,
+    progress: BulkProgress, stop: asyncio.Event, done: _Work,
 ) -> None:
     """Quote and buy each order in one go: nothing waits for the slowest quote."""
 
     async def ship(order: StoredOrder) -> Outcome:
         return await flow.ship(order, wait=False)
 
-    await _work(pool, run_id, ["pending", "created"], concurrency, ship, progress, stop,
-                flow.writer.drain)
+    await _work(pool, run_id, SHIP, concurrency, ship, progress, stop,
+                flow.writer.drain, done)
 
 
 async def _summarise_quote(pool: Pool, run_id: int) -> QuoteSummary:
@@ -375,16 +436,17 @@ async def run_bulk(
     stdin: IO[bytes] | None = None,
 ) -> BulkReport:
     """Validate, store, quote, confirm and buy every order of one input file."""
+    from shipctl.files import check_outputs
+
     progress = progress or _Silent()
     stop = stop or asyncio.Event()
     if options.load is None:
         options = replace(options, load=load_options(settings))
     assert options.load is not None
-    for out in (options.results_out, options.labels_out):
-        if out is not None:
-            from shipctl.files import check_writable
-
-            check_writable(out, force=options.force)
+    outputs = {"--results-out": options.results_out, "--labels-out": options.labels_out}
+    given = {flag: path for flag, path in outputs.items() if path is not None}
+    inputs = [] if str(options.path) == "-" else [Path(options.path)]
+    check_outputs(given, inputs=inputs, force=options.force)
     async with _spooled(options.path, stdin) as spooled:
         report = BulkReport(status="invalid")
         await asyncio.to_thread(_validate, OrderSource(spooled.path, _load(options)), report)
@@ -395,6 +457,8 @@ async def run_bulk(
                 report.status = "completed"
                 return report
             raise InputError(f"{spooled.shown_as}: no valid orders to ship")
+        # Again, now that the number of labels is known: is there room for them?
+        check_outputs(given, inputs=inputs, force=options.force, orders=report.valid)
         return await _ship(settings, options, spooled, report, progress, confirm, stop)
 
 
@@ -404,62 +468,78 @@ async def _ship(
 ) -> BulkReport:
     from shipctl.carrier.session import open_carrier
     from shipctl.store import shipments
+    from shipctl.store.claims import RunLease
     from shipctl.store.database import open_pool
 
     concurrency = options.concurrency or settings.effective_concurrency()
     database_url = settings.database_url.get_secret_value() if settings.database_url else None
+    label_format = _label_format(options, settings)
     async with (
         open_carrier(settings, concurrency=concurrency) as carrier,
-        open_pool(database_url, settings.data_dir, max_size=4) as pool,
+        open_pool(database_url, settings.data_dir, max_size=6) as pool,
     ):
-        report.mode = carrier.mode
-        run_id = await shipments.resumable_run(pool, "bulk", spooled.sha256)
-        if run_id is None:
-            run_id = await shipments.start_run(
-                pool, "bulk", mode=carrier.mode, input_path=spooled.shown_as,
-                input_sha256=spooled.sha256,
-                options={"dry_run": options.dry_run, "rebuy": options.rebuy,
-                         "mapping": report.mapping, "concurrency": concurrency},
-            )
-        else:
-            await shipments.mark_run(pool, run_id, "running")
+        scope = Scope(mode=carrier.mode, store=options.store or settings.store,
+                      default_from=settings.from_address, label_format=label_format)
+        report.mode, report.store = scope.mode, scope.store
+        run_id, _resumed = await shipments.open_run(
+            pool, "bulk", scope=scope, input_path=spooled.shown_as,
+            input_sha256=spooled.sha256,
+            options={"dry_run": options.dry_run, "rebuy": options.rebuy,
+                     "mapping": report.mapping, "concurrency": concurrency,
+                     "label_format": label_format},
+        )
         report.run_id = run_id
-        await _persist(pool, OrderSource(spooled.path, _load(options)), run_id, options,
-                       carrier.mode, report)
-        await shipments.note_skips(pool, run_id, len(report.skipped),
-                                   len(report.already_purchased))
-        flow = OrderFlow(
-            pool, carrier, from_address=settings.from_address,
-            rule=options.rule or settings.rate_rule(),
-            label_format=_label_format(options, settings),
-        )
-        created_here: dict[int, Quote] = {}
-        pending = report.valid - len(report.already_purchased)
-        if confirm is None and not options.dry_run:
-            # Nobody to ask: each order is quoted and bought straight away.
-            progress.phase("shipping", pending, _stats_of(carrier))
-            await _ship_phase(pool, run_id, flow, concurrency, progress, stop)
-            status = "interrupted" if stop.is_set() else "completed"
-            return await _close(pool, run_id, status, report, options, flow)
-        progress.phase("quoting", pending, _stats_of(carrier))
-        await _quote_phase(pool, run_id, flow, concurrency, progress, stop, created_here)
-        report.quote = await _summarise_quote(pool, run_id)
-        if stop.is_set():
-            return await _close(pool, run_id, "interrupted", report, options, flow)
-        if options.dry_run:
-            report.status = "quoted"
-            return await _close(pool, run_id, "completed", report, options, flow,
-                                write_files=False)
-        if report.quote.orders and confirm is not None and not confirm(report.quote):
-            report.status = "declined"
-            return await _close(pool, run_id, "interrupted", report, options, flow,
-                                write_files=False)
-        progress.phase("buying", report.quote.orders, _stats_of(carrier))
-        await _buy_phase(
-            pool, run_id, flow, concurrency, progress, stop, created_here
-        )
-        status = "interrupted" if stop.is_set() else "completed"
-        return await _close(pool, run_id, status, report, options, flow)
+        async with RunLease(pool, run_id) as lease:
+            report.joined = lease.joined
+            await _persist(pool, OrderSource(spooled.path, _load(options)), run_id, options,
+                           scope, report, retry_failed=not lease.joined)
+            if not lease.joined:
+                await shipments.note_skips(pool, run_id, len(report.skipped),
+                                           len(report.already_purchased))
+            flow = OrderFlow(
+                pool, carrier, from_address=settings.from_address,
+                rule=options.rule or settings.rate_rule(), label_format=label_format,
+            )
+            done = _Work()
+            try:
+                status = await _phases(pool, run_id, flow, concurrency, report, options,
+                                       progress, confirm, stop, done)
+            except CarrierAuthError:
+                if await lease.leave():
+                    await shipments.finish_run(pool, run_id, "interrupted")
+                raise
+            report.bought_here = done.bought
+            return await _close(pool, run_id, status, report, options, flow, lease)
+
+
+async def _phases(
+    pool: Pool, run_id: int, flow: OrderFlow, concurrency: int, report: BulkReport,
+    options: BulkOptions, progress: BulkProgress, confirm: Confirm | None,
+    stop: asyncio.Event, done: _Work,
+) -> str:
+    """Quote and buy; returns the run status this worker leaves it in."""
+    pending = report.valid - len(report.already_purchased) - len(report.refunded)
+    stats = _stats_of(flow.carrier)
+    if confirm is None and not options.dry_run:
+        # Nobody to ask: each order is quoted and bought straight away.
+        progress.phase("shipping", pending, stats)
+        await _ship_phase(pool, run_id, flow, concurrency, progress, stop, done)
+        return "interrupted" if stop.is_set() else "completed"
+    created_here: dict[int, Quote] = {}
+    progress.phase("quoting", pending, stats)
+    await _quote_phase(pool, run_id, flow, concurrency, progress, stop, created_here, done)
+    report.quote = await _summarise_quote(pool, run_id)
+    if stop.is_set():
+        return "interrupted"
+    if options.dry_run:
+        report.status = "quoted"
+        return "completed"
+    if report.quote.orders and confirm is not None and not confirm(report.quote):
+        report.status = "declined"
+        return "interrupted"
+    progress.phase("buying", report.quote.orders, stats)
+    await _buy_phase(pool, run_id, flow, concurrency, progress, stop, created_here, done)
+    return "interrupted" if stop.is_set() else "completed"
 
 
 def _label_format(options: BulkOptions, settings: Settings) -> str:
@@ -485,28 +565,63 @@ def _stats_of(carrier: CarrierSession) -> StatsReader:
 
 async def _close(
     pool: Pool, run_id: int, status: str, report: BulkReport, options: BulkOptions,
-    flow: OrderFlow, *, write_files: bool = True,
+    flow: OrderFlow, lease: RunLease,
 ) -> BulkReport:
+    """Count, write the files, then close the run: a run is completed only once its files
+    are written, and only by the last worker on it."""
     from shipctl.store import shipments
 
-    await shipments.finish_run(pool, run_id, status)
     report.stats = flow.carrier.executor.stats
     report.counts = await shipments.run_counts(pool, run_id)
     report.spend = await shipments.run_totals(pool, run_id, "purchased")
     report.failures = await shipments.run_failures(pool, run_id, MAX_LISTED_ORDERS)
+    seen = {order.id for order in report.changed_after_purchase}
+    report.changed_after_purchase += [
+        order for order in await shipments.changed_after_purchase(pool, run_id)
+        if order.id not in seen
+    ]
     if report.status not in ("quoted", "declined"):
         report.status = status
-    if write_files:
-        from shipctl.jobs.exports import write_labels, write_results
-
-        if options.results_out is not None:
-            await write_results(pool, run_id, options.results_out, force=options.force,
-                                already_purchased=report.already_purchased)
-            report.results_out = options.results_out
-        if options.labels_out is not None:
-            report.labels_written = await write_labels(
-                pool, run_id, options.labels_out, force=options.force,
-                executor=flow.carrier.executor, bought_as=flow.label_format or "PDF",
-            )
-            report.labels_out = options.labels_out
+    try:
+        if report.status not in ("quoted", "declined"):
+            await _write_outputs(pool, run_id, report, options, flow)
+    except OutputError:
+        if await lease.leave():
+            await shipments.finish_run(pool, run_id, "interrupted")
+        raise
+    if await lease.leave():
+        await shipments.finish_run(pool, run_id, status)
     return report
+
+
+async def _write_outputs(
+    pool: Pool, run_id: int, report: BulkReport, options: BulkOptions, flow: OrderFlow,
+) -> None:
+    """The results and labels files, with every order of the file, in input order."""
+    from shipctl.jobs.exports import write_labels, write_results
+
+    path: Path | None = None
+    try:
+        if options.results_out is not None:
+            path = options.results_out
+            await write_results(pool, run_id, path, force=options.force)
+            report.results_out = path
+        if options.labels_out is not None:
+            path = options.labels_out
+            report.labels_written = await write_labels(
+                pool, run_id, path, force=options.force, executor=flow.carrier.executor,
+            )
+            report.labels_out = path
+    except (OSError, CarrierError) as error:
+        if isinstance(error, CarrierAuthError):
+            raise
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else (
+            error.message if isinstance(error, CarrierError) else str(error))
+        bought = report.purchased
+        raise OutputError(
+            f"{bought} label{'' if bought == 1 else 's'} of run {run_id} "
+            f"{'is' if bought == 1 else 'are'} bought and recorded, but {path} could not be "
+            f"written ({reason}). Nothing is lost: fix that, then rerun the same command, or "
+            f"write the files with `shipctl runs show {run_id} --results-out FILE "
+            "--labels-out FILE`"
+        ) from error

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from shipctl.errors import ConfigError, InputError, ShipctlError
+from shipctl.errors import ConfigError, InputError, OutcomeUnknownError, ShipctlError
 from shipctl.files import write_atomically
 from shipctl.models import (
     Address,
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from shipctl.carrier.rates import RateVerdict
     from shipctl.carrier.session import CarrierSession
     from shipctl.config import Settings
-    from shipctl.jobs.orderflow import OrderFlow
+    from shipctl.jobs.orderflow import OrderFlow, Outcome
     from shipctl.store.shipments import StoredOrder
 
 
@@ -146,16 +146,22 @@ async def _buy(
     from shipctl.store.database import open_pool
 
     url = settings.database_url.get_secret_value() if settings.database_url else None
+    scope = store.Scope(mode=carrier.mode, store=settings.store, label_format=fmt)
     async with open_pool(url, settings.data_dir, max_size=2) as pool:
-        run_id = await store.start_run(pool, "create", mode=carrier.mode,
+        run_id = await store.start_run(pool, "create", mode=carrier.mode, store=scope.store,
                                        options={"rule": rule.describe(), "label_format": fmt})
         status = "failed"
         try:
-            [stored] = await store.record_orders(pool, run_id, [order], mode=carrier.mode,
+            [stored] = await store.record_orders(pool, run_id, [order], scope=scope,
                                                  rebuy=rebuy)
             if stored.state is OrderState.PURCHASED:
                 raise AlreadyPurchasedError(
                     f"{order.reference} already has a label ({stored.tracking_code}); "
+                    "pass --rebuy to buy a new one"
+                )
+            if stored.state is OrderState.REFUNDED:
+                raise AlreadyPurchasedError(
+                    f"{order.reference} had a label ({stored.tracking_code}), now refunded; "
                     "pass --rebuy to buy a new one"
                 )
             flow = OrderFlow(pool, carrier, from_address=order.from_address, rule=rule,
@@ -178,31 +184,29 @@ async def _quote_confirm_purchase(
     flow: OrderFlow, carrier: CarrierSession, stored: StoredOrder, order: Order,
     rule: RateRule, confirm: Confirm,
 ) -> tuple[RatesView, PurchasedLabel]:
-    from shipctl.carrier.shipments import retrieve
-    from shipctl.jobs.orderflow import Quoted
+    """Quote (or, for an order an earlier create left with a shipment, retrieve it first:
+    it may have been bought), confirm, then buy."""
+    from shipctl.jobs.orderflow import Outcome
 
-    if stored.state is OrderState.CREATED and stored.shipment_id:
-        # An earlier create stopped after the shipment was made: finish that one rather
-        # than make another, since it may already have been bought.
-        current = await retrieve(carrier.executor, stored.shipment_id)
-        if isinstance(current, PurchasedLabel):
-            outcome = await flow.resolve(stored)
-            assert outcome.label is not None
-            return _bought_view(carrier, order, outcome.label), outcome.label
-        view = rates_view(carrier, order, current, rule)
-        _ask(confirm, view)
-        outcome = await flow.resolve(stored)
-    else:
-        quoted = await flow.quote(stored)
-        assert quoted.shipment is not None
-        view = rates_view(carrier, order, quoted.shipment, rule)
-        if not confirm(view):
-            await flow.writer.failed(stored.id, "DECLINED", "the buy was declined")
-            raise DeclinedError("nothing was bought")
-        outcome = await flow.purchase(Quoted(stored=stored, shipment=quoted.shipment,
-                                             chosen=quoted.chosen))
-    assert outcome.label is not None
-    return view, outcome.label
+    prepared = await flow.prepare(stored)
+    if isinstance(prepared, Outcome):
+        return _settled(carrier, order, prepared)
+    assert prepared.shipment is not None
+    view = rates_view(carrier, order, prepared.shipment, rule)
+    if not confirm(view):
+        raise DeclinedError("nothing was bought")
+    return view, _settled(carrier, order, await flow.purchase(prepared))[1]
+
+
+def _settled(
+    carrier: CarrierSession, order: Order, outcome: Outcome
+) -> tuple[RatesView, PurchasedLabel]:
+    if outcome.label is not None:
+        return _bought_view(carrier, order, outcome.label), outcome.label
+    raise OutcomeUnknownError(
+        f"{order.reference}: {outcome.error_message}; rerun the same command to find out "
+        "(it retrieves the shipment; nothing is bought twice)"
+    )
 
 
 def _ask(confirm: Confirm, view: RatesView) -> None:

@@ -1,9 +1,12 @@
-"""A run's two output files: the results CSV and one print-ready file of its labels."""
+"""A run's two output files: the results CSV and one print-ready file of its labels.
+
+Both hold every order of the run's file in input order, including orders another run bought,
+so a rerun of a file that is all bought writes them again (a jammed printer, a lost PDF).
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,16 +25,19 @@ LABEL_DOWNLOADS = 16
 FITS = {"PDF": ("PDF", "PNG"), "ZPL": ("ZPL",)}
 
 
-async def write_results(
-    pool: Pool, run_id: int, path: Path, *, force: bool,
-    already_purchased: Sequence[str] = (),
-) -> None:
-    """The run's orders in input order, then the references it found already purchased."""
-    from shipctl.store.shipments import iter_current, iter_run_orders
+def result_status(order: StoredOrder, run_id: int) -> str:
+    """The order's status as the results file says it: labels of other runs are told apart."""
+    if order.run_id != run_id and order.state is OrderState.PURCHASED:
+        return "already_purchased"
+    return order.state.value
 
-    rows = [result_row(order) async for page in iter_run_orders(pool, run_id) for order in page]
-    async for page in iter_current(pool, already_purchased):
-        rows += [result_row(order, "already_purchased") for order in page]
+
+async def write_results(pool: Pool, run_id: int, path: Path, *, force: bool) -> None:
+    """Every order of the run's file in input order, with its status and tracking code."""
+    from shipctl.store.shipments import iter_run_orders
+
+    rows = [result_row(order, result_status(order, run_id))
+            async for page in iter_run_orders(pool, run_id) for order in page]
     await asyncio.to_thread(write_atomically, path, results_csv(rows), force=force)
 
 
@@ -40,38 +46,23 @@ def label_file_format(path: Path) -> str:
     return "ZPL" if path.suffix.lower() == ".zpl" else "PDF"
 
 
-async def _label_url(
-    executor: CarrierExecutor, order: StoredOrder, bought_as: str, fmt: str, refresh: bool
-) -> str:
-    """The order's label in a format the file can hold, converted by EasyPost if need be."""
-    from shipctl.carrier.shipments import convert_label
-
-    fits = (order.order.label_format or bought_as) in FITS[fmt]
-    if fits and order.label_url and not refresh:
-        return order.label_url
-    assert order.shipment_id is not None
-    return await convert_label(executor, order.shipment_id, fmt)
-
-
 async def write_labels(
     pool: Pool, run_id: int, path: Path, *, force: bool, executor: CarrierExecutor,
-    bought_as: str, refresh: bool = False,
 ) -> int:
-    """Every purchased label of the run, in input order, merged into one file.
+    """Every bought label of the run's file, in input order, merged into one file.
 
-    `refresh` asks EasyPost for every label's URL again (a simulator's URLs die with it).
+    Each label is checked to be in a format the file holds (by its bytes, not by what was
+    asked for); one that is not, or whose stored URL no longer answers (an expired URL, a
+    simulator since stopped), is asked of EasyPost again in the file's format.
     """
-    from shipctl.carrier.labels import fetch_labels, merge_labels
+    from shipctl.carrier.labels import merge_labels
     from shipctl.store.shipments import iter_run_orders
 
     fmt = label_file_format(path)
     labels: list[bytes] = []
     async for page in iter_run_orders(pool, run_id):
-        purchased = [o for o in page if o.state is OrderState.PURCHASED]
-        urls = await asyncio.gather(
-            *(_label_url(executor, o, bought_as, fmt, refresh) for o in purchased)
-        )
-        labels += await fetch_labels(urls, concurrency=LABEL_DOWNLOADS)
+        bought = [o for o in page if o.state is OrderState.PURCHASED and o.shipment_id]
+        labels += await _labels_of(executor, bought, fmt)
     if not labels:
         return 0
     try:
@@ -80,3 +71,33 @@ async def write_labels(
         raise CarrierError(f"cannot make {path}: {error}", code="LABEL.MERGE") from None
     await asyncio.to_thread(write_atomically, path, data, force=force)
     return len(labels)
+
+
+async def _labels_of(
+    executor: CarrierExecutor, orders: list[StoredOrder], fmt: str
+) -> list[bytes]:
+    from shipctl.carrier.labels import fetch_label_files, label_fits
+    from shipctl.carrier.shipments import convert_label
+
+    # A stored URL is worth trying when its label is known (or may be) in a fitting format.
+    first = [o.label_url if o.label_url and (o.label_file_format or fmt) in FITS[fmt] else None
+             for o in orders]
+    found = await fetch_label_files(first, concurrency=LABEL_DOWNLOADS)
+
+    async def again(order: StoredOrder) -> bytes:
+        assert order.shipment_id is not None
+        url = await convert_label(executor, order.shipment_id, fmt)
+        [data] = await fetch_label_files([url], concurrency=1)
+        if data is None:
+            raise CarrierError(f"the label of {order.reference} could not be downloaded "
+                               f"from {url}", code="LABEL.DOWNLOAD")
+        if not label_fits(data, fmt):
+            raise CarrierError(f"EasyPost gave no {fmt} label for {order.reference}",
+                               code="LABEL.FORMAT")
+        return data
+
+    redo = [i for i, data in enumerate(found) if data is None or not label_fits(data, fmt)]
+    fresh = await asyncio.gather(*(again(orders[i]) for i in redo))
+    for i, data in zip(redo, fresh, strict=True):
+        found[i] = data
+    return [data for data in found if data is not None]

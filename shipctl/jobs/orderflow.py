@@ -1,4 +1,4 @@
-"""The state machine for one order: pending → created → purchased, or failed.
+"""The state machine for one order: pending → created → purchased, failed or unknown.
 
 Shared by `shipctl create` and `shipctl bulk`. Every carrier call goes through the
 CarrierExecutor; every state change is committed before the next carrier call.
@@ -7,10 +7,10 @@ CarrierExecutor; every state change is committed before the next carrier call.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from shipctl.errors import CarrierError, ShipctlError
+from shipctl.errors import CarrierAuthError, CarrierError, OutcomeUnknownError, ShipctlError
 from shipctl.models import Address, OrderState, PurchasedLabel, Quote, QuotedShipment, RateRule
 from shipctl.store.shipments import StoredOrder
 from shipctl.store.writer import StateWriter
@@ -59,7 +59,13 @@ def _error_code(error: ShipctlError) -> str:
 
 
 class OrderFlow:
-    """Quote and buy orders, keeping PostgreSQL ahead of EasyPost at every step."""
+    """Quote and buy orders, keeping PostgreSQL ahead of EasyPost at every step.
+
+    The rule behind every method: an order that has an EasyPost shipment is never quoted
+    again before that shipment has been retrieved. A buy whose outcome cannot be learned
+    leaves the order `unknown`, never `failed`. A 401 is not an order's failure: it stops
+    the run (CarrierAuthError goes through to the caller).
+    """
 
     def __init__(
         self,
@@ -80,7 +86,12 @@ class OrderFlow:
     def _rule_for(self, stored: StoredOrder) -> RateRule:
         return stored.order.rate_rule or self.rule
 
+    def _format_for(self, stored: StoredOrder) -> str | None:
+        return stored.order.label_format or self.label_format
+
     async def _fail(self, stored: StoredOrder, error: ShipctlError) -> OrderFailed:
+        if isinstance(error, CarrierAuthError):
+            raise error
         code = _error_code(error)
         await self.writer.failed(stored.id, code, error.message)
         return OrderFailed(
@@ -88,6 +99,12 @@ class OrderFlow:
                     error_message=error.message),
             error,
         )
+
+    async def _unknown(self, stored: StoredOrder, error: ShipctlError) -> Outcome:
+        code = _error_code(error)
+        await self.writer.unknown(stored.id, code, error.message)
+        return Outcome(stored=stored, state=OrderState.UNKNOWN, error_code=code,
+                       error_message=error.message)
 
     def _choose(self, stored: StoredOrder, shipment: QuotedShipment) -> Quote:
         from shipctl.carrier.rates import choose_rate
@@ -101,24 +118,65 @@ class OrderFlow:
         """Create the shipment, choose its rate, and commit `created` (raises OrderFailed)."""
         from shipctl.carrier import shipments
 
+        assert stored.shipment_id is None, "an order with a shipment is retrieved, not quoted"
         from_address = stored.order.from_address or self.from_address
         if from_address is None:
             raise await self._fail(stored, ShipctlError("no from-address: set [from_address]"))
         try:
             shipment = await shipments.create_shipment(
                 self.carrier.executor, stored.order, from_address,
-                label_format=stored.order.label_format or self.label_format,
+                label_format=self._format_for(stored),
             )
             chosen = self._choose(stored, shipment)
         except CarrierError as error:
             raise await self._fail(stored, error) from None
-        await self.writer.created(stored.id, shipment.shipment_id, chosen)
+        await self.writer.created(stored.id, shipment.shipment_id, chosen, stored.order_digest)
         return Quoted(stored=stored, shipment=shipment, chosen=chosen)
 
-    async def purchase(self, quoted: Quoted, *, wait: bool = True) -> Outcome:
-        """Buy the chosen rate (safe buy) and record `purchased` (raises OrderFailed).
+    async def prepare(self, stored: StoredOrder) -> Quoted | Outcome:
+        """Bring the order to a current quote without buying anything (raises OrderFailed).
 
-        With `wait=False` the record is queued and `Outcome.committed` tells when it is
+        An order without a shipment is quoted. One with a shipment is retrieved first: bought
+        → recorded as purchased (an Outcome); not retrievable → `unknown` (an Outcome); not
+        bought but made for other data or another label format → abandoned and quoted again;
+        otherwise its rate is chosen again under the current rule.
+        """
+        from shipctl.carrier import shipments
+
+        if stored.shipment_id is None:
+            return await self.quote(stored)
+        try:
+            current = await shipments.retrieve(self.carrier.executor, stored.shipment_id)
+        except CarrierAuthError:
+            raise
+        except CarrierError as error:
+            if not _not_found(error):
+                return await self._unknown(stored, error)
+            current = None  # EasyPost has no such shipment: nothing was bought with it
+        if isinstance(current, PurchasedLabel):
+            await self.writer.purchased(stored.id, current)
+            return Outcome(stored=stored, state=OrderState.PURCHASED, label=current)
+        wanted = self._format_for(stored)
+        if current is None or stored.shipment_is_stale or (
+            wanted and current.label_format and current.label_format != wanted.upper()
+        ):
+            await self.writer.abandoned(stored.id, stored.shipment_id)
+            return await self.quote(
+                replace(stored, state=OrderState.PENDING, shipment_id=None, shipment_digest=None)
+            )
+        try:
+            chosen = self._choose(stored, current)
+        except CarrierError as error:
+            raise await self._fail(stored, error) from None
+        await self.writer.created(stored.id, current.shipment_id, chosen,
+                                  stored.shipment_digest or stored.order_digest)
+        return Quoted(stored=stored, shipment=current, chosen=chosen)
+
+    async def purchase(self, quoted: Quoted, *, wait: bool = True) -> Outcome:
+        """Buy the chosen rate (safe buy) and record the outcome (raises OrderFailed).
+
+        A buy whose outcome cannot be learned is recorded `unknown` and returned as such.
+        With `wait=False` a purchase is queued and `Outcome.committed` tells when it is
         durable, so a bulk run does not wait on a commit between two orders.
         """
         from shipctl.carrier import shipments
@@ -128,6 +186,10 @@ class OrderFlow:
         assert shipment_id is not None
         try:
             label = await shipments.buy(self.carrier.executor, shipment_id, quoted.chosen)
+        except CarrierAuthError:
+            raise
+        except OutcomeUnknownError as error:
+            return await self._unknown(stored, error)
         except CarrierError as error:
             raise await self._fail(stored, error) from None
         if wait:
@@ -138,29 +200,17 @@ class OrderFlow:
         return Outcome(stored=stored, state=OrderState.PURCHASED, label=label,
                        quote=quoted.chosen, committed=committed)
 
-    async def resolve(self, stored: StoredOrder) -> Outcome:
-        """Finish an order an earlier process left `created`: retrieve, then record or buy."""
-        from shipctl.carrier import shipments
-
-        assert stored.shipment_id is not None
-        try:
-            current = await shipments.retrieve(self.carrier.executor, stored.shipment_id)
-        except CarrierError as error:
-            raise await self._fail(stored, error) from None
-        if isinstance(current, PurchasedLabel):
-            await self.writer.purchased(stored.id, current)
-            return Outcome(stored=stored, state=OrderState.PURCHASED, label=current)
-        try:
-            chosen = self._choose(stored, current)
-        except CarrierError as error:
-            raise await self._fail(stored, error) from None
-        return await self.purchase(Quoted(stored=stored, shipment=current, chosen=chosen))
-
     async def ship(self, stored: StoredOrder, *, wait: bool = True) -> Outcome:
-        """Take an order from wherever it stands to purchased or failed."""
+        """Take an order from wherever it stands to purchased, failed or unknown."""
         try:
-            if stored.state is OrderState.CREATED and stored.shipment_id:
-                return await self.resolve(stored)
-            return await self.purchase(await self.quote(stored), wait=wait)
+            prepared = await self.prepare(stored)
+            if isinstance(prepared, Outcome):
+                return prepared
+            return await self.purchase(prepared, wait=wait)
         except OrderFailed as failed:
             return failed.outcome
+
+
+def _not_found(error: CarrierError) -> bool:
+    code = (error.code or "").upper()
+    return code in ("NOT_FOUND", "HTTP_404") or code.endswith(".NOT_FOUND")

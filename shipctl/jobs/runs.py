@@ -37,10 +37,14 @@ async def show_run(
     labels_out: Path | None = None, force: bool = False,
 ) -> RunDetail:
     """One run and its orders; optionally write its results CSV and labels file again."""
+    from shipctl.files import check_outputs
     from shipctl.jobs.exports import write_labels, write_results
     from shipctl.store import shipments
     from shipctl.store.database import open_pool
 
+    outputs = {"--results-out": results_out, "--labels-out": labels_out}
+    check_outputs({flag: path for flag, path in outputs.items() if path is not None},
+                  inputs=[], force=force)
     async with open_pool(_database_url(settings), settings.data_dir, max_size=2) as pool:
         run = await shipments.get_run(pool, run_id)
         if run is None:
@@ -54,6 +58,5 @@ async def show_run(
             async with open_carrier(settings) as carrier:
                 detail.labels_written = await write_labels(
                     pool, run_id, labels_out, force=force, executor=carrier.executor,
-                    bought_as=settings.label_format, refresh=run.mode == "simulated",
                 )
     return detail

@@ -1,28 +1,95 @@
-"""Claiming a run's orders, so that several `shipctl bulk` processes never work one order twice."""
+"""Claiming a run's orders, so that several `shipctl bulk` workers never work one order twice.
+
+Workers may be processes on one machine or on several sharing one PostgreSQL server: all
+coordination is PostgreSQL advisory locks, held by connections, so a worker that dies (even
+by kill -9) lets go of everything it held at once.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 import asyncpg
 
-from shipctl.store.shipments import StoredOrder, by_ids
+from shipctl.store.shipments import StoredOrder, by_ids, remaining
 from shipctl.store.sql import query
+
+# Two-key advisory locks (RUN_LOCKS, run id) mark the workers of a run; one-key locks on
+# shipment ids are the claims. PostgreSQL keeps the two forms apart.
+RUN_LOCKS = 0x5348
+
+
+class RunLease:
+    """This worker's part in a run: a shared lock on the run, held while it works.
+
+    `joined` says whether another worker was on the run when this one arrived (a second
+    terminal, another machine) rather than this being a rerun. `leave()` tells whether this
+    worker was the last one on the run, the one that completes it.
+    """
+
+    def __init__(self, pool: asyncpg.Pool, run_id: int) -> None:
+        self._pool = pool
+        self._run_id = run_id
+        self._conn: asyncpg.Connection | None = None
+        self.joined = False
+
+    async def __aenter__(self) -> RunLease:
+        self._conn = conn = await self._pool.acquire()
+        alone = await conn.fetchval("SELECT pg_try_advisory_lock($1, $2::int)",
+                                    RUN_LOCKS, self._run_id)
+        if alone:
+            await conn.execute("SELECT pg_advisory_unlock($1, $2::int)", RUN_LOCKS, self._run_id)
+        await conn.execute("SELECT pg_advisory_lock_shared($1, $2::int)", RUN_LOCKS, self._run_id)
+        self.joined = not alone
+        return self
+
+    async def leave(self) -> bool:
+        """Stop working the run; True if no other worker is on it now (this one is the last).
+
+        The last one keeps the run locked until it exits, so a worker arriving meanwhile waits
+        for the run to be closed.
+        """
+        assert self._conn is not None
+        await self._conn.execute("SELECT pg_advisory_unlock_shared($1, $2::int)",
+                                 RUN_LOCKS, self._run_id)
+        last: bool = await self._conn.fetchval("SELECT pg_try_advisory_lock($1, $2::int)",
+                                               RUN_LOCKS, self._run_id)
+        return last
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._conn is not None:
+            try:
+                await self._conn.execute("SELECT pg_advisory_unlock_all()")
+            finally:
+                await self._pool.release(self._conn)
+                self._conn = None
 
 
 class OrderClaims:
-    """Session advisory locks on one dedicated connection: one lock per order in hand."""
+    """Session advisory locks on one dedicated connection: one lock per order in hand.
 
-    def __init__(self, pool: asyncpg.Pool, run_id: int, states: Sequence[str]) -> None:
+    Orders in `states` are claimable; orders in `recheck` only if they were last changed
+    before this phase began (an order this worker just left `unknown`, or just quoted, is not
+    claimed again by it in the same phase).
+    """
+
+    def __init__(
+        self, pool: asyncpg.Pool, run_id: int, states: Sequence[str],
+        recheck: Sequence[str] = (),
+    ) -> None:
         self._pool = pool
         self._run_id = run_id
         self._states = list(states)
+        self._recheck = list(recheck)
         self._conn: asyncpg.Connection | None = None
+        self._since: datetime | None = None
         self._held: set[int] = set()
         self._finished: list[int] = []
 
     async def __aenter__(self) -> OrderClaims:
         self._conn = await self._pool.acquire()
+        self._since = await self._conn.fetchval("SELECT clock_timestamp()")
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -42,16 +109,27 @@ class OrderClaims:
         assert self._conn is not None
         await self._release_finished()
         rows = await self._conn.fetch(
-            query("shipments_claim"), self._run_id, self._states, limit, list(self._held)
+            query("shipments_claim"), self._run_id, self._states, limit, list(self._held),
+            self._recheck, self._since,
         )
         ids = [row["id"] for row in rows]
         # Read after locking: another process may have finished an order a moment ago.
-        fresh = [o for o in await by_ids(self._conn, ids) if o.state.value in self._states]
+        fresh = [o for o in await by_ids(self._conn, ids) if self._claimable(o)]
         stale = set(ids) - {o.id for o in fresh}
         if stale:
             await self._unlock(stale)
         self._held.update(o.id for o in fresh)
         return fresh
+
+    def _claimable(self, order: StoredOrder) -> bool:
+        return order.state.value in self._states or order.state.value in self._recheck
+
+    async def remaining(self) -> int:
+        """Orders of the run still to be worked, here or by another worker."""
+        assert self._conn is not None
+        await self._release_finished()
+        return await remaining(self._conn, self._run_id, self._states, self._recheck,
+                               self._since)
 
     async def _release_finished(self) -> None:
         if self._finished:

@@ -50,6 +50,16 @@ class StoredOrder:
     purchased_at: datetime | None = None
     error_code: str | None = None
     error_message: str | None = None
+    store: str = "default"
+    order_digest: str | None = None
+    shipment_digest: str | None = None
+    label_file_format: str | None = None
+
+    @property
+    def shipment_is_stale(self) -> bool:
+        """The EasyPost shipment was made for other order data than the order now has."""
+        return (self.shipment_digest is not None and self.order_digest is not None
+                and self.shipment_digest != self.order_digest)
 
 
 @dataclass(frozen=True)
@@ -106,6 +116,8 @@ def to_stored(row: asyncpg.Record) -> StoredOrder:
         delivery_days=row["delivery_days"], tracking_code=row["tracking_code"],
         label_url=row["label_url"], purchased_at=row["purchased_at"],
         error_code=row["error_code"], error_message=row["error_message"],
+        store=row["store"], order_digest=row["order_digest"],
+        shipment_digest=row["shipment_digest"], label_file_format=row["label_file_format"],
     )
 
 
@@ -117,16 +129,30 @@ def _address_values(address: Address | None, *, email: bool) -> list[Any]:
     return [*values, address.email] if email else values
 
 
-def _order_values(run_id: int, mode: str, position: int, order: Order) -> list[Any]:
+@dataclass(frozen=True)
+class Scope:
+    """Whose orders these are: labels of one mode (simulated, test, live) and one store."""
+
+    mode: str
+    store: str = "default"
+    # What an order's label depends on beyond the order itself.
+    default_from: Address | None = None
+    label_format: str | None = None
+
+
+def _order_values(
+    run_id: int, scope: Scope, position: int, order: Order, retry_failed: bool
+) -> list[Any]:
     parcel = order.parcel
     return [
-        order.reference, run_id, mode, list(order.rows), position,
+        order.reference, run_id, scope.mode, list(order.rows), position,
         *_address_values(order.to_address, email=True),
         *_address_values(order.from_address, email=False),
         parcel.weight_oz, parcel.length, parcel.width, parcel.height, parcel.predefined_package,
         order.carrier, order.service,
         order.rate_rule.model_dump_json() if order.rate_rule else None,
-        order.label_format,
+        order.label_format or scope.label_format, scope.store, retry_failed,
+        order.digest(scope.default_from),
     ]
 
 
@@ -135,24 +161,38 @@ async def start_run(
     kind: str,
     *,
     mode: str,
+    store: str = "default",
     input_path: str | None = None,
     input_sha256: str | None = None,
     options: dict[str, Any] | None = None,
 ) -> int:
     run_id: int = await pool.fetchval(
-        query("runs_start"), kind, mode, input_path, input_sha256, options or {}
+        query("runs_start"), kind, mode, input_path, input_sha256, options or {}, store
     )
     return run_id
 
 
-async def resumable_run(pool: asyncpg.Pool, kind: str, input_sha256: str) -> int | None:
-    """The latest unfinished run of the same input, which a rerun continues."""
-    run_id: int | None = await pool.fetchval(
-        "SELECT id FROM runs WHERE kind = $1 AND input_sha256 = $2 "
-        "AND status IN ('running', 'interrupted') ORDER BY id DESC LIMIT 1",
-        kind, input_sha256,
-    )
-    return run_id
+async def open_run(
+    pool: asyncpg.Pool, kind: str, *, scope: Scope, input_path: str, input_sha256: str,
+    options: dict[str, Any],
+) -> tuple[int, bool]:
+    """The unfinished run of this input to continue, else a new one; and whether it existed.
+
+    Under a lock on the input, so two workers started together on one file join one run.
+    """
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+                           f"run:{kind}:{scope.mode}:{scope.store}:{input_sha256}")
+        run_id: int | None = await conn.fetchval(
+            query("runs_resumable"), kind, input_sha256, scope.mode, scope.store)
+        if run_id is not None:
+            await conn.execute(
+                "UPDATE runs SET status = 'running', finished_at = NULL WHERE id = $1", run_id)
+            return run_id, True
+        run_id = await conn.fetchval(query("runs_start"), kind, scope.mode, input_path,
+                                     input_sha256, options, scope.store)
+        assert run_id is not None
+        return run_id, False
 
 
 async def mark_run(pool: asyncpg.Pool, run_id: int, status: str) -> None:
@@ -172,7 +212,7 @@ async def record_orders(
     run_id: int,
     orders: Sequence[Order],
     *,
-    mode: str,
+    scope: Scope,
     first_position: int = 0,
     rebuy: bool = False,
 ) -> list[StoredOrder]:
@@ -182,10 +222,18 @@ async def record_orders(
     """
     references = [order.reference for order in orders]
     async with pool.acquire() as conn, conn.transaction():
-        await _upsert_orders(conn, run_id, orders, mode, first_position, rebuy)
-        rows = await conn.fetch(query("shipments_current"), references)
+        await _upsert_orders(conn, run_id, orders, scope, first_position, rebuy, True)
+        rows = await conn.fetch(query("shipments_current"), scope.mode, scope.store, references)
     by_reference = {row["reference"]: to_stored(row) for row in rows}
     return [by_reference[reference] for reference in references]
+
+
+@dataclass(frozen=True)
+class BoughtElsewhere:
+    """An order of the file whose label another run bought (or refunded)."""
+
+    order: StoredOrder
+    changed: bool  # the file's data differs from what the label was bought for
 
 
 async def record_run_orders(
@@ -193,36 +241,55 @@ async def record_run_orders(
     run_id: int,
     orders: Sequence[Order],
     *,
-    mode: str,
+    scope: Scope,
     first_position: int = 0,
     rebuy: bool = False,
-) -> list[StoredOrder]:
+    retry_failed: bool = True,
+) -> list[BoughtElsewhere]:
     """Persist a batch as pending like `record_orders`; return only those bought by another run.
 
-    A bulk run only needs to know which orders to skip; rebuilding every stored order from its
-    row cost as much as writing it.
+    Every order also joins the run's file (run_orders), so its results and labels can be
+    written again. `retry_failed` is off for a worker joining a run that others are working.
     """
     references = [order.reference for order in orders]
     async with pool.acquire() as conn, conn.transaction():
-        await _upsert_orders(conn, run_id, orders, mode, first_position, rebuy)
-        rows = await conn.fetch(query("shipments_bought_elsewhere"), references, run_id)
+        await _upsert_orders(conn, run_id, orders, scope, first_position, rebuy, retry_failed)
+        await conn.execute(
+            query("run_orders_record"), run_id,
+            list(range(first_position, first_position + len(orders))), references,
+        )
+        rows = await conn.fetch(
+            query("shipments_bought_elsewhere"), scope.mode, scope.store, references, run_id)
     where = {reference: i for i, reference in enumerate(references)}
-    return sorted((to_stored(row) for row in rows), key=lambda order: where[order.reference])
+    found = sorted((to_stored(row) for row in rows), key=lambda order: where[order.reference])
+    return [
+        BoughtElsewhere(stored, _changed(stored, orders[where[stored.reference]], scope))
+        for stored in found
+    ]
+
+
+def _changed(stored: StoredOrder, order: Order, scope: Scope) -> bool:
+    bought_for = stored.shipment_digest or stored.order_digest
+    return bought_for is not None and bought_for != order.digest(scope.default_from)
+
+
+# Every process writing orders takes this lock per batch: two workers upserting the same
+# references in one file would otherwise deadlock on each other's rows.
+ORDERS_LOCK = 0x5348_4950_4354_4F52
 
 
 async def _upsert_orders(
-    conn: asyncpg.Connection, run_id: int, orders: Sequence[Order], mode: str,
-    first_position: int, rebuy: bool,
+    conn: asyncpg.Connection, run_id: int, orders: Sequence[Order], scope: Scope,
+    first_position: int, rebuy: bool, retry_failed: bool,
 ) -> None:
+    await conn.execute("SELECT pg_advisory_xact_lock($1)", ORDERS_LOCK)
     if rebuy:
-        await conn.execute(query("shipments_supersede"), [order.reference for order in orders])
+        await conn.execute(query("shipments_supersede"), scope.mode, scope.store,
+                           [order.reference for order in orders], run_id)
     await conn.executemany(
         query("shipments_upsert_order"),
-        [_order_values(run_id, mode, first_position + i, order) for i, order in enumerate(orders)],
-    )
-    await conn.executemany(
-        query("shipments_adopt"),
-        [(order.reference, run_id, first_position + i) for i, order in enumerate(orders)],
+        [_order_values(run_id, scope, first_position + i, order, retry_failed)
+         for i, order in enumerate(orders)],
     )
 
 
@@ -238,13 +305,28 @@ async def find_shipment(pool: asyncpg.Pool, key: str) -> StoredOrder | None:
 
 
 async def run_orders(pool: asyncpg.Pool, run_id: int) -> list[StoredOrder]:
-    return [to_stored(row) for row in await pool.fetch(query("run_shipments"), run_id)]
+    """Every order of the run's file in input order (see `iter_run_orders`)."""
+    return [order async for page in iter_run_orders(pool, run_id) for order in page]
 
 
 async def iter_run_orders(
     pool: asyncpg.Pool, run_id: int, page: int = 1000
 ) -> AsyncIterator[list[StoredOrder]]:
-    """A run's orders in input order, a page at a time, so a huge run never sits in memory."""
+    """The orders of a run's file in input order, a page at a time (a huge run never sits in
+    memory): the row this run worked on, else the order's current row, so orders that another
+    run bought are there too. Runs from before shipctl kept the file's orders list only the
+    orders they worked.
+    """
+    position, found = -1, False
+    while True:
+        rows = await pool.fetch(query("run_orders_page"), run_id, position, page)
+        if not rows:
+            break
+        found = True
+        position = rows[-1]["file_position"]
+        yield [to_stored(row) for row in rows]
+    if found:
+        return
     position, last_id = -1, 0
     while True:
         rows = await pool.fetch(query("run_shipments_page"), run_id, position, last_id, page)
@@ -254,13 +336,19 @@ async def iter_run_orders(
         yield [to_stored(row) for row in rows]
 
 
-async def iter_current(
-    pool: asyncpg.Pool, references: Sequence[str], page: int = 1000
-) -> AsyncIterator[list[StoredOrder]]:
-    """The current rows of these references, a page at a time."""
-    for start in range(0, len(references), page):
-        rows = await pool.fetch(query("shipments_current_page"), references[start:start + page])
-        yield [to_stored(row) for row in rows]
+async def remaining(
+    conn: asyncpg.Pool | asyncpg.Connection, run_id: int, states: Sequence[str],
+    recheck: Sequence[str], since: datetime | None,
+) -> int:
+    """How many of the run's orders are still to be worked (see run_remaining.sql)."""
+    count: int = await conn.fetchval(query("run_remaining"), run_id, list(states),
+                                     list(recheck), since)
+    return count
+
+
+async def changed_after_purchase(pool: asyncpg.Pool, run_id: int) -> list[StoredOrder]:
+    """Orders this run found bought (a lost answer resolved) for data the file has since changed."""
+    return [to_stored(row) for row in await pool.fetch(query("run_changed"), run_id)]
 
 
 @dataclass(frozen=True)
@@ -298,15 +386,17 @@ async def get_run(pool: asyncpg.Pool, run_id: int) -> RunSummary | None:
     return RunSummary(**{k: v for k, v in dict(row).items() if k in fields})
 
 
-def created_values(row_id: int, shipment_id: str, quote: Quote) -> tuple[Any, ...]:
+def created_values(
+    row_id: int, shipment_id: str, quote: Quote, digest: str | None
+) -> tuple[Any, ...]:
     return (row_id, shipment_id, quote.rate_id, quote.carrier, quote.service, quote.rate,
-            quote.currency, quote.delivery_days, quote.delivery_date)
+            quote.currency, quote.delivery_days, quote.delivery_date, digest)
 
 
 def purchased_values(row_id: int, label: PurchasedLabel) -> tuple[Any, ...]:
     return (row_id, label.shipment_id, label.tracking_code, label.carrier, label.service,
             label.rate, label.currency, label.delivery_days, label.est_delivery_date,
-            label.label_url, label.tracker_id, label.mode)
+            label.label_url, label.tracker_id, label.label_format)
 
 
 def failed_values(row_id: int, code: str, message: str) -> tuple[Any, ...]:

@@ -21,7 +21,7 @@ _Pending = tuple[str, tuple[Any, ...], asyncio.Future[None]]
 
 
 class StateWriter:
-    """Queues `created`, `purchased` and `failed` writes and commits them in groups."""
+    """Queues the state changes of orders and commits them in groups."""
 
     def __init__(self, pool: asyncpg.Pool, *, max_batch: int = 500) -> None:
         self._pool = pool
@@ -35,9 +35,11 @@ class StateWriter:
         # round trip on every release, and each round trip waits for the busy event loop.
         self._conn: asyncpg.Connection | None = None
 
-    async def created(self, row_id: int, shipment_id: str, quote: Quote) -> None:
+    async def created(
+        self, row_id: int, shipment_id: str, quote: Quote, digest: str | None
+    ) -> None:
         await self._submit("shipments_mark_created",
-                           shipments.created_values(row_id, shipment_id, quote))
+                           shipments.created_values(row_id, shipment_id, quote, digest))
 
     async def purchased(self, row_id: int, label: PurchasedLabel) -> None:
         await self.purchased_later(row_id, label)
@@ -56,6 +58,15 @@ class StateWriter:
 
     async def failed(self, row_id: int, code: str, message: str) -> None:
         await self._submit("shipments_mark_failed", shipments.failed_values(row_id, code, message))
+
+    async def unknown(self, row_id: int, code: str, message: str) -> None:
+        """The buy's outcome is not known: the order keeps its shipment id for the next run."""
+        await self._submit("shipments_mark_unknown",
+                           shipments.failed_values(row_id, code, message))
+
+    async def abandoned(self, row_id: int, shipment_id: str) -> None:
+        """The shipment is known not to be bought and was made for other data: drop it."""
+        await self._submit("shipments_abandon", (row_id, shipment_id))
 
     async def _submit(self, name: str, values: tuple[Any, ...]) -> None:
         await self._enqueue(name, values)
