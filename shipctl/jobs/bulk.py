@@ -499,6 +499,7 @@ async def _ship(
             flow = OrderFlow(
                 pool, carrier, from_address=settings.from_address,
                 rule=options.rule or settings.rate_rule(), label_format=label_format,
+                quiet_seconds=settings.timeout + 5,
             )
             done = _Work()
             try:

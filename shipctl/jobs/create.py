@@ -165,7 +165,7 @@ async def _buy(
                     "pass --rebuy to buy a new one"
                 )
             flow = OrderFlow(pool, carrier, from_address=order.from_address, rule=rule,
-                             label_format=fmt)
+                             label_format=fmt, quiet_seconds=settings.timeout + 5)
             try:
                 view, label = await _quote_confirm_purchase(flow, carrier, stored, order, rule,
                                                             confirm)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from shipctl.errors import CarrierAuthError, CarrierError, OutcomeUnknownError, ShipctlError
@@ -76,8 +77,11 @@ class OrderFlow:
         rule: RateRule,
         label_format: str | None,
         writer: StateWriter | None = None,
+        quiet_seconds: float = 35.0,
     ) -> None:
         self.carrier = carrier
+        # How long a buy can still land after it was sent: the client timeout, and a margin.
+        self.quiet_seconds = quiet_seconds
         self.from_address = from_address
         self.rule = rule
         self.label_format = label_format
@@ -157,9 +161,17 @@ class OrderFlow:
             await self.writer.purchased(stored.id, current)
             return Outcome(stored=stored, state=OrderState.PURCHASED, label=current)
         wanted = self._format_for(stored)
-        if current is None or stored.shipment_is_stale or (
-            wanted and current.label_format and current.label_format != wanted.upper()
-        ):
+        stale = stored.shipment_is_stale or bool(
+            wanted and current and current.label_format and current.label_format != wanted.upper()
+        )
+        if stale and current is not None:
+            # About to drop this shipment for a new one: first let any buy of it that is still
+            # on its way (sent by a worker that died a moment ago) land, and look again.
+            current = await self._after_quiet(stored, current)
+            if isinstance(current, PurchasedLabel):
+                await self.writer.purchased(stored.id, current)
+                return Outcome(stored=stored, state=OrderState.PURCHASED, label=current)
+        if current is None or stale:
             await self.writer.abandoned(stored.id, stored.shipment_id)
             return await self.quote(
                 replace(stored, state=OrderState.PENDING, shipment_id=None, shipment_digest=None)
@@ -171,6 +183,34 @@ class OrderFlow:
         await self.writer.created(stored.id, current.shipment_id, chosen,
                                   stored.shipment_digest or stored.order_digest)
         return Quoted(stored=stored, shipment=current, chosen=chosen)
+
+    async def _after_quiet(
+        self, stored: StoredOrder, current: QuotedShipment
+    ) -> QuotedShipment | PurchasedLabel:
+        """The shipment again, once no buy sent before the order's last change can still land.
+
+        Such a buy is answered within the client timeout; an order touched longer ago than
+        that needs no wait (the usual case: a file edited between runs).
+        """
+        from shipctl.carrier import shipments
+
+        if stored.updated_at is None:
+            return current
+        quiet = stored.updated_at + timedelta(seconds=self.quiet_seconds)
+        wait = (quiet - datetime.now(UTC)).total_seconds()
+        if wait <= 0:
+            return current
+        await asyncio.sleep(wait)
+        try:
+            return await shipments.retrieve(self.carrier.executor, current.shipment_id)
+        except CarrierAuthError:
+            raise
+        except CarrierError as error:
+            raise await self._fail_unknown(stored, error) from None
+
+    async def _fail_unknown(self, stored: StoredOrder, error: CarrierError) -> OrderFailed:
+        outcome = await self._unknown(stored, error)
+        return OrderFailed(outcome, error)
 
     async def purchase(self, quoted: Quoted, *, wait: bool = True) -> Outcome:
         """Buy the chosen rate (safe buy) and record the outcome (raises OrderFailed).

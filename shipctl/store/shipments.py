@@ -48,6 +48,7 @@ class StoredOrder:
     tracking_code: str | None = None
     label_url: str | None = None
     purchased_at: datetime | None = None
+    updated_at: datetime | None = None
     error_code: str | None = None
     error_message: str | None = None
     store: str = "default"
@@ -118,6 +119,7 @@ def to_stored(row: asyncpg.Record) -> StoredOrder:
         service=row["service"], rate=row["rate"], currency=row["currency"],
         delivery_days=row["delivery_days"], tracking_code=row["tracking_code"],
         label_url=row["label_url"], purchased_at=row["purchased_at"],
+        updated_at=row["updated_at"],
         error_code=row["error_code"], error_message=row["error_message"],
         store=row["store"], order_digest=row["order_digest"],
         shipment_digest=row["shipment_digest"], label_file_format=row["label_file_format"],
