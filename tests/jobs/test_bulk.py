@@ -59,6 +59,26 @@ def test_rerun_buys_nothing_again(shipctl, home: Path) -> None:
     assert all(r["tracking_code"] for r in rows)
 
 
+def test_a_refunded_order_is_reported_refunded_and_not_bought_again(
+    shipctl, home: Path, sql
+) -> None:
+    orders = write_orders(home / "orders.csv", 4)
+    assert shipctl("--simulate", "bulk", str(orders), "--yes").exit_code == 0
+    refunded = shipctl("--simulate", "refund", "T-00001", "--by", "reference", "--yes")
+    assert refunded.exit_code == 0, refunded.stdout + refunded.stderr
+    again = shipctl("--simulate", "bulk", str(orders), "--yes", "--results-out", "again.csv")
+    assert again.exit_code == 0, again.stdout + again.stderr
+    assert "1 refunded, not bought again" in again.stdout
+    assert "3 already purchased" in again.stdout
+    assert ledger(home / "data")["purchases"]["total"] == 4
+    statuses = {r["reference"]: r["status"] for r in read_results(home / "again.csv")}
+    assert statuses == {"T-00000": "already_purchased", "T-00001": "refunded",
+                        "T-00002": "already_purchased", "T-00003": "already_purchased"}
+    rebought = shipctl("--simulate", "bulk", str(orders), "--yes", "--rebuy")
+    assert rebought.exit_code == 0, rebought.stdout + rebought.stderr
+    assert ledger(home / "data")["purchases"]["total"] == 8
+
+
 def test_only_orders_bought_by_another_run_are_skipped(shipctl, home: Path) -> None:
     first = write_orders(home / "first.csv", 4)
     assert shipctl("--simulate", "bulk", str(first), "--yes").exit_code == 0
