@@ -20,6 +20,15 @@ from shipctl.store.sql import query
 RUN_LOCKS = 0x5348
 
 
+async def _let_go(pool: asyncpg.Pool, conn: asyncpg.Connection | None) -> None:
+    """Release every advisory lock the connection holds, then the connection."""
+    if conn is not None:
+        try:
+            await conn.execute("SELECT pg_advisory_unlock_all()")
+        finally:
+            await pool.release(conn)
+
+
 class RunLease:
     """This worker's part in a run: a shared lock on the run, held while it works.
 
@@ -58,12 +67,8 @@ class RunLease:
         return last
 
     async def __aexit__(self, *exc: object) -> None:
-        if self._conn is not None:
-            try:
-                await self._conn.execute("SELECT pg_advisory_unlock_all()")
-            finally:
-                await self._pool.release(self._conn)
-                self._conn = None
+        conn, self._conn = self._conn, None
+        await _let_go(self._pool, conn)
 
 
 class OrderClaims:
@@ -93,12 +98,8 @@ class OrderClaims:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        if self._conn is not None:
-            try:
-                await self._conn.execute("SELECT pg_advisory_unlock_all()")
-            finally:
-                await self._pool.release(self._conn)
-                self._conn = None
+        conn, self._conn = self._conn, None
+        await _let_go(self._pool, conn)
 
     def finished(self, order_id: int) -> None:
         """The order's outcome is committed; its lock goes with the next claim."""
