@@ -12,7 +12,8 @@ from datetime import datetime
 
 import asyncpg
 
-from shipctl.store.shipments import StoredOrder, by_ids, remaining
+from shipctl.models import RunStatus
+from shipctl.store.shipments import StoredOrder, by_ids, finish_run, remaining
 from shipctl.store.sql import query
 
 # Two-key advisory locks (RUN_LOCKS, run id) mark the workers of a run; one-key locks on
@@ -56,6 +57,11 @@ class RunLease:
         last: bool = await self._conn.fetchval("SELECT pg_try_advisory_lock($1, $2::int)",
                                                RUN_LOCKS, self._run_id)
         return last
+
+    async def finish(self, status: RunStatus) -> None:
+        """Leave the run; if this worker was the last on it, close the run with `status`."""
+        if await self.leave():
+            await finish_run(self._pool, self._run_id, status)
 
     async def __aexit__(self, *exc: object) -> None:
         if self._conn is not None:
