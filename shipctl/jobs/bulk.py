@@ -20,7 +20,7 @@ from shipctl.errors import CarrierAuthError, CarrierError, InputError, OutputErr
 from shipctl.jobs.orderflow import OrderFailed, OrderFlow, Outcome, Quoted
 from shipctl.models import Order, OrderState, Quote, RateRule, RunStatus
 from shipctl.orders import LoadOptions, OrderSource, RowError, SkippedOrder
-from shipctl.store.shipments import Scope, ServiceTotal, StoredOrder
+from shipctl.store.shipments import Scope, StoredOrder
 
 if TYPE_CHECKING:
     from shipctl.carrier.executor import ExecutorStats
@@ -69,6 +69,22 @@ class BulkOptions:
     labels_out: Path | None = None
     force: bool = False
     store: str | None = None  # None: the `store` setting
+
+
+@dataclass(frozen=True)
+class ServiceTotal:
+    """Orders of a run by carrier and service, with their rates summed."""
+
+    carrier: str
+    service: str
+    orders: int
+    total: Decimal
+
+
+async def _run_totals(pool: Pool, run_id: int, state: str) -> list[ServiceTotal]:
+    from shipctl.store import shipments
+
+    return [ServiceTotal(**row) for row in await shipments.run_totals(pool, run_id, state)]
 
 
 @dataclass
@@ -427,7 +443,7 @@ async def _summarise_quote(pool: Pool, run_id: int) -> QuoteSummary:
 
     counts = await shipments.run_counts(pool, run_id)
     return QuoteSummary(
-        lines=await shipments.run_totals(pool, run_id, "created"),
+        lines=await _run_totals(pool, run_id, "created"),
         unquoted=await shipments.run_failures(pool, run_id, MAX_LISTED_ORDERS),
         unquoted_count=counts.get("failed", 0),
     )
@@ -578,7 +594,7 @@ async def _close(
 
     report.stats = flow.carrier.executor.stats
     report.counts = await shipments.run_counts(pool, run_id)
-    report.spend = await shipments.run_totals(pool, run_id, "purchased")
+    report.spend = await _run_totals(pool, run_id, "purchased")
     report.failures = await shipments.run_failures(pool, run_id, MAX_LISTED_ORDERS)
     seen = {order.id for order in report.changed_after_purchase}
     report.changed_after_purchase += [

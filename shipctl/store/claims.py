@@ -21,6 +21,14 @@ from shipctl.store.sql import query
 RUN_LOCKS = 0x5348
 
 
+async def _let_go(pool: asyncpg.Pool, conn: asyncpg.Connection) -> None:
+    """Drop every advisory lock the connection holds, and give it back to the pool."""
+    try:
+        await conn.execute("SELECT pg_advisory_unlock_all()")
+    finally:
+        await pool.release(conn)
+
+
 class RunLease:
     """This worker's part in a run: a shared lock on the run, held while it works.
 
@@ -64,12 +72,9 @@ class RunLease:
             await finish_run(self._pool, self._run_id, status)
 
     async def __aexit__(self, *exc: object) -> None:
-        if self._conn is not None:
-            try:
-                await self._conn.execute("SELECT pg_advisory_unlock_all()")
-            finally:
-                await self._pool.release(self._conn)
-                self._conn = None
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            await _let_go(self._pool, conn)
 
 
 class OrderClaims:
@@ -99,12 +104,9 @@ class OrderClaims:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        if self._conn is not None:
-            try:
-                await self._conn.execute("SELECT pg_advisory_unlock_all()")
-            finally:
-                await self._pool.release(self._conn)
-                self._conn = None
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            await _let_go(self._pool, conn)
 
     def finished(self, order_id: int) -> None:
         """The order's outcome is committed; its lock goes with the next claim."""

@@ -330,18 +330,10 @@ async def changed_after_purchase(pool: asyncpg.Pool, run_id: int) -> list[Stored
     return [to_stored(row) for row in await pool.fetch(query("run_changed"), run_id)]
 
 
-@dataclass(frozen=True)
-class ServiceTotal:
-    carrier: str
-    service: str
-    orders: int
-    total: Decimal
-
-
-async def run_totals(pool: asyncpg.Pool, run_id: int, state: str) -> list[ServiceTotal]:
-    """Orders of the run in `state` by carrier and service, with their rates summed."""
-    rows = await pool.fetch(query("run_spend"), run_id, state)
-    return [ServiceTotal(**dict(row)) for row in rows]
+async def run_totals(pool: asyncpg.Pool, run_id: int, state: str) -> list[dict[str, Any]]:
+    """Orders of the run in `state` by carrier and service (columns carrier, service, orders,
+    total: their rates summed)."""
+    return [dict(row) for row in await pool.fetch(query("run_spend"), run_id, state)]
 
 
 async def run_counts(pool: asyncpg.Pool, run_id: int) -> dict[str, int]:
