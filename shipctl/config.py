@@ -148,6 +148,11 @@ class Settings(BaseSettings):
         # Files are read by `load_settings`, which names the file in any error.
         return (init_settings, env_settings)
 
+    @property
+    def database_dsn(self) -> str | None:
+        """The `database_url` secret in the clear (None: the embedded PostgreSQL)."""
+        return self.database_url.get_secret_value() if self.database_url else None
+
     def effective_concurrency(self) -> int:
         """`--concurrency`, else 8 calls in flight per core (see README: Concurrency)."""
         return self.concurrency or default_concurrency()

@@ -179,6 +179,19 @@ def _canonical(value: object) -> object:
     return value
 
 
+class RunStatus(StrEnum):
+    """Where a run (one bulk file, create, refund or tracking sweep) stands in `runs.status`.
+
+    `running` while workers are on it (or since a crash, until a rerun resumes it),
+    `interrupted` when stopped before its end (resumable too), else `completed` or `failed`.
+    """
+
+    RUNNING = "running"
+    COMPLETED = "completed"
+    INTERRUPTED = "interrupted"
+    FAILED = "failed"
+
+
 class OrderState(StrEnum):
     """The order state machine (see README: Order states).
 

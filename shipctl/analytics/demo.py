@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from shipctl.analytics.demo_history import DemoChunk, DemoHistory
-from shipctl.analytics.report import refresh_days, section_sql
+from shipctl.analytics.report import refresh_days
 from shipctl.errors import InputError
 
 if TYPE_CHECKING:
@@ -37,23 +37,15 @@ async def seed_history(
     replace: bool = False,
 ) -> SeedCounts:
     """Store `shipments` simulated shipments bought over the `days` before `now`."""
-    from shipctl.store.demo import DemoStatements
     from shipctl.store.demo import seed as store_seed
 
     _check(shipments, days)
-    statements = DemoStatements(
-        existing=section_sql("demo_existing"),
-        clear=section_sql("demo_clear"),
-        open_run=section_sql("demo_open_run"),
-        refunds=section_sql("demo_refunds"),
-        close_run=section_sql("demo_close_run"),
-    )
     options = {"demo": True, "shipments": shipments, "days": days, "seed": seed}
 
     def history(run_id: int) -> Iterator[DemoChunk]:
         return DemoHistory(count=shipments, days=days, seed=seed, now=now, run_id=run_id).chunks()
 
-    return await store_seed(pool, statements, options, history, replace=replace)
+    return await store_seed(pool, options, history, replace=replace)
 
 
 async def seed_demo(

@@ -38,6 +38,7 @@ class Section:
     query: str  # the `.sql` file beside this module, without the suffix
     fields: tuple[Field, ...]
     bucket: str | None = None  # date_trunc unit, for the time series
+    by_service: bool = False  # the breakdown by carrier and service, not by carrier alone
 
 
 def _f(name: str, kind: Kind, title: str) -> Field:
@@ -74,12 +75,12 @@ SECTIONS: dict[str, Section] = {
             _f("delivered", Kind.COUNT, "delivered"),
             _f("delivered_share", Kind.SHARE, "delivered share"),
         )),
-        Section("carrier", "By carrier", "carrier", (
+        Section("carrier", "By carrier", "breakdown", (
             _f("carrier", Kind.TEXT, "carrier"), *_BREAKDOWN
         )),
-        Section("service", "By service", "service", (
+        Section("service", "By service", "breakdown", (
             _f("carrier", Kind.TEXT, "carrier"), _f("service", Kind.TEXT, "service"), *_BREAKDOWN
-        )),
+        ), by_service=True),
         Section("day", "Labels per day", "series", _SERIES, bucket="day"),
         Section("week", "Labels per week", "series", _SERIES, bucket="week"),
         Section("month", "Labels per month", "series", _SERIES, bucket="month"),

@@ -62,10 +62,9 @@ def analytics(
     sections = parse_sections(by)
     if top < 1:
         raise InputError(f"--top {top}: give a number of routes of at least 1")
-    secret = context.settings.database_url
     report = eventloop.run(
         analytics_report(
-            secret.get_secret_value() if secret else None,
+            context.settings.database_dsn,
             context.settings.data_dir,
             window,
             sections,

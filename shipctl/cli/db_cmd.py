@@ -13,8 +13,7 @@ app = typer.Typer(help="Start, stop and migrate the database.", no_args_is_help=
 
 
 def _url(context: AppContext) -> str | None:
-    secret = context.settings.database_url
-    return secret.get_secret_value() if secret else None
+    return context.settings.database_dsn
 
 
 @app.command("start")

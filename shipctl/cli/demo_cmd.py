@@ -27,11 +27,10 @@ def seed(
     from shipctl.analytics.demo import seed_demo
 
     context: AppContext = ctx.obj
-    secret = context.settings.database_url
     started = time.monotonic()
     counts = eventloop.run(
         seed_demo(
-            secret.get_secret_value() if secret else None,
+            context.settings.database_dsn,
             context.settings.data_dir,
             shipments=shipments,
             days=days,

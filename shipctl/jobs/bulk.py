@@ -14,13 +14,13 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Protocol
+from typing import IO, TYPE_CHECKING, Any, Literal, Protocol
 
 from shipctl.errors import CarrierAuthError, CarrierError, InputError, OutputError
 from shipctl.jobs.orderflow import OrderFailed, OrderFlow, Outcome, Quoted
-from shipctl.models import Order, OrderState, Quote, RateRule
+from shipctl.models import Order, OrderState, Quote, RateRule, RunStatus
 from shipctl.orders import LoadOptions, OrderSource, RowError, SkippedOrder
-from shipctl.store.shipments import Scope, ServiceTotal, StoredOrder
+from shipctl.store.shipments import Scope, StoredOrder
 
 if TYPE_CHECKING:
     from shipctl.carrier.executor import ExecutorStats
@@ -71,6 +71,22 @@ class BulkOptions:
     store: str | None = None  # None: the `store` setting
 
 
+@dataclass(frozen=True)
+class ServiceTotal:
+    """Orders of a run by carrier and service, with their rates summed."""
+
+    carrier: str
+    service: str
+    orders: int
+    total: Decimal
+
+
+async def _run_totals(pool: Pool, run_id: int, state: str) -> list[ServiceTotal]:
+    from shipctl.store import shipments
+
+    return [ServiceTotal(**row) for row in await shipments.run_totals(pool, run_id, state)]
+
+
 @dataclass
 class QuoteSummary:
     """What the run would buy: orders by carrier and service, and orders with no rate."""
@@ -92,14 +108,21 @@ class QuoteSummary:
         return (self.total / self.orders).quantize(Decimal("0.01")) if self.orders else Decimal(0)
 
 
+# How one `bulk` ended for its caller: the file had invalid rows (nothing stored), a dry run
+# quoted it, the quote was declined, or it was worked to the end or interrupted. (The run
+# row's status is a `RunStatus`: a declined run is left `interrupted`, a quoted one
+# `completed`.)
+BulkOutcome = Literal["invalid", "quoted", "declined", "completed", "interrupted"]
+
+
 @dataclass
 class BulkReport:
-    """How the run ended. `status`: invalid, quoted, declined, completed, interrupted.
+    """How the run ended (`status`, see BulkOutcome) and what it counted.
 
     The counts are the run's, over all its workers; `bought_here` is this worker's share.
     """
 
-    status: str
+    status: BulkOutcome
     run_id: int | None = None
     mapping: str | None = None
     errors: list[RowError] = field(default_factory=list)
@@ -420,7 +443,7 @@ async def _summarise_quote(pool: Pool, run_id: int) -> QuoteSummary:
 
     counts = await shipments.run_counts(pool, run_id)
     return QuoteSummary(
-        lines=await shipments.run_totals(pool, run_id, "created"),
+        lines=await _run_totals(pool, run_id, "created"),
         unquoted=await shipments.run_failures(pool, run_id, MAX_LISTED_ORDERS),
         unquoted_count=counts.get("failed", 0),
     )
@@ -466,18 +489,17 @@ async def _ship(
     settings: Settings, options: BulkOptions, spooled: _Input, report: BulkReport,
     progress: BulkProgress, confirm: Confirm | None, stop: asyncio.Event,
 ) -> BulkReport:
-    from shipctl.carrier.session import open_carrier
+    """Open (or join) the file's run and work it. The run's own lifecycle: a worker leaving
+    on a rejected API key leaves it interrupted; otherwise the last worker on it closes it,
+    once the output files are written (see `_close`)."""
+    from shipctl.jobs.runtime import open_runtime
     from shipctl.store import shipments
     from shipctl.store.claims import RunLease
-    from shipctl.store.database import open_pool
 
     concurrency = options.concurrency or settings.effective_concurrency()
-    database_url = settings.database_url.get_secret_value() if settings.database_url else None
     label_format = _label_format(options, settings)
-    async with (
-        open_carrier(settings, concurrency=concurrency) as carrier,
-        open_pool(database_url, settings.data_dir, max_size=6) as pool,
-    ):
+    async with open_runtime(settings, concurrency=concurrency, pool_size=6) as runtime:
+        pool, carrier = runtime.pool, runtime.carrier
         scope = Scope(mode=carrier.mode, store=options.store or settings.store,
                       default_from=settings.from_address, label_format=label_format)
         report.mode, report.store = scope.mode, scope.store
@@ -506,8 +528,7 @@ async def _ship(
                 status = await _phases(pool, run_id, flow, concurrency, report, options,
                                        progress, confirm, stop, done)
             except CarrierAuthError:
-                if await lease.leave():
-                    await shipments.finish_run(pool, run_id, "interrupted")
+                await lease.finish(RunStatus.INTERRUPTED)
                 raise
             report.bought_here = done.bought
             return await _close(pool, run_id, status, report, options, flow, lease)
@@ -517,7 +538,7 @@ async def _phases(
     pool: Pool, run_id: int, flow: OrderFlow, concurrency: int, report: BulkReport,
     options: BulkOptions, progress: BulkProgress, confirm: Confirm | None,
     stop: asyncio.Event, done: _Work,
-) -> str:
+) -> RunStatus:
     """Quote and buy; returns the run status this worker leaves it in."""
     pending = report.valid - len(report.already_purchased) - len(report.refunded)
     stats = _stats_of(flow.carrier)
@@ -525,22 +546,22 @@ async def _phases(
         # Nobody to ask: each order is quoted and bought straight away.
         progress.phase("shipping", pending, stats)
         await _ship_phase(pool, run_id, flow, concurrency, progress, stop, done)
-        return "interrupted" if stop.is_set() else "completed"
+        return RunStatus.INTERRUPTED if stop.is_set() else RunStatus.COMPLETED
     created_here: dict[int, Quote] = {}
     progress.phase("quoting", pending, stats)
     await _quote_phase(pool, run_id, flow, concurrency, progress, stop, created_here, done)
     report.quote = await _summarise_quote(pool, run_id)
     if stop.is_set():
-        return "interrupted"
+        return RunStatus.INTERRUPTED
     if options.dry_run:
         report.status = "quoted"
-        return "completed"
+        return RunStatus.COMPLETED
     if report.quote.orders and confirm is not None and not confirm(report.quote):
         report.status = "declined"
-        return "interrupted"
+        return RunStatus.INTERRUPTED
     progress.phase("buying", report.quote.orders, stats)
     await _buy_phase(pool, run_id, flow, concurrency, progress, stop, created_here, done)
-    return "interrupted" if stop.is_set() else "completed"
+    return RunStatus.INTERRUPTED if stop.is_set() else RunStatus.COMPLETED
 
 
 def _label_format(options: BulkOptions, settings: Settings) -> str:
@@ -565,16 +586,16 @@ def _stats_of(carrier: CarrierSession) -> StatsReader:
 
 
 async def _close(
-    pool: Pool, run_id: int, status: str, report: BulkReport, options: BulkOptions,
+    pool: Pool, run_id: int, status: RunStatus, report: BulkReport, options: BulkOptions,
     flow: OrderFlow, lease: RunLease,
 ) -> BulkReport:
-    """Count, write the files, then close the run: a run is completed only once its files
+    """Count, write the files, then leave the run: a run is completed only once its files
     are written, and only by the last worker on it."""
     from shipctl.store import shipments
 
     report.stats = flow.carrier.executor.stats
     report.counts = await shipments.run_counts(pool, run_id)
-    report.spend = await shipments.run_totals(pool, run_id, "purchased")
+    report.spend = await _run_totals(pool, run_id, "purchased")
     report.failures = await shipments.run_failures(pool, run_id, MAX_LISTED_ORDERS)
     seen = {order.id for order in report.changed_after_purchase}
     report.changed_after_purchase += [
@@ -582,16 +603,13 @@ async def _close(
         if order.id not in seen
     ]
     if report.status not in ("quoted", "declined"):
-        report.status = status
-    try:
-        if report.status not in ("quoted", "declined"):
+        report.status = "completed" if status is RunStatus.COMPLETED else "interrupted"
+        try:
             await _write_outputs(pool, run_id, report, options, flow)
-    except OutputError:
-        if await lease.leave():
-            await shipments.finish_run(pool, run_id, "interrupted")
-        raise
-    if await lease.leave():
-        await shipments.finish_run(pool, run_id, status)
+        except OutputError:
+            await lease.finish(RunStatus.INTERRUPTED)
+            raise
+    await lease.finish(status)
     return report
 
 

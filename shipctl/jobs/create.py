@@ -142,42 +142,37 @@ async def _buy(
     confirm: Confirm, fmt: str, path: Path, force: bool, rebuy: bool,
 ) -> CreateResult:
     from shipctl.jobs.orderflow import OrderFailed, OrderFlow
+    from shipctl.jobs.runtime import open_database, recorded_run
     from shipctl.store import shipments as store
-    from shipctl.store.database import open_pool
 
-    url = settings.database_url.get_secret_value() if settings.database_url else None
     scope = store.Scope(mode=carrier.mode, store=settings.store, label_format=fmt)
-    async with open_pool(url, settings.data_dir, max_size=2) as pool:
-        run_id = await store.start_run(pool, "create", mode=carrier.mode, store=scope.store,
-                                       options={"rule": rule.describe(), "label_format": fmt})
-        status = "failed"
+    async with (
+        open_database(settings, pool_size=2) as pool,
+        recorded_run(pool, "create", {"rule": rule.describe(), "label_format": fmt},
+                     mode=carrier.mode, store=scope.store) as run,
+    ):
+        [stored] = await store.record_orders(pool, run.id, [order], scope=scope, rebuy=rebuy)
+        if stored.state is OrderState.PURCHASED:
+            raise AlreadyPurchasedError(
+                f"{order.reference} already has a label ({stored.tracking_code}); "
+                "pass --rebuy to buy a new one"
+            )
+        if stored.state is OrderState.REFUNDED:
+            raise AlreadyPurchasedError(
+                f"{order.reference} had a label ({stored.tracking_code}), now refunded; "
+                "pass --rebuy to buy a new one"
+            )
+        flow = OrderFlow(pool, carrier, from_address=order.from_address, rule=rule,
+                         label_format=fmt, quiet_seconds=settings.timeout + 5)
         try:
-            [stored] = await store.record_orders(pool, run_id, [order], scope=scope,
-                                                 rebuy=rebuy)
-            if stored.state is OrderState.PURCHASED:
-                raise AlreadyPurchasedError(
-                    f"{order.reference} already has a label ({stored.tracking_code}); "
-                    "pass --rebuy to buy a new one"
-                )
-            if stored.state is OrderState.REFUNDED:
-                raise AlreadyPurchasedError(
-                    f"{order.reference} had a label ({stored.tracking_code}), now refunded; "
-                    "pass --rebuy to buy a new one"
-                )
-            flow = OrderFlow(pool, carrier, from_address=order.from_address, rule=rule,
-                             label_format=fmt, quiet_seconds=settings.timeout + 5)
-            try:
-                view, label = await _quote_confirm_purchase(flow, carrier, stored, order, rule,
-                                                            confirm)
-            except OrderFailed as failed:
-                raise failed.cause from None
-            finally:
-                await flow.writer.drain()
-            written = await _save_label(carrier, label, fmt, path, force)
-            status = "completed"
-            return CreateResult(rates=view, label=label, label_path=written, run_id=run_id)
+            view, label = await _quote_confirm_purchase(flow, carrier, stored, order, rule,
+                                                        confirm)
+        except OrderFailed as failed:
+            raise failed.cause from None
         finally:
-            await store.finish_run(pool, run_id, status)
+            await flow.writer.drain()
+        written = await _save_label(carrier, label, fmt, path, force)
+        return CreateResult(rates=view, label=label, label_path=written, run_id=run.id)
 
 
 async def _quote_confirm_purchase(

@@ -13,7 +13,7 @@ import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from shipctl.errors import CarrierAuthError, CarrierError
 from shipctl.models import OrderState, RefundResult
@@ -79,12 +79,16 @@ class RefundOutcome:
         return self.result is not None
 
 
+# refused (a key is ambiguous), nothing (no label to refund), declined, dry_run, done
+RefundStatus = Literal["refused", "nothing", "declined", "dry_run", "done"]
+
+
 @dataclass(frozen=True)
 class RefundReport:
     """What `refund KEY…` did: the plan, whether it went ahead, and each refund's outcome."""
 
     plan: RefundPlan
-    status: str  # refused (ambiguous), nothing (no label to refund), declined, dry_run, done
+    status: RefundStatus
     outcomes: tuple[RefundOutcome, ...] = ()
 
     @property
@@ -188,16 +192,11 @@ async def refund_labels(
 ) -> RefundReport:
     """Plan the keys' refunds; unless a key is ambiguous, ask `decide` (it shows the plan and
     confirms), then refund each label. Nothing is asked of EasyPost before `decide` agrees."""
-    from shipctl.carrier.session import open_carrier
-    from shipctl.store import shipments as store
-    from shipctl.store.database import open_pool
+    from shipctl.jobs.runtime import open_runtime, recorded_run
 
-    url = settings.database_url.get_secret_value() if settings.database_url else None
     size = concurrency or min(len(keys), settings.effective_concurrency()) or 1
-    async with (
-        open_pool(url, settings.data_dir, max_size=2) as pool,
-        open_carrier(settings, concurrency=size) as carrier,
-    ):
+    async with open_runtime(settings, concurrency=size, pool_size=2) as runtime:
+        pool, carrier = runtime.pool, runtime.carrier
         plan = await plan_refunds(pool, keys, by=by, mode=carrier.mode, store=settings.store)
         if plan.ambiguous:
             return RefundReport(plan, "refused")
@@ -205,15 +204,12 @@ async def refund_labels(
             return RefundReport(plan, "nothing")
         if not decide(plan) or dry_run:
             return RefundReport(plan, "dry_run" if dry_run else "declined")
-        run_id = await store.start_run(pool, "refund", mode=carrier.mode,
-                                       options={"keys": list(keys), "by": by})
-        outcomes: tuple[RefundOutcome, ...] = ()
-        try:
+        async with recorded_run(pool, "refund", {"keys": list(keys), "by": by},
+                                mode=carrier.mode) as run:
             outcomes = tuple(await asyncio.gather(
                 *(_refund_one(pool, carrier, key, order) for key, order in plan.labels)))
-        finally:
-            done = bool(outcomes) and all(o.ok for o in outcomes)
-            await store.finish_run(pool, run_id, "completed" if done else "failed")
+            if not all(o.ok for o in outcomes):
+                run.fail()
     return RefundReport(plan, "done", outcomes)
 
 
@@ -264,19 +260,14 @@ async def follow_up(pool: Pool, executor: CarrierExecutor, *, mode: str) -> Foll
 
 async def follow_up_refunds(settings: Settings) -> FollowUpReport:
     """`follow_up` with the database and carrier these settings name (`refund --status`)."""
-    from shipctl.carrier.session import open_carrier
-    from shipctl.store import shipments as store
-    from shipctl.store.database import open_pool
+    from shipctl.jobs.runtime import open_runtime, recorded_run
 
-    url = settings.database_url.get_secret_value() if settings.database_url else None
-    async with open_pool(url, settings.data_dir, max_size=2) as pool, \
-            open_carrier(settings) as carrier:
-        run_id = await store.start_run(pool, "refund", mode=carrier.mode,
-                                       options={"status": True})
-        status = "failed"
-        try:
-            report = await follow_up(pool, carrier.executor, mode=carrier.mode)
-            status = "completed" if not report.failed else "failed"
-            return report
-        finally:
-            await store.finish_run(pool, run_id, status)
+    async with (
+        open_runtime(settings, pool_size=2) as runtime,
+        recorded_run(runtime.pool, "refund", {"status": True}, mode=runtime.carrier.mode) as run,
+    ):
+        report = await follow_up(runtime.pool, runtime.carrier.executor,
+                                 mode=runtime.carrier.mode)
+        if report.failed:
+            run.fail()
+        return report

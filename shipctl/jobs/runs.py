@@ -2,27 +2,49 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from shipctl.errors import InputError
-from shipctl.store.shipments import RunSummary, StoredOrder
+from shipctl.models import RunStatus
 
 if TYPE_CHECKING:
     from shipctl.config import Settings
+    from shipctl.store.shipments import StoredOrder
 
 
-def _database_url(settings: Settings) -> str | None:
-    return settings.database_url.get_secret_value() if settings.database_url else None
+@dataclass(frozen=True)
+class RunSummary:
+    """One run as `shipctl runs` lists it: what it worked on, how it stands, its counts."""
+
+    id: int
+    kind: str
+    mode: str
+    input_path: str | None
+    status: RunStatus
+    orders_total: int
+    purchased: int
+    failed: int
+    skipped: int
+    already_purchased: int
+    started_at: datetime
+    finished_at: datetime | None
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> RunSummary:
+        values = {f.name: row[f.name] for f in fields(cls)}
+        return cls(**{**values, "status": RunStatus(values["status"])})
 
 
 async def list_runs(settings: Settings, limit: int = 20) -> list[RunSummary]:
+    from shipctl.jobs.runtime import open_database
     from shipctl.store import shipments
-    from shipctl.store.database import open_pool
 
-    async with open_pool(_database_url(settings), settings.data_dir, max_size=1) as pool:
-        return await shipments.list_runs(pool, limit)
+    async with open_database(settings, pool_size=1) as pool:
+        return [RunSummary.from_row(row) for row in await shipments.list_runs(pool, limit)]
 
 
 @dataclass
@@ -39,17 +61,18 @@ async def show_run(
     """One run and its orders; optionally write its results CSV and labels file again."""
     from shipctl.files import check_outputs
     from shipctl.jobs.exports import write_labels, write_results
+    from shipctl.jobs.runtime import open_database
     from shipctl.store import shipments
-    from shipctl.store.database import open_pool
 
     outputs = {"--results-out": results_out, "--labels-out": labels_out}
     check_outputs({flag: path for flag, path in outputs.items() if path is not None},
                   inputs=[], force=force)
-    async with open_pool(_database_url(settings), settings.data_dir, max_size=2) as pool:
-        run = await shipments.get_run(pool, run_id)
-        if run is None:
+    async with open_database(settings, pool_size=2) as pool:
+        row = await shipments.get_run(pool, run_id)
+        if row is None:
             raise InputError(f"no run {run_id} (see `shipctl runs`)")
-        detail = RunDetail(run=run, orders=await shipments.run_orders(pool, run_id))
+        detail = RunDetail(run=RunSummary.from_row(row),
+                           orders=await shipments.run_orders(pool, run_id))
         if results_out is not None:
             await write_results(pool, run_id, results_out, force=force)
         if labels_out is not None:

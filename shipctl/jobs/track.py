@@ -475,28 +475,21 @@ async def run_sweep(
     progress: SweepProgress | None = None,
 ) -> SweepReport:
     """`sweep` with the database and carrier these settings name (for the CLI and notebooks)."""
-    from shipctl.carrier.session import open_carrier
-    from shipctl.store import shipments
-    from shipctl.store.database import open_pool
+    from shipctl.jobs.runtime import open_runtime, recorded_run
 
-    url = settings.database_url.get_secret_value() if settings.database_url else None
-    async with open_pool(url, settings.data_dir) as pool, open_carrier(settings) as session:
-        run_id = await shipments.start_run(
-            pool, "track", mode=session.mode,
-            options={"since_days": since.days, "stale_days": stale_after.days, "method": method},
+    options = {"since_days": since.days, "stale_days": stale_after.days, "method": method}
+    async with (
+        open_runtime(settings) as runtime,
+        recorded_run(runtime.pool, "track", options, mode=runtime.carrier.mode),
+    ):
+        pool, session = runtime.pool, runtime.carrier
+        report = await sweep(
+            pool, session.executor, now=now, since=since, stale_after=stale_after,
+            method=method, progress=progress,
         )
-        status = "failed"
-        try:
-            report = await sweep(
-                pool, session.executor, now=now, since=since, stale_after=stale_after,
-                method=method, progress=progress,
-            )
-            if report.outcome == "completed":
-                report = await _follow_refunds(pool, session.executor, session.mode, report)
-            status = "completed"
-            return report
-        finally:
-            await shipments.finish_run(pool, run_id, status)
+        if report.outcome == "completed":
+            report = await _follow_refunds(pool, session.executor, session.mode, report)
+        return report
 
 
 async def _follow_refunds(
@@ -532,12 +525,10 @@ async def run_lookup(
     stale_after: timedelta = DEFAULT_STALE_AFTER,
 ) -> LookupReport:
     """`lookup` with the database and carrier these settings name."""
-    from shipctl.carrier.session import open_carrier
-    from shipctl.store.database import open_pool
+    from shipctl.jobs.runtime import open_runtime
 
-    url = settings.database_url.get_secret_value() if settings.database_url else None
-    async with open_pool(url, settings.data_dir) as pool, open_carrier(settings) as session:
+    async with open_runtime(settings) as runtime:
         return await lookup(
-            pool, session.executor, tracking_codes, now=now, carrier=carrier,
+            runtime.pool, runtime.carrier.executor, tracking_codes, now=now, carrier=carrier,
             stale_after=stale_after,
         )

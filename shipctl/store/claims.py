@@ -12,7 +12,8 @@ from datetime import datetime
 
 import asyncpg
 
-from shipctl.store.shipments import StoredOrder, by_ids, remaining
+from shipctl.models import RunStatus
+from shipctl.store.shipments import StoredOrder, by_ids, finish_run, remaining
 from shipctl.store.sql import query
 
 # Two-key advisory locks (RUN_LOCKS, run id) mark the workers of a run; one-key locks on
@@ -20,13 +21,12 @@ from shipctl.store.sql import query
 RUN_LOCKS = 0x5348
 
 
-async def _let_go(pool: asyncpg.Pool, conn: asyncpg.Connection | None) -> None:
-    """Release every advisory lock the connection holds, then the connection."""
-    if conn is not None:
-        try:
-            await conn.execute("SELECT pg_advisory_unlock_all()")
-        finally:
-            await pool.release(conn)
+async def _let_go(pool: asyncpg.Pool, conn: asyncpg.Connection) -> None:
+    """Drop every advisory lock the connection holds, and give it back to the pool."""
+    try:
+        await conn.execute("SELECT pg_advisory_unlock_all()")
+    finally:
+        await pool.release(conn)
 
 
 class RunLease:
@@ -66,9 +66,15 @@ class RunLease:
                                                RUN_LOCKS, self._run_id)
         return last
 
+    async def finish(self, status: RunStatus) -> None:
+        """Leave the run; if this worker was the last on it, close the run with `status`."""
+        if await self.leave():
+            await finish_run(self._pool, self._run_id, status)
+
     async def __aexit__(self, *exc: object) -> None:
         conn, self._conn = self._conn, None
-        await _let_go(self._pool, conn)
+        if conn is not None:
+            await _let_go(self._pool, conn)
 
 
 class OrderClaims:
@@ -99,7 +105,8 @@ class OrderClaims:
 
     async def __aexit__(self, *exc: object) -> None:
         conn, self._conn = self._conn, None
-        await _let_go(self._pool, conn)
+        if conn is not None:
+            await _let_go(self._pool, conn)
 
     def finished(self, order_id: int) -> None:
         """The order's outcome is committed; its lock goes with the next claim."""

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 import asyncpg
 
 from shipctl.errors import InputError
+from shipctl.store.sql import query
 
 SHIPMENT_COLUMNS = (
     "reference", "run_id", "mode", "state", "position",
@@ -37,17 +38,6 @@ class Chunk(Protocol):
 
 
 @dataclass(frozen=True)
-class DemoStatements:
-    """The SQL of a seed, owned by the caller: find, clear, open the run, refunds, close."""
-
-    existing: str  # -> count of demo shipments already stored
-    clear: str
-    open_run: str  # $1 options jsonb -> run id
-    refunds: str  # $1 run id
-    close_run: str  # $1 run id
-
-
-@dataclass(frozen=True)
 class SeedCounts:
     run_id: int
     shipments: int
@@ -58,7 +48,6 @@ class SeedCounts:
 
 async def seed(
     pool: asyncpg.Pool,
-    statements: DemoStatements,
     options: dict[str, Any],
     history: Callable[[int], Iterable[Chunk]],
     *,
@@ -68,14 +57,14 @@ async def seed(
     shipments = trackers = events = 0
     async with pool.acquire() as conn:
         async with conn.transaction():
-            if await conn.fetchval(statements.existing):
+            if await conn.fetchval(query("demo_existing")):
                 if not replace:
                     raise InputError(
                         "demo shipments are already stored: pass --replace to seed them again"
                     )
-                await conn.execute(statements.clear)
-            run_id = await conn.fetchval(statements.open_run, options)
-            if await conn.fetchval("SELECT rolsuper FROM pg_roles WHERE rolname = current_user"):
+                await conn.execute(query("demo_clear"))
+            run_id = await conn.fetchval(query("demo_open_run"), options)
+            if await conn.fetchval(query("demo_is_superuser")):
                 # The history is consistent by construction (a tracker before its events), so
                 # the per-row foreign-key triggers, a third of the load time, can be skipped.
                 await conn.execute("SET LOCAL session_replication_role = replica")
@@ -97,9 +86,7 @@ async def seed(
                 shipments += len(chunk.shipments)
                 trackers += len(chunk.trackers)
                 events += len(chunk.events)
-            refunds = int((await conn.execute(statements.refunds, run_id)).split()[-1])
-            await conn.execute(statements.close_run, run_id)
-        # Fresh statistics and visibility map, so the first report plans well and its
-        # index-only scans stay index-only.
-        await conn.execute("VACUUM (ANALYZE) shipments, trackers, tracking_events, refunds")
+            refunds = int((await conn.execute(query("demo_refunds"), run_id)).split()[-1])
+            await conn.execute(query("demo_close_run"), run_id)
+        await conn.execute(query("demo_analyze"))
     return SeedCounts(run_id, shipments, trackers, events, refunds)

@@ -8,18 +8,12 @@ from importlib.resources import files
 
 import asyncpg
 
+from shipctl.store.sql import query
+
 # Any fixed 64-bit number: every shipctl process takes this lock before migrating, so two
 # commands started together apply each migration once.
 MIGRATION_LOCK = 0x5348_4950_4354_4C01
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
-
-_CREATE_TABLE = """
-CREATE TABLE IF NOT EXISTS schema_migrations (
-    version    integer PRIMARY KEY,
-    name       text        NOT NULL,
-    applied_at timestamptz NOT NULL DEFAULT now()
-)"""
-
 
 @dataclass(frozen=True)
 class Migration:
@@ -39,10 +33,10 @@ def available() -> list[Migration]:
 
 
 async def applied_versions(conn: asyncpg.Connection) -> set[int]:
-    exists = await conn.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL")
+    exists = await conn.fetchval(query("migrations_table_exists"))
     if not exists:
         return set()
-    return {row["version"] for row in await conn.fetch("SELECT version FROM schema_migrations")}
+    return {row["version"] for row in await conn.fetch(query("migrations_applied"))}
 
 
 async def pending(conn: asyncpg.Connection) -> list[Migration]:
@@ -56,16 +50,12 @@ async def migrate(conn: asyncpg.Connection) -> list[Migration]:
         return []
     await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
     try:
-        await conn.execute(_CREATE_TABLE)
+        await conn.execute(query("migrations_table"))
         applied = []
         for migration in await pending(conn):  # read again: another process may have won
             async with conn.transaction():
                 await conn.execute(migration.sql)
-                await conn.execute(
-                    "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
-                    migration.version,
-                    migration.name,
-                )
+                await conn.execute(query("migrations_record"), migration.version, migration.name)
             applied.append(migration)
         return applied
     finally:

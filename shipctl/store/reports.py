@@ -1,4 +1,8 @@
-"""Read-only report queries: several named statements run at once, each on its own connection."""
+"""Read-only report queries: several named statements run at once, each on its own connection.
+
+The statements are the analytics package's `.sql` files, named by it and read here (see
+`store.sql`).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from typing import Any
 import asyncpg
 
 from shipctl.errors import DatabaseError
+from shipctl.store.sql import query as named
 
 # Enough memory for the sorts behind the medians and the per-group hashes of a year of labels,
 # and no JIT, whose compiling costs more than it saves on these short aggregates; set per
@@ -22,8 +27,10 @@ ROLLUP_LOCK = 0x5348_4950_4354_524C
 
 @dataclass(frozen=True)
 class ReportQuery:
+    """One report section: its name, the analytics query it runs, and that query's arguments."""
+
     name: str
-    sql: str
+    query: str  # an analytics `.sql` file, without the suffix
     args: tuple[Any, ...]
 
 
@@ -31,14 +38,15 @@ async def _run_one(pool: asyncpg.Pool, query: ReportQuery) -> list[dict[str, Any
     async with pool.acquire() as conn, conn.transaction(readonly=True):
         await conn.execute(REPORT_SETTINGS)
         try:
-            records = await conn.fetch(query.sql, *query.args)
+            records = await conn.fetch(named(query.query, "analytics"), *query.args)
         except asyncpg.PostgresError as error:
             raise DatabaseError(f"the {query.name} report query failed: {error}") from None
     return [dict(record) for record in records]
 
 
-async def refresh_rollups(pool: asyncpg.Pool, sql: str, *args: Any) -> int | None:
-    """Run the rollup refresh `sql` under the refresh lock; the number of days it rebuilt.
+async def refresh_rollups(pool: asyncpg.Pool, *args: Any) -> int | None:
+    """Run the rollup refresh (analytics `refresh.sql`) under the refresh lock; the number of
+    days it rebuilt.
 
     None when this database user may not write (a read-only user or a standby): the reports
     are exact without a refresh, only slower, so that is not an error.
@@ -48,7 +56,7 @@ async def refresh_rollups(pool: asyncpg.Pool, sql: str, *args: Any) -> int | Non
             async with conn.transaction():
                 await conn.execute(REPORT_SETTINGS)
                 await conn.execute("SELECT pg_advisory_xact_lock($1)", ROLLUP_LOCK)
-                return int(await conn.fetchval(sql, *args))
+                return int(await conn.fetchval(named("refresh", "analytics"), *args))
         except (asyncpg.InsufficientPrivilegeError, asyncpg.ReadOnlySQLTransactionError):
             return None
         except asyncpg.PostgresError as error:

@@ -23,6 +23,7 @@ from shipctl.models import (
     Quote,
     RateRule,
     RefundResult,
+    RunStatus,
 )
 from shipctl.store.sql import query
 
@@ -64,22 +65,6 @@ class StoredOrder:
     # EasyPost's answer to a refund of the label, when one was asked for (read by the
     # refund queries only; None elsewhere).
     refund_status: str | None = None
-
-
-@dataclass(frozen=True)
-class RunSummary:
-    id: int
-    kind: str
-    mode: str
-    input_path: str | None
-    status: str
-    orders_total: int
-    purchased: int
-    failed: int
-    skipped: int
-    already_purchased: int
-    started_at: datetime
-    finished_at: datetime | None
 
 
 def _address(row: asyncpg.Record, prefix: str) -> Address | None:
@@ -192,8 +177,7 @@ async def open_run(
         run_id: int | None = await conn.fetchval(
             query("runs_resumable"), kind, input_sha256, scope.mode, scope.store)
         if run_id is not None:
-            await conn.execute(
-                "UPDATE runs SET status = 'running', finished_at = NULL WHERE id = $1", run_id)
+            await conn.execute(query("runs_resume"), run_id)
             return run_id, True
         run_id = await conn.fetchval(query("runs_start"), kind, scope.mode, input_path,
                                      input_sha256, options, scope.store)
@@ -201,11 +185,8 @@ async def open_run(
         return run_id, False
 
 
-async def mark_run(pool: asyncpg.Pool, run_id: int, status: str) -> None:
-    await pool.execute("UPDATE runs SET status = $2 WHERE id = $1", run_id, status)
-
-
-async def finish_run(pool: asyncpg.Pool, run_id: int, status: str) -> None:
+async def finish_run(pool: asyncpg.Pool, run_id: int, status: RunStatus) -> None:
+    """Close the run with `status`, its counts taken from its shipments."""
     await pool.execute(query("runs_finish"), run_id, status)
 
 
@@ -351,18 +332,10 @@ async def changed_after_purchase(pool: asyncpg.Pool, run_id: int) -> list[Stored
     return [to_stored(row) for row in await pool.fetch(query("run_changed"), run_id)]
 
 
-@dataclass(frozen=True)
-class ServiceTotal:
-    carrier: str
-    service: str
-    orders: int
-    total: Decimal
-
-
-async def run_totals(pool: asyncpg.Pool, run_id: int, state: str) -> list[ServiceTotal]:
-    """Orders of the run in `state` by carrier and service, with their rates summed."""
-    rows = await pool.fetch(query("run_spend"), run_id, state)
-    return [ServiceTotal(**dict(row)) for row in rows]
+async def run_totals(pool: asyncpg.Pool, run_id: int, state: str) -> list[dict[str, Any]]:
+    """Orders of the run in `state` by carrier and service (columns carrier, service, orders,
+    total: their rates summed)."""
+    return [dict(row) for row in await pool.fetch(query("run_spend"), run_id, state)]
 
 
 async def run_counts(pool: asyncpg.Pool, run_id: int) -> dict[str, int]:
@@ -374,16 +347,15 @@ async def run_failures(pool: asyncpg.Pool, run_id: int, limit: int) -> list[Stor
     return [to_stored(row) for row in await pool.fetch(query("run_failed"), run_id, limit)]
 
 
-async def list_runs(pool: asyncpg.Pool, limit: int = 20) -> list[RunSummary]:
-    return [RunSummary(**dict(row)) for row in await pool.fetch(query("runs_list"), limit)]
+async def list_runs(pool: asyncpg.Pool, limit: int = 20) -> list[dict[str, Any]]:
+    """The latest `limit` runs, newest first, as `runs_list.sql` gives their columns."""
+    return [dict(row) for row in await pool.fetch(query("runs_list"), limit)]
 
 
-async def get_run(pool: asyncpg.Pool, run_id: int) -> RunSummary | None:
+async def get_run(pool: asyncpg.Pool, run_id: int) -> dict[str, Any] | None:
+    """Every column of one run, or None."""
     row = await pool.fetchrow(query("runs_get"), run_id)
-    if row is None:
-        return None
-    fields = set(RunSummary.__dataclass_fields__)
-    return RunSummary(**{k: v for k, v in dict(row).items() if k in fields})
+    return None if row is None else dict(row)
 
 
 def created_values(

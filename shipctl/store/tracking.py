@@ -51,7 +51,7 @@ def _shipment(row: asyncpg.Record) -> TrackedShipment:
 
 async def in_flight(pool: asyncpg.Pool, *, purchased_since: datetime) -> list[TrackedShipment]:
     """Current purchased shipments bought since then whose tracking status is not final."""
-    rows = await pool.fetch(query("tracking_in_flight"), purchased_since)
+    rows = await pool.fetch(query("tracked_shipments"), None, purchased_since)
     return [_shipment(row) for row in rows]
 
 
@@ -59,7 +59,7 @@ async def known_shipments(
     pool: asyncpg.Pool, tracking_codes: Sequence[str]
 ) -> dict[str, TrackedShipment]:
     """The current shipments with these tracking codes, by code."""
-    rows = await pool.fetch(query("tracking_known"), list(tracking_codes))
+    rows = await pool.fetch(query("tracked_shipments"), list(tracking_codes), None)
     return {row["tracking_code"]: _shipment(row) for row in rows}
 
 

@@ -1,8 +1,11 @@
--- service: labels bought in [$1, $2) per carrier and service, with transit days from purchase
--- to delivery (whole UTC calendar days) and the on-time share against the first promise, as
--- carrier.sql: from the day rollups of migration 0004, percentiles from the histogram.
+-- carrier and service: labels bought in [$1, $2) per carrier (or, with $5, per carrier and
+-- service; else the service column is NULL), with transit days from purchase to delivery
+-- (whole UTC calendar days) and the on-time share against the first promise (the shipment's
+-- estimate when bought, else the tracker's first estimate), compared as UTC calendar days.
+-- Reads the day rollups of migration 0004 (analytics_service_facts); median and p90 come from
+-- the transit-day histogram, exactly as percentile_cont over the labels would give them.
 SELECT f.carrier,
-       f.service,
+       CASE WHEN $5::boolean THEN f.service END AS service,
        sum(f.labels)::bigint AS labels,
        sum(f.spend) AS spend,
        sum(f.spend) / sum(f.labels) AS average_cost,
@@ -19,5 +22,5 @@ SELECT f.carrier,
 FROM analytics_service_facts($1, $2) f
 WHERE ($3::text IS NULL OR lower(f.carrier) = lower($3::text))
   AND ($4::text IS NULL OR f.mode = $4::text)
-GROUP BY f.carrier, f.service
-ORDER BY labels DESC, f.carrier, f.service
+GROUP BY 1, 2
+ORDER BY labels DESC, carrier, service
