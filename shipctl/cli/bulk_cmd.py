@@ -103,6 +103,7 @@ def bulk(
 
     context: AppContext = ctx.obj
     settings = context.settings
+    settings.require_from_address()  # before any order is read or quoted
     opt.require_confirmation_or_yes(context, yes=yes, dry_run=dry_run)
     options = BulkOptions(
         path=file if file == "-" else Path(file),

@@ -48,7 +48,7 @@ async def _connect(target: database.Target) -> asyncpg.Connection:
     if target.embedded:
         await database.ensure_embedded_database(target)
     try:
-        return await asyncpg.connect(target.url, timeout=database.CONNECT_TIMEOUT)
+        return await asyncpg.connect(target.connect_url, timeout=database.CONNECT_TIMEOUT)
     except (OSError, asyncpg.PostgresError) as error:
         raise database.DatabaseConfigError(
             f"cannot connect to PostgreSQL at {target.describe()}: {error}"
