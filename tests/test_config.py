@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from shipctl.config import Settings, default_concurrency, describe, load_settings, mask_url
 from shipctl.errors import ConfigError
+from tests.conftest import CliResult
+
+Shipctl = Callable[..., CliResult]
 
 
 def _user_config(home: Path, text: str) -> None:
@@ -17,7 +22,9 @@ def _user_config(home: Path, text: str) -> None:
     path.write_text(text)
 
 
-def test_precedence_flags_env_project_user(isolated_env: Path, monkeypatch) -> None:
+def test_precedence_flags_env_project_user(
+    isolated_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _user_config(isolated_env, 'label_format = "PNG"\nconcurrency = 3\ntimeout = 7\n'
                                'default_rate_rule = "fastest"\n')
     (isolated_env / "shipctl.toml").write_text('concurrency = 5\ntimeout = 9\n')
@@ -65,7 +72,9 @@ def test_bad_config_file_names_file_key_and_problem(
     assert "\n" not in caught.value.message
 
 
-def test_secrets_are_masked_in_config_show(shipctl, monkeypatch) -> None:
+def test_secrets_are_masked_in_config_show(
+    shipctl: Shipctl, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("EASYPOST_API_KEY", "EZTK0123456789secretsecret")
     result = shipctl("config", "show",
                      env={"DATABASE_URL": "postgresql://app:pw-hunter2@db.internal:5432/ship"})
@@ -85,7 +94,9 @@ def test_describe_lists_every_setting(isolated_env: Path) -> None:
     assert "easypost_api_key" in names and "data_dir" in names
 
 
-def test_bad_config_through_the_cli_is_one_line_exit_3(shipctl, isolated_env: Path) -> None:
+def test_bad_config_through_the_cli_is_one_line_exit_3(
+    shipctl: Shipctl, isolated_env: Path
+) -> None:
     (isolated_env / "shipctl.toml").write_text("concurrency = 0")
     result = shipctl("config", "show")
     assert result.exit_code == 3
@@ -202,7 +213,7 @@ def test_require_from_address_names_the_setting(isolated_env: Path) -> None:
 
 
 def test_config_show_marks_absent_files_and_the_effective_concurrency(
-    shipctl, isolated_env: Path
+    shipctl: Shipctl, isolated_env: Path
 ) -> None:
     result = shipctl("config", "show")
     assert result.exit_code == 0, result.stderr
@@ -220,7 +231,7 @@ def test_config_show_marks_absent_files_and_the_effective_concurrency(
 
 
 def test_environment_errors_through_the_cli_are_one_line_each_exit_3(
-    shipctl, isolated_env: Path
+    shipctl: Shipctl, isolated_env: Path
 ) -> None:
     (isolated_env / "shipctl.toml").write_text(VALID_PROJECT)
     result = shipctl("config", "show", env={"SHIPCTL_CONCURRENCY": "abc", "SHIPCTL_TIMEOUT": "x"})
@@ -231,7 +242,9 @@ def test_environment_errors_through_the_cli_are_one_line_each_exit_3(
     assert "shipctl.toml" not in result.stderr
 
 
-def test_bulk_without_from_address_stops_before_quoting(shipctl, sql, isolated_env: Path) -> None:
+def test_bulk_without_from_address_stops_before_quoting(
+    shipctl: Shipctl, sql: Callable[..., list[Any]], isolated_env: Path
+) -> None:
     orders = Path(__file__).parent.parent / "examples" / "orders.csv"
     result = shipctl("--simulate", "bulk", str(orders), "--dry-run")
     assert result.exit_code == 3
@@ -240,7 +253,9 @@ def test_bulk_without_from_address_stops_before_quoting(shipctl, sql, isolated_e
     assert sql("SELECT count(*) AS n FROM shipments")[0]["n"] == 0
 
 
-def test_create_with_a_sender_on_the_command_line_needs_no_from_address(shipctl) -> None:
+def test_create_with_a_sender_on_the_command_line_needs_no_from_address(
+    shipctl: Shipctl,
+) -> None:
     to = ("--to-name", "Ann Lee", "--to-street1", "22 Oak Ave", "--to-city", "Boston",
           "--to-state", "MA", "--to-zip", "02101")
     sender = ("--from-name", "Dock", "--from-street1", "1 Main St", "--from-city", "Ogden",
