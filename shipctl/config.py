@@ -81,8 +81,10 @@ class ParcelPreset(BaseModel):
 class Settings(BaseSettings):
     """Every setting shipctl reads, validated."""
 
+    # hide_input_in_errors: a ValidationError's text must not carry DATABASE_URL or the key.
     model_config = SettingsConfigDict(
-        env_prefix="SHIPCTL_", extra="forbid", frozen=True, populate_by_name=True
+        env_prefix="SHIPCTL_", extra="forbid", frozen=True, populate_by_name=True,
+        hide_input_in_errors=True,
     )
 
     easypost_api_key: SecretStr | None = Field(

@@ -172,6 +172,16 @@ def test_an_unparsable_dsn_is_never_echoed(text: str) -> None:
     assert "hunter2" not in caught.value.message
 
 
+def test_a_settings_validation_error_never_carries_the_dsn() -> None:
+    from pydantic import ValidationError
+
+    from shipctl.config import Settings
+
+    with pytest.raises(ValidationError) as caught:
+        Settings(database_url="mysql://root:hunter2@h/d", timeout="x")
+    assert "hunter2" not in str(caught.value) and "database_url" in str(caught.value)
+
+
 def _socket_forms(db: str) -> dict[str, str]:
     """The test database in each DSN form, as `postgres` with an awkward password."""
     parts = urlsplit(db)
