@@ -326,13 +326,14 @@ def read_sources(
     if named and not project.is_file():
         via = "--config" if config_file is not None else "SHIPCTL_CONFIG"
         raise ConfigError(f"{project}: no such settings file (named by {via})")
-    sources = [
+    read = [
         _file_source("user file", user_config_path(), problems),
         _file_source("project file", project, problems),
         _env_source(os.environ, problems),
         _flag_source(flags),
     ]
-    return sources, problems
+    by_kind = {source.kind: source for source in read}
+    return [by_kind[kind] for kind in OVERRIDE_ORDER], problems
 
 
 def load_settings(
