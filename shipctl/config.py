@@ -2,13 +2,21 @@
 
 Environment variables: `EASYPOST_API_KEY`, `EASYPOST_API_BASE`, `DATABASE_URL`, and
 `SHIPCTL_<SETTING>` for every other setting (e.g. `SHIPCTL_CONCURRENCY`).
+
+As pip's configuration does, each source is read on its own (`SettingsSource`), the
+sources are merged once in `OVERRIDE_ORDER`, and the merged values are validated once, so an
+invalid value is blamed on the file and key, the environment variable or the flag that
+supplied it.
 """
 
 from __future__ import annotations
 
+import difflib
+import json
 import os
 import tomllib
 from collections.abc import Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -35,6 +43,7 @@ from shipctl.models import Address, LabelFormat, RateRule
 from shipctl.units import parse_dimensions
 
 PROJECT_CONFIG = Path("shipctl.toml")
+_READS_ENVIRONMENT: ContextVar[bool] = ContextVar("shipctl_settings_read_env", default=True)
 SECRET_FIELDS = frozenset({"easypost_api_key", "database_url"})
 
 
@@ -72,8 +81,10 @@ class ParcelPreset(BaseModel):
 class Settings(BaseSettings):
     """Every setting shipctl reads, validated."""
 
+    # hide_input_in_errors: a ValidationError's text must not carry DATABASE_URL or the key.
     model_config = SettingsConfigDict(
-        env_prefix="SHIPCTL_", extra="forbid", frozen=True, populate_by_name=True
+        env_prefix="SHIPCTL_", extra="forbid", frozen=True, populate_by_name=True,
+        hide_input_in_errors=True,
     )
 
     easypost_api_key: SecretStr | None = Field(
@@ -145,13 +156,39 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # Files are read by `load_settings`, which names the file in any error.
-        return (init_settings, env_settings)
+        # `Settings(...)` in library code reads the environment itself; `load_settings` has
+        # read it already, as one source of several, and validates with this switched off.
+        if _READS_ENVIRONMENT.get():
+            return (init_settings, env_settings)
+        return (init_settings,)
+
+    @field_validator("database_url")
+    @classmethod
+    def _parsable_dsn(cls, value: SecretStr | None) -> SecretStr | None:
+        from shipctl.store.dsn import InvalidDsn, parse_dsn
+
+        if value is not None:
+            try:
+                parse_dsn(value.get_secret_value())
+            except InvalidDsn as error:  # its message never quotes the DSN
+                raise ValueError(str(error)) from None
+        return value
 
     @property
     def database_dsn(self) -> str | None:
-        """The `database_url` secret in the clear (None: the embedded PostgreSQL)."""
+        """`DATABASE_URL` as given (None: the embedded server). Never print it."""
         return self.database_url.get_secret_value() if self.database_url else None
+
+    def require_from_address(self) -> Address:
+        """The warehouse address labels are sent from; a ConfigError when none is set."""
+        if self.from_address is None:
+            raise ConfigError(
+                "from_address is not set: labels need a sender; add a [from_address] table "
+                "(name, street1, city, state, zip) to ./shipctl.toml or "
+                f"{user_config_path()}, or set SHIPCTL_FROM_ADDRESS to its JSON"
+            )
+        return self.from_address
+
 
     def effective_concurrency(self) -> int:
         """`--concurrency`, else 8 calls in flight per core (see README: Concurrency)."""
@@ -168,52 +205,108 @@ def default_concurrency() -> int:
 
 
 @dataclass(frozen=True)
+class Origin:
+    """Where one value came from, for `config show` and for blaming an invalid value."""
+
+    where: str  # a file path, `env VAR`, `flag` or `default`
+    key: str
+
+    def blame(self, location: str, message: str) -> str:
+        """One error line naming the file and key, the environment variable, or the flag."""
+        if self.where.startswith("env ") or self.where == "flag":
+            head = (f"--{self.key.replace('_', '-')}" if self.where == "flag"
+                    else f"environment variable {self.where.removeprefix('env ')}")
+            inner = location.removeprefix(self.key).lstrip(".")
+            return f"{head}: {inner}: {message}" if inner else f"{head}: {message}"
+        if self.where == "settings":
+            return f"settings: {message}"
+        return f"{self.where}: {location}: {message}"
+
+
+@dataclass(frozen=True)
+class SettingsSource:
+    """One layer of settings, read on its own: its values and where each key came from."""
+
+    kind: str  # "user file", "project file", "environment" or "flags"
+    values: dict[str, Any]
+    origins: dict[str, Origin]
+    path: Path | None = None
+    exists: bool = True
+
+
+@dataclass(frozen=True)
 class LoadedSettings:
     """Settings plus where each value came from (`flag`, `env VAR`, a file path, `default`)."""
 
     settings: Settings
     sources: dict[str, str]
+    layers: tuple[SettingsSource, ...] = ()
+
+    @property
+    def files(self) -> list[SettingsSource]:
+        """The settings files, lowest first, whether or not they exist."""
+        return [layer for layer in self.layers if layer.path is not None]
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+# Lowest first; a later source overrides an earlier one key by key (pip's OVERRIDE_ORDER).
+OVERRIDE_ORDER = ("user file", "project file", "environment", "flags")
+ENV_NAMES = {"easypost_api_key": "EASYPOST_API_KEY", "easypost_api_base": "EASYPOST_API_BASE",
+             "database_url": "DATABASE_URL"}
+# Tables in a file; in the environment they are JSON (`SHIPCTL_PARCELS='{"small": "8x6x4"}'`).
+JSON_FIELDS = frozenset({"from_address", "parcels"})
+
+
+def env_name(name: str) -> str:
+    """The environment variable of a setting."""
+    return ENV_NAMES.get(name, f"SHIPCTL_{name.upper()}")
+
+
+def _file_source(kind: str, path: Path, problems: list[str]) -> SettingsSource:
+    if not path.is_file():
+        return SettingsSource(kind, {}, {}, path=path, exists=False)
     try:
         with path.open("rb") as handle:
-            return tomllib.load(handle)
+            values = tomllib.load(handle)
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: not valid TOML: {error}") from error
+        problems.append(f"{path}: not valid TOML: {error}")
+        values = {}
     except OSError as error:
-        raise ConfigError(f"{path}: cannot be read: {error.strerror}") from error
+        problems.append(f"{path}: cannot be read: {error.strerror}")
+        values = {}
+    for key in [key for key in values if key not in Settings.model_fields]:
+        problems.append(f"{path}: unknown key {key!r}{_did_you_mean(key)}")
+        del values[key]
+    return SettingsSource(kind, values, {k: Origin(str(path), k) for k in values}, path=path)
 
 
-def _check_file(path: Path, values: dict[str, Any]) -> None:
-    """Raise a ConfigError naming the file, key and problem for the first bad key."""
-    known = set(Settings.model_fields)
-    for key in values:
-        if key not in known:
-            raise ConfigError(f"{path}: unknown key {key!r} (known: {', '.join(sorted(known))})")
-    try:
-        Settings(**values)
-    except ValidationError as error:
-        first = error.errors()[0]
-        key = ".".join(str(part) for part in first["loc"]) or "?"
-        raise ConfigError(f"{path}: {key}: {_plain(first['msg'])}") from None
+def _did_you_mean(key: str) -> str:
+    close = difflib.get_close_matches(key.lower(), Settings.model_fields, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else " (see `shipctl config show`)"
 
 
-def _plain(message: str) -> str:
-    return message.removeprefix("Value error, ")
-
-
-def _env_values() -> tuple[dict[str, Any], dict[str, str]]:
+def _env_source(environ: Mapping[str, str], problems: list[str]) -> SettingsSource:
     values: dict[str, Any] = {}
-    sources: dict[str, str] = {}
-    aliases = {"easypost_api_key": "EASYPOST_API_KEY", "easypost_api_base": "EASYPOST_API_BASE",
-               "database_url": "DATABASE_URL"}
+    origins: dict[str, Origin] = {}
     for name in Settings.model_fields:
-        var = aliases.get(name, f"SHIPCTL_{name.upper()}")
-        if os.environ.get(var):
-            values[name] = os.environ[var]
-            sources[name] = f"env {var}"
-    return values, sources
+        var = env_name(name)
+        text = environ.get(var, "")
+        if not text:
+            continue
+        if name in JSON_FIELDS:
+            try:
+                values[name] = json.loads(text)
+            except json.JSONDecodeError:
+                problems.append(f"environment variable {var}: not valid JSON")
+                continue
+        else:
+            values[name] = text
+        origins[name] = Origin(f"env {var}", name)
+    return SettingsSource("environment", values, origins)
+
+
+def _flag_source(flags: Mapping[str, Any] | None) -> SettingsSource:
+    given = {k: v for k, v in (flags or {}).items() if v is not None}
+    return SettingsSource("flags", given, {k: Origin("flag", k) for k in given})
 
 
 def project_config_path(explicit: Path | None = None) -> Path:
@@ -224,47 +317,86 @@ def project_config_path(explicit: Path | None = None) -> Path:
     return Path(configured) if configured else PROJECT_CONFIG
 
 
+def read_sources(
+    flags: Mapping[str, Any] | None = None, *, config_file: Path | None = None
+) -> tuple[list[SettingsSource], list[str]]:
+    """Every source in OVERRIDE_ORDER, each read on its own, and the problems found reading."""
+    problems: list[str] = []
+    project = project_config_path(config_file)
+    named = config_file is not None or bool(os.environ.get("SHIPCTL_CONFIG"))
+    if named and not project.is_file():
+        via = "--config" if config_file is not None else "SHIPCTL_CONFIG"
+        raise ConfigError(f"{project}: no such settings file (named by {via})")
+    read = [
+        _file_source("user file", user_config_path(), problems),
+        _file_source("project file", project, problems),
+        _env_source(os.environ, problems),
+        _flag_source(flags),
+    ]
+    by_kind = {source.kind: source for source in read}
+    return [by_kind[kind] for kind in OVERRIDE_ORDER], problems
+
+
 def load_settings(
     flags: Mapping[str, Any] | None = None, *, config_file: Path | None = None
 ) -> LoadedSettings:
-    """Merge every layer, lowest first, and validate the result."""
+    """Read each source, merge them once in OVERRIDE_ORDER, validate once.
+
+    Every problem is one line that names the source that supplied the value; all of them
+    are raised together as one ConfigError (exit 3).
+    """
+    layers, problems = read_sources(flags, config_file=config_file)
     merged: dict[str, Any] = {}
-    sources: dict[str, str] = {}
-    project = project_config_path(config_file)
-    if config_file is not None and not config_file.is_file():
-        raise ConfigError(f"{config_file}: no such settings file")
-    for path in (user_config_path(), project):
-        if path.is_file():
-            values = _read_toml(path)
-            _check_file(path, values)
-            merged.update(values)
-            sources.update(dict.fromkeys(values, str(path)))
-    env, env_sources = _env_values()
-    merged.update(env)
-    sources.update(env_sources)
-    given = {k: v for k, v in (flags or {}).items() if v is not None}
-    merged.update(given)
-    sources.update(dict.fromkeys(given, "flag"))
+    origins: dict[str, Origin] = {}
+    for layer in layers:  # already in OVERRIDE_ORDER
+        merged.update(layer.values)
+        origins.update(layer.origins)
+    # The environment was read above, once; Settings must not read it again and have its
+    # values blamed on whichever source is being validated.
+    reads_environment = _READS_ENVIRONMENT.set(False)
     try:
         settings = Settings(**merged)
     except ValidationError as error:
-        first = error.errors()[0]
-        key = ".".join(str(part) for part in first["loc"]) or "?"
-        where = sources.get(str(first["loc"][0]) if first["loc"] else "", "settings")
-        raise ConfigError(f"{where}: {key}: {_plain(first['msg'])}") from None
-    for name in Settings.model_fields:
-        sources.setdefault(name, "default")
-    return LoadedSettings(settings=settings, sources=sources)
+        problems += [_blame(detail, origins, merged) for detail in error.errors()]
+        settings = None
+    finally:
+        _READS_ENVIRONMENT.reset(reads_environment)
+    if problems or settings is None:
+        raise ConfigError("\n".join(dict.fromkeys(problems)))
+    sources = {name: origins[name].where if name in origins else "default"
+               for name in Settings.model_fields}
+    return LoadedSettings(settings=settings, sources=sources, layers=tuple(layers))
+
+
+def _blame(detail: Any, origins: dict[str, Origin], merged: dict[str, Any]) -> str:
+    loc = [str(part) for part in detail["loc"]]
+    name = loc[0] if loc else ""
+    location = ".".join(loc) or "settings"
+    message = _plain(detail["msg"])
+    origin = origins.get(name, Origin("settings", name))
+    value = merged.get(name)
+    if (origin.where.startswith("env ") or origin.where == "flag") and isinstance(
+        value, str | int | float
+    ) and name not in SECRET_FIELDS:
+        message = f"{message} (got {str(value)!r})"
+    return origin.blame(location, message)
+
+
+def _plain(message: str) -> str:
+    return message.removeprefix("Value error, ")
 
 
 def describe(loaded: LoadedSettings) -> list[tuple[str, str, str]]:
     """(setting, value as shown, source) rows with secrets masked."""
+    from shipctl.store.dsn import mask_dsn
+
     rows = []
-    data = loaded.settings.model_dump()
+    settings = loaded.settings
+    data = settings.model_dump()
     for name in Settings.model_fields:
         value = data[name]
-        if name == "database_url" and value is not None:
-            shown = mask_url(value.get_secret_value())
+        if name == "database_url":
+            shown = mask_dsn(settings.database_dsn) if settings.database_dsn else "-"
         elif name in SECRET_FIELDS and value is not None:
             shown = mask_secret(value.get_secret_value())
         elif name == "parcels":
@@ -273,6 +405,8 @@ def describe(loaded: LoadedSettings) -> list[tuple[str, str, str]]:
             shown = ", ".join(str(v) for v in value.values() if v)
         elif name == "simulate_carriers":
             shown = ",".join(value)
+        elif name == "concurrency" and value is None:
+            shown = f"{settings.effective_concurrency()} (8 per core)"
         else:
             shown = "-" if value is None else str(value)
         rows.append((name, shown, loaded.sources[name]))
@@ -285,14 +419,7 @@ def mask_secret(secret: str) -> str:
 
 
 def mask_url(url: str) -> str:
-    """The URL with any password replaced by `***`."""
-    from urllib.parse import urlsplit, urlunsplit
+    """The database URL with every password replaced by `***`, in any DSN form."""
+    from shipctl.store.dsn import mask_dsn
 
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    user = parts.username or ""
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+    return mask_dsn(url)

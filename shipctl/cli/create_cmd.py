@@ -94,6 +94,8 @@ def create(
                 from_zip, from_country, from_phone, from_email), strict=True)),
         )
         order = build_order(settings, fields, context.clock().strftime("%Y%m%d-%H%M%S"))
+    if order.from_address is None:
+        settings.require_from_address()  # before anything is quoted
     rate_rule = opt.rate_rule(rule, list(carriers or []), max_days, max_rate,
                               settings.default_rate_rule)
     if settings.simulate:

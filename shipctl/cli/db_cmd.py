@@ -62,19 +62,27 @@ def status(ctx: typer.Context) -> None:
 
 
 @app.command("url")
-def url(ctx: typer.Context) -> None:
-    """Print the connection URL (password masked), for psql and other tools."""
+def url(
+    ctx: typer.Context,
+    show_password: Annotated[bool, typer.Option(
+        "--show-password", help="Print DATABASE_URL's password instead of ***.")] = False,
+) -> None:
+    """Print the connection URL for psql and other tools (DATABASE_URL's password masked)."""
     context: AppContext = ctx.obj
     configured = _url(context)
     if configured:
-        from shipctl.config import mask_url
+        from shipctl.store.dsn import parse_dsn
 
-        context.stdout.print(mask_url(configured), soft_wrap=True, markup=False)
+        address = parse_dsn(configured)  # settings have checked that it parses
+        shown = address.connect_url() if show_password else address.masked()
+        context.stdout.print(shown, soft_wrap=True, markup=False, highlight=False)
         return
     from shipctl.store import embedded
 
+    # The embedded server listens on a Unix socket only and has no password to hide.
     context.stdout.print(
-        embedded.start(context.settings.data_dir).url(), soft_wrap=True, markup=False
+        embedded.start(context.settings.data_dir).url(), soft_wrap=True, markup=False,
+        highlight=False,
     )
 
 

@@ -96,7 +96,8 @@ def run(argv: list[str] | None = None) -> None:
     except ShipctlError as error:
         if _debug_requested(args):
             raise
-        stderr.print(f"[bold red]error:[/] {escape(error.message)}", soft_wrap=True)
+        for line in error.message.splitlines() or [""]:  # several problems: one line each
+            stderr.print(f"[bold red]error:[/] {escape(line)}", soft_wrap=True)
         sys.exit(int(error.exit_code))
     except KeyboardInterrupt:
         stderr.print("[red]interrupted[/]")

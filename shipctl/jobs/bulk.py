@@ -145,6 +145,7 @@ class BulkReport:
     labels_written: int = 0
     bought_here: int = 0
     joined: bool = False
+    without_sender: int = 0  # valid orders that ship from the configured warehouse
 
     @property
     def purchased(self) -> int:
@@ -242,6 +243,8 @@ def _validate(source: OrderSource, report: BulkReport) -> None:
             report.skipped.append(item)
         else:
             report.valid += 1
+            if item.from_address is None:
+                report.without_sender += 1
     report.mapping = source.mapping
 
 
@@ -480,6 +483,8 @@ async def run_bulk(
                 report.status = "completed"
                 return report
             raise InputError(f"{spooled.shown_as}: no valid orders to ship")
+        if report.without_sender:
+            settings.require_from_address()  # before anything is quoted: exit 3
         # Again, now that the number of labels is known: is there room for them?
         check_outputs(given, inputs=inputs, force=options.force, orders=report.valid)
         return await _ship(settings, options, spooled, report, progress, confirm, stop)

@@ -48,10 +48,11 @@ async def _connect(target: database.Target) -> asyncpg.Connection:
     if target.embedded:
         await database.ensure_embedded_database(target)
     try:
-        return await asyncpg.connect(target.url, timeout=database.CONNECT_TIMEOUT)
-    except (OSError, asyncpg.PostgresError) as error:
+        return await asyncpg.connect(target.connect_url, timeout=database.CONNECT_TIMEOUT)
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError) as error:
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
         raise database.DatabaseConfigError(
-            f"cannot connect to PostgreSQL at {target.describe()}: {error}"
+            f"cannot connect to PostgreSQL at {target.describe()}: {reason}"
         ) from None
 
 

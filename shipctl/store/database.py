@@ -8,14 +8,13 @@ import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import asyncpg
 
 from shipctl.errors import DatabaseConfigError, DatabaseError
-from shipctl.store import embedded, migrations
+from shipctl.store import dsn, embedded, migrations
 
 CONNECT_TIMEOUT = 10.0
 # The pool type other packages name in their signatures, so that only store/ imports asyncpg.
@@ -27,20 +26,33 @@ logging.getLogger("asyncpg.pool").setLevel(logging.CRITICAL)
 
 @dataclass(frozen=True)
 class Target:
-    """Where the database is: a URL and whether shipctl runs the server itself."""
+    """Where the database is: a URL and whether shipctl runs the server itself.
 
-    url: str
+    `url` is the DSN as given (a URL or a libpq keyword string); `connect_url` is what
+    asyncpg gets. Neither is ever shown: messages use `describe()`.
+    """
+
+    url: str = field(repr=False)
     embedded: bool
+    address: dsn.DatabaseAddress = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        try:
+            address = dsn.parse_dsn(self.url)
+        except dsn.InvalidDsn as error:
+            raise DatabaseConfigError(f"DATABASE_URL: {error}") from None
+        object.__setattr__(self, "address", address)
+
+    @property
+    def connect_url(self) -> str:
+        """The URL asyncpg connects with, every part percent-encoded; never print it."""
+        return self.address.connect_url()
 
     def describe(self) -> str:
         """Host and database, never a password."""
-        parts = urlsplit(self.url)
-        database = parts.path.lstrip("/") or "postgres"
         if self.embedded:
-            return f"embedded PostgreSQL, database {database}"
-        host = parts.hostname or "localhost"
-        port = f":{parts.port}" if parts.port else ""
-        return f"{host}{port}/{database}"
+            return f"embedded PostgreSQL, database {self.address.database or 'postgres'}"
+        return self.address.describe()
 
 
 def resolve(database_url: str | None, data_dir: Path) -> Target:
@@ -56,7 +68,7 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
 
 
 async def ensure_embedded_database(target: Target) -> None:
-    admin_url = target.url.replace(f"/{embedded.DATABASE}?", "/postgres?", 1)
+    admin_url = target.connect_url.replace(f"/{embedded.DATABASE}?", "/postgres?", 1)
     conn = await asyncpg.connect(admin_url, timeout=CONNECT_TIMEOUT)
     try:
         exists = await conn.fetchval(
@@ -76,7 +88,7 @@ async def create_pool(target: Target, *, max_size: int = 10) -> asyncpg.Pool:
         if target.embedded:
             await ensure_embedded_database(target)
         pool = await asyncpg.create_pool(
-            target.url,
+            target.connect_url,
             min_size=1,
             max_size=max_size,
             timeout=CONNECT_TIMEOUT,

@@ -140,6 +140,11 @@ def test_invalid_file_buys_nothing_through_the_cli(
 ) -> None:
     path = isolated_env / "orders.csv"
     INVALID_FILES[kind](path)
+    # A warehouse is configured: bulk refuses to start without one (exit 3), before the file.
+    (isolated_env / "shipctl.toml").write_text(
+        '[from_address]\nname = "Dock"\nstreet1 = "1 Main St"\ncity = "Ogden"\n'
+        'state = "UT"\nzip = "84403"\n'
+    )
     result = shipctl("--simulate", "bulk", str(path), "--yes")
 
     assert result.exit_code == 2, result  # type: ignore[attr-defined]

@@ -9,8 +9,10 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, quote, urlsplit
 
 import pytest
 
@@ -119,6 +121,117 @@ def test_wrong_password_error_masks_it(workdir: Path, db: str) -> None:
         assert "Traceback" not in done.stderr
     finally:
         chaos.fetch(db, f"DROP ROLE {role}")
+
+
+# A password as users paste it: every character that breaks a naive URL parser.
+AWKWARD = "Pw/S3c#re?t@7f"
+DSN_FORMS = {
+    "url": f"postgresql://shipper:{AWKWARD}@db.internal:5432/ship?sslmode=disable",
+    "url encoded": f"postgresql://shipper:{quote(AWKWARD, safe='')}@db.internal:5432/ship",
+    "query": f"postgresql://shipper@db.internal:5432/ship?password={quote(AWKWARD, safe='')}",
+    "keywords": f"host=db.internal port=5432 user=shipper password='{AWKWARD}' dbname=ship",
+    "keywords bare": f"host=db.internal port=5432 dbname=ship password={AWKWARD}",
+    "postgres scheme": f"postgres://shipper:{PASSWORD}@db.internal:5432/ship",
+}
+
+
+@pytest.mark.parametrize("form", DSN_FORMS)
+def test_every_dsn_form_is_parsed_and_shown_without_its_password(form: str) -> None:
+    from shipctl.config import mask_url
+    from shipctl.store.database import Target
+    from shipctl.store.dsn import describe_dsn, mask_dsn, parse_dsn
+
+    text = DSN_FORMS[form]
+    secret = AWKWARD if AWKWARD in text or quote(AWKWARD, safe="") in text else PASSWORD
+    address = parse_dsn(text)
+    assert (address.password or dict(address.params).get("password")) == secret
+    assert (address.hosts or "db.internal").startswith("db.internal")
+    assert address.database == "ship"
+    target = Target(url=text, embedded=False)
+    shown = [mask_dsn(text), mask_url(text), describe_dsn(text), target.describe(),
+             repr(target), repr(address), address.masked()]
+    for line in shown:
+        assert secret not in line and quote(secret, safe="") not in line, (form, line)
+        assert "S3c" not in line and "/S3" not in line  # no fragment of it either
+    assert target.describe() == "db.internal:5432/ship"
+    assert "***" in mask_dsn(text) and "db.internal" in mask_dsn(text)
+    assert parse_dsn(address.connect_url()) == address  # what asyncpg gets reads back whole
+
+
+@pytest.mark.parametrize(
+    "text", ["mysql://root:hunter2@h/d", "hunter2", "host=h password='hunter2"]
+)
+def test_an_unparsable_dsn_is_never_echoed(text: str) -> None:
+    from shipctl.errors import DatabaseConfigError
+    from shipctl.store.database import Target
+    from shipctl.store.dsn import describe_dsn, mask_dsn
+
+    assert "hunter2" not in mask_dsn(text) + describe_dsn(text)
+    with pytest.raises(DatabaseConfigError) as caught:
+        Target(url=text, embedded=False)
+    assert "hunter2" not in caught.value.message
+
+
+def test_a_settings_validation_error_never_carries_the_dsn() -> None:
+    from pydantic import ValidationError
+
+    from shipctl.config import Settings
+
+    with pytest.raises(ValidationError) as caught:
+        Settings(database_url="mysql://root:hunter2@h/d", timeout="x")
+    assert "hunter2" not in str(caught.value) and "database_url" in str(caught.value)
+
+
+def _socket_forms(db: str) -> dict[str, str]:
+    """The test database in each DSN form, as `postgres` with an awkward password."""
+    parts = urlsplit(db)
+    query = dict(parse_qsl(parts.query))
+    name, host, port = parts.path.lstrip("/"), query["host"], query["port"]
+    return {
+        "url": f"postgresql://postgres:{AWKWARD}@/{name}?host={host}&port={port}",
+        "query": f"postgresql://postgres@/{name}?host={host}&port={port}"
+                 f"&password={quote(AWKWARD, safe='')}",
+        "keywords": f"host={host} port={port} user=postgres password='{AWKWARD}' dbname={name}",
+    }
+
+
+@pytest.mark.parametrize("form", ["url", "query", "keywords"])
+def test_commands_connect_with_every_dsn_form_and_never_show_the_password(
+    form: str, shipctl: Callable[..., Any], db: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The suite's server trusts its socket: the password is parsed and sent, not checked.
+    url = _socket_forms(db)[form]
+    name = urlsplit(db).path.lstrip("/")
+    outputs = []
+    for args in (["db", "status"], ["db", "url"], ["config", "show"], ["runs"]):
+        done = shipctl(*args, env={"DATABASE_URL": url})
+        assert done.exit_code == 0, (args, done.stderr)
+        outputs.append(done.stdout + done.stderr)
+    assert f"/{name}" in outputs[0] and "migrations:" in outputs[0]
+    assert "postgres:***@" in outputs[1] or "password=***" in outputs[1]
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    for text in [*outputs, logged]:
+        assert AWKWARD not in text and quote(AWKWARD, safe="") not in text and "S3c" not in text
+
+    shown = shipctl("db", "url", "--show-password", env={"DATABASE_URL": url})
+    from shipctl.store.dsn import parse_dsn
+
+    address = parse_dsn(shown.stdout.strip())
+    assert AWKWARD in (address.password, dict(address.params).get("password"))
+
+
+@pytest.mark.parametrize("form", DSN_FORMS)
+def test_connection_errors_name_the_host_never_the_password(
+    form: str, shipctl: Callable[..., Any]
+) -> None:
+    url = DSN_FORMS[form].replace("db.internal:5432", "127.0.0.1:9").replace(
+        "host=db.internal port=5432", "host=127.0.0.1 port=9")
+    done = shipctl("db", "status", env={"DATABASE_URL": url})
+    assert done.exit_code == 3
+    assert done.stderr.startswith("error: cannot connect to PostgreSQL at 127.0.0.1:9/ship")
+    assert done.stderr.count("\n") == 1
+    for secret in (AWKWARD, quote(AWKWARD, safe=""), PASSWORD, "S3c"):
+        assert secret not in done.stdout + done.stderr
 
 
 def test_results_csv_escapes_formulas(workdir: Path, db: str, sim: chaos.SimulatorProcess) -> None:
