@@ -245,10 +245,12 @@ def test_environment_errors_through_the_cli_are_one_line_each_exit_3(
 def test_bulk_without_from_address_stops_before_quoting(
     shipctl: Shipctl, sql: Callable[..., list[Any]], isolated_env: Path
 ) -> None:
-    orders = Path(__file__).parent.parent / "examples" / "orders.csv"
+    orders = isolated_env / "orders.csv"
+    orders.write_text("reference,name,street1,city,state,zip,weight\n"
+                      "A-1,Ada Lovelace,100 Main St,Portland,OR,97214,12oz\n")
     result = shipctl("--simulate", "bulk", str(orders), "--dry-run")
-    assert result.exit_code == 3
-    assert result.stderr.startswith("error: from_address is not set")
+    assert result.exit_code == 3, result.stdout + result.stderr
+    assert "error: from_address is not set" in result.stderr.splitlines()[-1]
     assert sql("SELECT count(*) AS n FROM runs")[0]["n"] == 0
     assert sql("SELECT count(*) AS n FROM shipments")[0]["n"] == 0
 

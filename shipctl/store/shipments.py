@@ -239,14 +239,24 @@ async def record_run_orders(
     written again. `retry_failed` is off for a worker joining a run that others are working.
     """
     references = [order.reference for order in orders]
-    async with pool.acquire() as conn, conn.transaction():
-        await _upsert_orders(conn, run_id, orders, scope, first_position, rebuy, retry_failed)
-        await conn.execute(
-            query("run_orders_record"), run_id,
-            list(range(first_position, first_position + len(orders))), references,
-        )
-        rows = await conn.fetch(
-            query("shipments_bought_elsewhere"), scope.mode, scope.store, references, run_id)
+    async with pool.acquire() as conn:
+        for attempt in range(1, DEADLOCK_ATTEMPTS + 1):
+            try:
+                async with conn.transaction():
+                    await _upsert_orders(conn, run_id, orders, scope, first_position, rebuy,
+                                         retry_failed)
+                    await conn.execute(
+                        query("run_orders_record"), run_id,
+                        list(range(first_position, first_position + len(orders))), references,
+                    )
+                    rows = await conn.fetch(query("shipments_bought_elsewhere"), scope.mode,
+                                            scope.store, references, run_id)
+                break
+            except asyncpg.DeadlockDetectedError:
+                # Rolled back whole by the server (another worker's buy was being recorded
+                # on these rows): write the batch again.
+                if attempt == DEADLOCK_ATTEMPTS:
+                    raise
     where = {reference: i for i, reference in enumerate(references)}
     found = sorted((to_stored(row) for row in rows), key=lambda order: where[order.reference])
     return [
@@ -259,6 +269,8 @@ def _changed(stored: StoredOrder, order: Order, scope: Scope) -> bool:
     bought_for = stored.shipment_digest or stored.order_digest
     return bought_for is not None and bought_for != order.digest(scope.default_from)
 
+
+DEADLOCK_ATTEMPTS = 5
 
 # Every process writing orders takes this lock per batch: two workers upserting the same
 # references in one file would otherwise deadlock on each other's rows.

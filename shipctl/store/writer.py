@@ -18,6 +18,8 @@ from shipctl.store import shipments
 from shipctl.store.sql import query
 
 _Pending = tuple[str, tuple[Any, ...], asyncio.Future[None]]
+# A transaction PostgreSQL rolled back to break a deadlock is written again, up to this often.
+DEADLOCK_ATTEMPTS = 5
 
 
 class StateWriter:
@@ -101,16 +103,26 @@ class StateWriter:
         grouped: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
         for name, values, _ in batch:
             grouped[name].append(values)
+        for rows in grouped.values():
+            rows.sort(key=lambda values: values[0])  # row locks in id order, as everyone
         if self._conn is None:
             self._conn = await self._pool.acquire()
         conn = self._conn
-        if len(grouped) == 1:
-            [(name, rows)] = grouped.items()
-            await conn.executemany(query(name), rows)  # atomic by itself: one round trip
-        else:
-            async with conn.transaction():
-                for name, rows in grouped.items():
-                    await conn.executemany(query(name), rows)
+        for attempt in range(1, DEADLOCK_ATTEMPTS + 1):
+            try:
+                if len(grouped) == 1:
+                    [(name, rows)] = grouped.items()
+                    await conn.executemany(query(name), rows)  # atomic by itself
+                else:
+                    async with conn.transaction():
+                        for name, rows in grouped.items():
+                            await conn.executemany(query(name), rows)
+                break
+            except asyncpg.DeadlockDetectedError:
+                # Another worker's transaction held rows this one needed and the server
+                # rolled this one back whole: nothing of it was applied, so write it again.
+                if attempt == DEADLOCK_ATTEMPTS:
+                    raise
         self.flushes += 1
         self.writes += len(batch)
 
