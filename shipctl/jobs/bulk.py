@@ -24,7 +24,7 @@ from shipctl.store.shipments import Scope, ServiceTotal, StoredOrder
 
 if TYPE_CHECKING:
     from shipctl.carrier.executor import ExecutorStats
-    from shipctl.carrier.session import CarrierSession
+    from shipctl.carrier.session import CarrierFactory, CarrierSession
     from shipctl.config import Settings
     from shipctl.store.claims import OrderClaims, RunLease
     from shipctl.store.database import Pool
@@ -434,6 +434,7 @@ async def run_bulk(
     confirm: Confirm | None = None,
     stop: asyncio.Event | None = None,
     stdin: IO[bytes] | None = None,
+    carriers: CarrierFactory,
 ) -> BulkReport:
     """Validate, store, quote, confirm and buy every order of one input file."""
     from shipctl.files import check_outputs
@@ -459,14 +460,15 @@ async def run_bulk(
             raise InputError(f"{spooled.shown_as}: no valid orders to ship")
         # Again, now that the number of labels is known: is there room for them?
         check_outputs(given, inputs=inputs, force=options.force, orders=report.valid)
-        return await _ship(settings, options, spooled, report, progress, confirm, stop)
+        return await _ship(settings, options, spooled, report, progress, confirm, stop,
+                           carriers)
 
 
 async def _ship(
     settings: Settings, options: BulkOptions, spooled: _Input, report: BulkReport,
     progress: BulkProgress, confirm: Confirm | None, stop: asyncio.Event,
+    carriers: CarrierFactory,
 ) -> BulkReport:
-    from shipctl.carrier.session import open_carrier
     from shipctl.store import shipments
     from shipctl.store.claims import RunLease
     from shipctl.store.database import open_pool
@@ -475,7 +477,7 @@ async def _ship(
     database_url = settings.database_url.get_secret_value() if settings.database_url else None
     label_format = _label_format(options, settings)
     async with (
-        open_carrier(settings, concurrency=concurrency) as carrier,
+        carriers(settings, concurrency=concurrency) as carrier,
         open_pool(database_url, settings.data_dir, max_size=6) as pool,
     ):
         scope = Scope(mode=carrier.mode, store=options.store or settings.store,

@@ -20,7 +20,7 @@ from shipctl.models import OrderState, RefundResult
 
 if TYPE_CHECKING:
     from shipctl.carrier.executor import CarrierExecutor
-    from shipctl.carrier.session import CarrierSession
+    from shipctl.carrier.session import CarrierFactory, CarrierSession
     from shipctl.config import Settings
     from shipctl.store.database import Pool
     from shipctl.store.shipments import StoredOrder
@@ -185,10 +185,10 @@ async def refund_labels(
     decide: Callable[[RefundPlan], bool],
     dry_run: bool = False,
     concurrency: int | None = None,
+    carriers: CarrierFactory,
 ) -> RefundReport:
     """Plan the keys' refunds; unless a key is ambiguous, ask `decide` (it shows the plan and
     confirms), then refund each label. Nothing is asked of EasyPost before `decide` agrees."""
-    from shipctl.carrier.session import open_carrier
     from shipctl.store import shipments as store
     from shipctl.store.database import open_pool
 
@@ -196,7 +196,7 @@ async def refund_labels(
     size = concurrency or min(len(keys), settings.effective_concurrency()) or 1
     async with (
         open_pool(url, settings.data_dir, max_size=2) as pool,
-        open_carrier(settings, concurrency=size) as carrier,
+        carriers(settings, concurrency=size) as carrier,
     ):
         plan = await plan_refunds(pool, keys, by=by, mode=carrier.mode, store=settings.store)
         if plan.ambiguous:
@@ -262,15 +262,14 @@ async def follow_up(pool: Pool, executor: CarrierExecutor, *, mode: str) -> Foll
     return FollowUpReport(mode, tuple(await asyncio.gather(*(one(o) for o in submitted))))
 
 
-async def follow_up_refunds(settings: Settings) -> FollowUpReport:
+async def follow_up_refunds(settings: Settings, *, carriers: CarrierFactory) -> FollowUpReport:
     """`follow_up` with the database and carrier these settings name (`refund --status`)."""
-    from shipctl.carrier.session import open_carrier
     from shipctl.store import shipments as store
     from shipctl.store.database import open_pool
 
     url = settings.database_url.get_secret_value() if settings.database_url else None
     async with open_pool(url, settings.data_dir, max_size=2) as pool, \
-            open_carrier(settings) as carrier:
+            carriers(settings) as carrier:
         run_id = await store.start_run(pool, "refund", mode=carrier.mode,
                                        options={"status": True})
         status = "failed"

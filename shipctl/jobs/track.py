@@ -26,6 +26,7 @@ from shipctl.store import tracking as store
 
 if TYPE_CHECKING:
     from shipctl.carrier.executor import CarrierExecutor
+    from shipctl.carrier.session import CarrierFactory
     from shipctl.config import Settings
     from shipctl.store.database import Pool
 
@@ -473,14 +474,14 @@ async def run_sweep(
     stale_after: timedelta = DEFAULT_STALE_AFTER,
     method: Method = "list",
     progress: SweepProgress | None = None,
+    carriers: CarrierFactory,
 ) -> SweepReport:
     """`sweep` with the database and carrier these settings name (for the CLI and notebooks)."""
-    from shipctl.carrier.session import open_carrier
     from shipctl.store import shipments
     from shipctl.store.database import open_pool
 
     url = settings.database_url.get_secret_value() if settings.database_url else None
-    async with open_pool(url, settings.data_dir) as pool, open_carrier(settings) as session:
+    async with open_pool(url, settings.data_dir) as pool, carriers(settings) as session:
         run_id = await shipments.start_run(
             pool, "track", mode=session.mode,
             options={"since_days": since.days, "stale_days": stale_after.days, "method": method},
@@ -530,13 +531,13 @@ async def run_lookup(
     now: datetime,
     carrier: str | None = None,
     stale_after: timedelta = DEFAULT_STALE_AFTER,
+    carriers: CarrierFactory,
 ) -> LookupReport:
     """`lookup` with the database and carrier these settings name."""
-    from shipctl.carrier.session import open_carrier
     from shipctl.store.database import open_pool
 
     url = settings.database_url.get_secret_value() if settings.database_url else None
-    async with open_pool(url, settings.data_dir) as pool, open_carrier(settings) as session:
+    async with open_pool(url, settings.data_dir) as pool, carriers(settings) as session:
         return await lookup(
             pool, session.executor, tracking_codes, now=now, carrier=carrier,
             stale_after=stale_after,

@@ -13,7 +13,12 @@ from requests.adapters import HTTPAdapter
 from shipctl import eventloop
 from shipctl.carrier import refunds, shipments
 from shipctl.carrier.client import make_client, pool_size
-from shipctl.carrier.errors import CarrierInputError, CarrierTransientError
+from shipctl.carrier.errors import (
+    CarrierConnectionError,
+    CarrierInputError,
+    CarrierServerError,
+    RateLimited,
+)
 from shipctl.carrier.executor import CarrierExecutor
 from shipctl.carrier.rates import choose_rate
 from shipctl.errors import CarrierAuthError, ExitCode
@@ -126,9 +131,9 @@ def test_429s_are_retried_after_retry_after_until_max_elapsed_on_the_executors_c
             sim, 2, clock=clock, sleep=clock.sleep, max_elapsed=max_elapsed
         ) as executor:
             await shipments.create_shipment(executor, order("R1"), FROM)
-            with pytest.raises(CarrierTransientError) as raised:
+            with pytest.raises(RateLimited) as raised:
                 await shipments.create_shipment(executor, order("R2"), FROM)
-            assert raised.value.kind == "rate_limited"
+            assert raised.value.http_status == 429
             before = clock.now
             await executor.sleep(7.0)  # callers' own pauses run on the same clock
             assert clock.now == before + 7.0
@@ -159,7 +164,7 @@ def test_server_errors_that_persist_end_in_a_carrier_error(simulator: Simulator)
 
     async def run() -> CarrierExecutor:
         async with executor_for(sim, 2, max_attempts=3) as executor:
-            with pytest.raises(CarrierTransientError) as raised:
+            with pytest.raises(CarrierServerError) as raised:
                 await shipments.create_shipment(executor, order("R1"), FROM)
             assert raised.value.code == "SERVICE_UNAVAILABLE"
             assert "503" in raised.value.message
@@ -251,7 +256,7 @@ def test_the_api_key_never_appears_in_an_error_or_its_traceback(simulator: Simul
         async with executor_for(sim, 2, api_key=key, max_attempts=2) as executor:
             await shipments.create_shipment(executor, order("R1"), FROM)
 
-    with pytest.raises(CarrierTransientError) as raised:
+    with pytest.raises(CarrierConnectionError) as raised:
         asyncio.run(run())
     shown = "".join(traceback.format_exception(raised.value))
     assert "connection to EasyPost failed" in shown
