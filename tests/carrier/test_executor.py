@@ -12,14 +12,16 @@ from requests.adapters import HTTPAdapter
 
 from shipctl import eventloop
 from shipctl.carrier import refunds, shipments
-from shipctl.carrier.client import make_client, pool_size
+from shipctl.carrier.client import make_client, pool_size, request_json
 from shipctl.carrier.errors import (
     CarrierConnectionError,
     CarrierInputError,
     CarrierServerError,
+    CarrierTimeout,
+    CarrierTransientError,
     RateLimited,
 )
-from shipctl.carrier.executor import CarrierExecutor
+from shipctl.carrier.executor import CarrierExecutor, ExecutorStats
 from shipctl.carrier.rates import choose_rate
 from shipctl.errors import CarrierAuthError, ExitCode
 from shipctl.models import PurchasedLabel, RateRule
@@ -261,3 +263,32 @@ def test_the_api_key_never_appears_in_an_error_or_its_traceback(simulator: Simul
     shown = "".join(traceback.format_exception(raised.value))
     assert "connection to EasyPost failed" in shown
     assert key not in shown and key not in repr(raised.value.__cause__)
+
+
+@pytest.mark.parametrize(("fault", "error_class", "counter"), [
+    ("500", CarrierServerError, "server_errors"),
+    ("503", CarrierServerError, "server_errors"),
+    ("drop", CarrierConnectionError, "connection_errors"),
+    ("timeout", CarrierTimeout, "timeouts"),
+])
+def test_each_unanswered_call_is_counted_and_raised_as_its_class(
+    simulator: Simulator, fault: str, error_class: type[CarrierTransientError], counter: str
+) -> None:
+    """Retried when idempotent; sent once only when it may have taken effect (a buy)."""
+    sim = simulator(fault_rate=1.0, fault_kinds=(fault,), timeout_delay=1.0)
+
+    async def run(idempotent: bool) -> ExecutorStats:
+        async with executor_for(sim, 2, timeout=0.3, max_attempts=2) as executor:
+            with pytest.raises(error_class) as raised:
+                await executor.call(
+                    lambda client: request_json(client, "GET", "/shipments/shp_1"),
+                    name="retrieve shipment", idempotent=idempotent,
+                )
+            assert raised.value.may_have_taken_effect
+            assert raised.value.message.startswith("retrieve shipment: ")
+            return executor.stats
+
+    retried, once = asyncio.run(run(True)), asyncio.run(run(False))
+    assert (retried.attempts, retried.retries, getattr(retried, counter)) == (2, 1, 2)
+    assert (once.attempts, once.retries, getattr(once, counter)) == (1, 0, 1)
+    assert retried.failures == once.failures == 1
