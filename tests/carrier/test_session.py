@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from shipctl.carrier import shipments
 from shipctl.carrier.client import pool_size
@@ -54,7 +55,7 @@ def test_an_api_base_on_a_simulator_is_simulated(
     isolated_env: Path, simulator: Callable[..., RunningSimulator]
 ) -> None:
     sim = simulator()
-    settings = Settings(easypost_api_key="EZAKsecret", easypost_api_base=sim.api_base,
+    settings = Settings(easypost_api_key=SecretStr("EZAKsecret"), easypost_api_base=sim.api_base,
                         data_dir=isolated_env / "data")
 
     async def run() -> None:
