@@ -1,7 +1,22 @@
 """The error tree and exit codes of shipctl.
 
 Each error class's docstring is its default message. The CLI turns any `ShipctlError`
-into one red line on stderr and exits with the error's `exit_code`.
+into one red line on stderr and exits with the error's `exit_code`. The tree:
+
+    ShipctlError
+    ├── ConfigError
+    │   └── MissingApiKeyError
+    ├── DatabaseError
+    │   ├── DatabaseConfigError
+    │   └── EmbeddedDatabaseError
+    ├── InputError
+    ├── OutputError
+    └── CarrierError              EasyPost refused the request, or did not answer
+        ├── CarrierAuthError      401
+        ├── NoMatchingRateError
+        ├── OutcomeUnknownError
+        ├── CarrierInputError     400, 422 ─┐ in carrier/errors.py, with their subclasses
+        └── CarrierTransientError 429, 5xx ─┘ and `classify`, the map from the SDK's errors
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from shipctl.carrier.client import request_json
 from shipctl.carrier.errors import AddressVerificationError, field_messages
 from shipctl.carrier.executor import CarrierExecutor
 from shipctl.carrier.shipments import address_params
@@ -12,10 +13,12 @@ from shipctl.models import Address
 
 async def verify_address(executor: CarrierExecutor, address: Address) -> Address:
     """The address as EasyPost standardised it; AddressVerificationError lists what is wrong."""
-    data = await executor.call(
-        lambda client: client.address.create_and_verify(**address_params(address)).to_dict(),
+    params = {"address": address_params(address)}
+    reply = await executor.call(
+        lambda client: request_json(client, "POST", "/addresses/create_and_verify", params),
         name="verify address",
     )
+    data: dict[str, Any] = reply["address"]
     failures = _failed_checks(data)
     if failures:
         raise AddressVerificationError(

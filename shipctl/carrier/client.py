@@ -99,9 +99,10 @@ def request_json(
 ) -> dict[str, Any]:
     """The SDK's own request (headers, hooks, error classes) with the reply as decoded JSON.
 
-    The service methods turn every reply into EasyPostObjects, which shipctl turned straight
-    back into dicts: two walks over every rate, in a worker thread holding the GIL, for each
-    call. `path` is below the API base, as the SDK's services build it (`/shipments/{id}/buy`).
+    The one way carrier/ calls the SDK, inside `CarrierExecutor.call`. The service methods
+    turn every reply into EasyPostObjects, which shipctl turned straight back into dicts: two
+    walks over every rate, in a worker thread holding the GIL, for each call. `path` is below
+    the API base, as the SDK's services build it (`/shipments/{id}/buy`).
     """
     from easypost.requestor import RequestMethod, Requestor
 

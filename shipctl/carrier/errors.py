@@ -1,18 +1,31 @@
-"""EasyPost's exceptions as shipctl errors: EasyPost's code, field errors in plain words.
+"""EasyPost's exceptions as shipctl errors: the class is the classification.
 
-The SDK's exceptions are classified once here (rate limited, server error, timeout, dropped
-connection, or a definite answer) so the executor's retry rules and the safe buy read one
-`Failure` instead of a dozen exception classes.
+`classify` is the one map from what the SDK raised (and the HTTP status its response hook
+saw) to a shipctl error. The executor's retry rules and counters, the safe buy and refunds
+read the class: no kind strings, no status checks after this module. The carrier part of the
+tree (`shipctl.errors` holds its top):
+
+    CarrierError                      EasyPost gave a definite "no" (any other status)
+    ├── CarrierAuthError              401: the API key was rejected (shipctl.errors)
+    ├── NoMatchingRateError           no offered rate fits the rate rule (shipctl.errors)
+    ├── OutcomeUnknownError           a buy's answer was lost (shipctl.errors)
+    ├── CarrierInputError             400 or 422: fix the input, do not retry
+    │   └── AddressVerificationError  ADDRESS.VERIFY.FAILURE
+    └── CarrierTransientError         no definite answer: retryable
+        ├── RateLimited               429: refused before anything happened
+        ├── CarrierServerError        500, 502, 503, 504
+        ├── CarrierTimeout            no answer in time (the SDK's timeout, or 408)
+        └── CarrierConnectionError    the connection failed before any HTTP status
+
+A transient error other than `RateLimited` may hide a request that took effect
+(`may_have_taken_effect`): a buy is then looked up, never blindly sent again.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, ClassVar
 
 from shipctl.errors import CarrierAuthError, CarrierError, ExitCode
-
-FailureKind = Literal["rate_limited", "server_error", "timeout", "connection", "answer"]
 
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 
@@ -20,13 +33,34 @@ RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 class CarrierTransientError(CarrierError):
     """EasyPost did not give a definite answer (server error, timeout or dropped connection)."""
 
+    # Whether the refused or unanswered request may still have been carried out.
+    may_have_taken_effect: ClassVar[bool] = True
+
     def __init__(
-        self, message: str | None = None, *, code: str | None = None, kind: FailureKind,
-        http_status: int | None = None,
+        self, message: str | None = None, *, code: str | None = None,
+        http_status: int | None = None, retry_after: float | None = None,
     ) -> None:
         super().__init__(message, code=code)
-        self.kind = kind
         self.http_status = http_status
+        self.retry_after = retry_after  # seconds, from the response's Retry-After header
+
+
+class RateLimited(CarrierTransientError):
+    """EasyPost refused the request with 429 (rate limited); nothing was done."""
+
+    may_have_taken_effect = False
+
+
+class CarrierServerError(CarrierTransientError):
+    """EasyPost answered with a server error (5xx)."""
+
+
+class CarrierTimeout(CarrierTransientError):
+    """EasyPost did not answer in time."""
+
+
+class CarrierConnectionError(CarrierTransientError):
+    """The connection to EasyPost failed."""
 
 
 class CarrierInputError(CarrierError):
@@ -39,72 +73,38 @@ class AddressVerificationError(CarrierInputError):
     """EasyPost could not verify the address."""
 
 
-@dataclass(frozen=True)
-class Failure:
-    """What one failed SDK call amounts to, for the retry rules."""
+def classify(
+    error: BaseException, status: int | None, retry_after: float | None, *, name: str = "call"
+) -> CarrierError:
+    """The shipctl error for an SDK exception raised by the call `name`.
 
-    kind: FailureKind
-    http_status: int | None
-    code: str | None
-    retry_after: float | None = None
-
-    @property
-    def retryable(self) -> bool:
-        return self.kind != "answer"
-
-    @property
-    def request_may_have_taken_effect(self) -> bool:
-        """A 429 was refused before anything happened; the other transient kinds are unknown."""
-        return self.kind in ("server_error", "timeout", "connection")
-
-
-def classify(error: BaseException, status: int | None, retry_after: float | None) -> Failure:
-    """Classify an SDK exception; `status` is the HTTP status the response hook saw, if any."""
+    `status` and `retry_after` are what the response hook saw, if anything (the SDK's
+    exceptions carry no headers). The message never quotes the API key.
+    """
     from easypost.errors import ApiError, HttpError
     from easypost.errors import TimeoutError as EasyPostTimeout
 
     code = getattr(error, "code", None) if isinstance(error, ApiError) else None
     http_status = getattr(error, "http_status", None) or status
     if isinstance(error, EasyPostTimeout) and http_status in (None, 408):
-        return Failure("timeout", http_status, code or "TIMEOUT")
+        return CarrierTimeout(f"{name}: EasyPost did not answer in time", code="TIMEOUT")
     if isinstance(error, HttpError) and http_status is None:
-        return Failure("connection", None, code or "CONNECTION_ERROR")
-    if http_status == 429:
-        return Failure("rate_limited", 429, code or "RATE_LIMITED", retry_after)
-    if http_status in RETRYABLE_STATUSES:
-        return Failure("server_error", http_status, code, retry_after)
-    return Failure("answer", http_status, code)
-
-
-def to_carrier_error(error: BaseException, failure: Failure, *, name: str) -> CarrierError:
-    """The shipctl error for a final failure of the call `name`; never quotes the API key."""
-    if failure.http_status == 401:
+        return CarrierConnectionError(f"{name}: the connection to EasyPost failed",
+                                      code="CONNECTION_ERROR")
+    if http_status == 401:
         return CarrierAuthError("EasyPost rejected the API key (401): check EASYPOST_API_KEY")
-    if failure.kind == "timeout":
-        return CarrierTransientError(
-            f"{name}: EasyPost did not answer in time", code="TIMEOUT", kind="timeout"
-        )
-    if failure.kind == "connection":
-        return CarrierTransientError(
-            f"{name}: the connection to EasyPost failed", code="CONNECTION_ERROR",
-            kind="connection",
-        )
     text = describe(error)
-    if failure.kind == "rate_limited":
-        return CarrierTransientError(
-            f"{name}: EasyPost kept refusing with 429 (rate limited): {text}",
-            code=failure.code or "RATE_LIMITED", kind="rate_limited", http_status=429,
-        )
-    if failure.kind == "server_error":
-        return CarrierTransientError(
-            f"{name}: EasyPost answered {failure.http_status}: {text}",
-            code=failure.code or f"HTTP_{failure.http_status}", kind="server_error",
-            http_status=failure.http_status,
-        )
-    if failure.code == "ADDRESS.VERIFY.FAILURE":
-        return AddressVerificationError(f"address verification failed: {text}", code=failure.code)
-    code = failure.code or _status_code(failure.http_status)
-    if failure.http_status in (400, 422):
+    if http_status == 429:
+        return RateLimited(f"{name}: EasyPost kept refusing with 429 (rate limited): {text}",
+                           code=code or "RATE_LIMITED", http_status=429, retry_after=retry_after)
+    if http_status in RETRYABLE_STATUSES:
+        return CarrierServerError(f"{name}: EasyPost answered {http_status}: {text}",
+                                  code=code or f"HTTP_{http_status}", http_status=http_status,
+                                  retry_after=retry_after)
+    if code == "ADDRESS.VERIFY.FAILURE":
+        return AddressVerificationError(f"address verification failed: {text}", code=code)
+    code = code or _status_code(http_status)
+    if http_status in (400, 422):
         return CarrierInputError(text, code=code)
     return CarrierError(text, code=code)
 

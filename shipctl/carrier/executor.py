@@ -20,9 +20,17 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 from easypost.errors import EasyPostError
 
 from shipctl.carrier.client import ResponseHeaders
-from shipctl.carrier.errors import Failure, classify, to_carrier_error
+from shipctl.carrier.errors import (
+    CarrierConnectionError,
+    CarrierServerError,
+    CarrierTimeout,
+    CarrierTransientError,
+    RateLimited,
+    classify,
+)
 from shipctl.carrier.pacing import Clock, RateController, Sleep
 from shipctl.carrier.retry import backoff_delay
+from shipctl.errors import CarrierError
 from shipctl.models import Mode
 
 if TYPE_CHECKING:
@@ -134,20 +142,23 @@ class CarrierExecutor:
             if outcome.error is None:
                 self._controller.on_success()
                 return outcome.value  # type: ignore[return-value]
-            failure = classify(outcome.error, outcome.status, outcome.retry_after)
+            failure = classify(outcome.error, outcome.status, outcome.retry_after, name=name)
             self._count(failure, epoch)
-            if failure.kind == "rate_limited":
+            if isinstance(failure, RateLimited):
                 throttled += 1
-            safe = idempotent or not failure.request_may_have_taken_effect
+            # Only a transient error is retried, and without `idempotent` only one that did
+            # not take effect (a 429).
+            transient = failure if isinstance(failure, CarrierTransientError) else None
+            safe = transient is not None and (idempotent or not transient.may_have_taken_effect)
             delay = backoff_delay(
                 attempt, base=self.base_delay, cap=self.max_delay,
-                retry_after=failure.retry_after,
+                retry_after=transient.retry_after if transient is not None else None,
             )
             out_of_time = self._clock() - started + delay > self.max_elapsed
-            if not (retry and failure.retryable and safe) \
+            if not (retry and safe) \
                     or attempt - throttled >= self.max_attempts or out_of_time:
                 self._counts.failures += 1
-                raise to_carrier_error(outcome.error, failure, name=name) from outcome.error
+                raise failure from outcome.error
             self._counts.retries += 1
             await self._sleep(delay)
 
@@ -164,17 +175,18 @@ class CarrierExecutor:
                 error=error, status=self._headers.status, retry_after=self._headers.retry_after
             )
 
-    def _count(self, failure: Failure, epoch: int) -> None:
+    def _count(self, failure: CarrierError, epoch: int) -> None:
         counts = self._counts
-        if failure.kind == "rate_limited":
-            counts.rate_limited += 1
-            self._controller.on_rate_limited(epoch, failure.retry_after)
-        elif failure.kind == "server_error":
-            counts.server_errors += 1
-        elif failure.kind == "timeout":
-            counts.timeouts += 1
-        elif failure.kind == "connection":
-            counts.connection_errors += 1
+        match failure:
+            case RateLimited():
+                counts.rate_limited += 1
+                self._controller.on_rate_limited(epoch, failure.retry_after)
+            case CarrierServerError():
+                counts.server_errors += 1
+            case CarrierTimeout():
+                counts.timeouts += 1
+            case CarrierConnectionError():
+                counts.connection_errors += 1
 
     async def aclose(self) -> None:
         """Stop the threads (calls in flight finish within the client timeout)."""

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from shipctl.carrier.client import request_json
-from shipctl.carrier.errors import CarrierTransientError
+from shipctl.carrier.errors import CarrierTransientError, RateLimited
 from shipctl.carrier.executor import CarrierExecutor
 from shipctl.carrier.retry import backoff_delay
 from shipctl.errors import CarrierAuthError, CarrierError, OutcomeUnknownError
@@ -88,11 +88,9 @@ async def buy(executor: CarrierExecutor, shipment_id: str, rate: Quote) -> Purch
                 name="buy", idempotent=False,
             )
             return purchased_label(data, executor.mode)
-        except CarrierAuthError:
+        except (CarrierAuthError, RateLimited):
             raise
         except CarrierTransientError as error:
-            if error.kind == "rate_limited":
-                raise
             unclear = error
         except CarrierError as error:
             if error.code != "SHIPMENT.POSTAGE.EXISTS":

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from shipctl.carrier.client import request_json
 from shipctl.carrier.pacing import Clock, Pacer, Sleep
 from shipctl.models import TrackingEvent, TrackingUpdate
 
@@ -41,16 +42,18 @@ async def create_tracker(
     if carrier:
         params["carrier"] = carrier
     tracker = await executor.call(
-        lambda client: client.tracker.create(**params), retry=True, name="tracker.create"
+        lambda client: request_json(client, "POST", "/trackers", {"tracker": params}),
+        retry=True, name="tracker.create",
     )
-    return to_update(_as_dict(tracker))
+    return to_update(tracker)
 
 
 async def retrieve_tracker(executor: Executor, tracker_id: str) -> TrackingUpdate:
     tracker = await executor.call(
-        lambda client: client.tracker.retrieve(tracker_id), retry=True, name="tracker.retrieve"
+        lambda client: request_json(client, "GET", f"/trackers/{tracker_id}"),
+        retry=True, name="tracker.retrieve",
     )
-    return to_update(_as_dict(tracker))
+    return to_update(tracker)
 
 
 async def list_trackers(
@@ -71,23 +74,14 @@ async def list_trackers(
     codes = list(tracking_codes)
     if pacer is not None:
         await pacer.wait()
+    # `tracking_codes[]`, as the SDK's `tracker.all` spells the list for EasyPost's Rails.
+    query = {"tracking_codes[]": codes, "page_size": LIST_PAGE_SIZE}
     page = await executor.call(
-        lambda client: client.tracker.all(tracking_codes=codes, page_size=LIST_PAGE_SIZE),
+        lambda client: request_json(client, "GET", "/trackers", query),
         retry=True,
         name="tracker.all",
     )
-    body = _as_dict(page)
-    return [to_update(tracker) for tracker in body.get("trackers") or []]
-
-
-def _as_dict(obj: Any) -> dict[str, Any]:
-    if isinstance(obj, dict):
-        return obj
-    to_dict = getattr(obj, "to_dict", None)
-    if to_dict is None:
-        raise TypeError(f"not an EasyPost object: {type(obj).__name__}")
-    result: dict[str, Any] = to_dict()
-    return result
+    return [to_update(tracker) for tracker in page.get("trackers") or []]
 
 
 def to_update(tracker: Mapping[str, Any]) -> TrackingUpdate:

@@ -152,7 +152,8 @@ async def _run(context: AppContext, settings: Settings, options: BulkOptions,
     loop.add_signal_handler(signal.SIGTERM, interrupted)
     if settings.simulate:
         context.notice("simulated: labels come from the built-in simulator and are not postage")
-    return await run_bulk(settings, options, progress=progress, confirm=confirm, stop=stop)
+    return await run_bulk(settings, options, progress=progress, confirm=confirm, stop=stop,
+                          carriers=context.carriers)
 
 
 def _confirm(context: AppContext, quote: QuoteSummary) -> bool:

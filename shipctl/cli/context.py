@@ -1,4 +1,5 @@
-"""What every command needs from the invocation: settings, consoles, the terminal, the clock."""
+"""What every command needs from the invocation: settings, consoles, the terminal, the clock,
+and the carrier sessions its jobs open (the simulator or EasyPost, wired in `cli.wiring`)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
+from shipctl.cli.wiring import connect_carrier
+
 if TYPE_CHECKING:  # pydantic is imported by the commands that need settings, not by --help
+    from shipctl.carrier.session import CarrierFactory
     from shipctl.config import LoadedSettings, Settings
 
 
@@ -30,6 +34,7 @@ class AppContext:
     stderr: Console = field(default_factory=lambda: Console(stderr=True, highlight=False))
     stdin_isatty: bool = field(default_factory=lambda: sys.stdin is not None and sys.stdin.isatty())
     clock: Callable[[], datetime] = _now
+    carriers: CarrierFactory = connect_carrier
     _loaded: LoadedSettings | None = None
 
     def loaded(self, **overrides: Any) -> LoadedSettings:

@@ -88,7 +88,7 @@ def refund(
 
     report = eventloop.run(refund_labels(
         settings, keys, by=by.value if by else None, decide=decide, dry_run=dry_run,
-        concurrency=concurrency))
+        concurrency=concurrency, carriers=context.carriers))
     raise typer.Exit(int(_show_report(context, report)))
 
 
@@ -174,7 +174,7 @@ def _follow_up(context: AppContext) -> ExitCode:
     settings = context.settings
     if settings.simulate:
         context.notice("simulated: labels come from the built-in simulator and are not postage")
-    report = eventloop.run(follow_up_refunds(settings))
+    report = eventloop.run(follow_up_refunds(settings, carriers=context.carriers))
     show_follow_up(context, report)
     return ExitCode.PARTIAL_FAILURE if report.refused or report.failed else ExitCode.SUCCESS
 

@@ -58,7 +58,8 @@ def show(
 
     context: AppContext = ctx.obj
     detail = eventloop.run(show_run(context.settings, run_id, results_out=results_out,
-                                    labels_out=labels_out, force=force))
+                                    labels_out=labels_out, force=force,
+                                    carriers=context.carriers))
     run = detail.run
     context.stdout.print(
         f"run {run.id} · {run.kind} · {run.mode} · {escape(run.input_path or '')} · {run.status}"

@@ -138,7 +138,8 @@ def track(
         context.notice("simulated: tracking comes from the built-in simulator")
     if codes:
         lookup = eventloop.run(jobs.run_lookup(
-            settings, codes, now=context.clock(), carrier=carrier, stale_after=stale_after))
+            settings, codes, now=context.clock(), carrier=carrier, stale_after=stale_after,
+            carriers=context.carriers))
         raise typer.Exit(_show_lookup(context, lookup, as_json=as_json, quiet=quiet,
                                       fail_on_exceptions=fail_on_exceptions))
     log = SweepLog(context.stderr, live=context.interactive and not as_json, quiet=quiet)
@@ -146,7 +147,7 @@ def track(
         report = eventloop.run(jobs.run_sweep(
             settings, now=context.clock(), since=_days(since, "--since"),
             stale_after=stale_after, method="each" if method == "each" else "list",
-            progress=log))
+            progress=log, carriers=context.carriers))
     finally:
         log.close()
     raise typer.Exit(_show_sweep(context, report, as_json=as_json, quiet=quiet,

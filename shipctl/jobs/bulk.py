@@ -24,7 +24,7 @@ from shipctl.store.shipments import Scope, StoredOrder
 
 if TYPE_CHECKING:
     from shipctl.carrier.executor import ExecutorStats
-    from shipctl.carrier.session import CarrierSession
+    from shipctl.carrier.session import CarrierFactory, CarrierSession
     from shipctl.config import Settings
     from shipctl.store.claims import OrderClaims, RunLease
     from shipctl.store.database import Pool
@@ -460,6 +460,7 @@ async def run_bulk(
     confirm: Confirm | None = None,
     stop: asyncio.Event | None = None,
     stdin: IO[bytes] | None = None,
+    carriers: CarrierFactory,
 ) -> BulkReport:
     """Validate, store, quote, confirm and buy every order of one input file."""
     from shipctl.files import check_outputs
@@ -487,12 +488,14 @@ async def run_bulk(
             settings.require_from_address()  # before anything is quoted: exit 3
         # Again, now that the number of labels is known: is there room for them?
         check_outputs(given, inputs=inputs, force=options.force, orders=report.valid)
-        return await _ship(settings, options, spooled, report, progress, confirm, stop)
+        return await _ship(settings, options, spooled, report, progress, confirm, stop,
+                           carriers)
 
 
 async def _ship(
     settings: Settings, options: BulkOptions, spooled: _Input, report: BulkReport,
     progress: BulkProgress, confirm: Confirm | None, stop: asyncio.Event,
+    carriers: CarrierFactory,
 ) -> BulkReport:
     """Open (or join) the file's run and work it. The run's own lifecycle: a worker leaving
     on a rejected API key leaves it interrupted; otherwise the last worker on it closes it,
@@ -503,7 +506,7 @@ async def _ship(
 
     concurrency = options.concurrency or settings.effective_concurrency()
     label_format = _label_format(options, settings)
-    async with open_runtime(settings, concurrency=concurrency, pool_size=6) as runtime:
+    async with open_runtime(settings, carriers, concurrency=concurrency, pool_size=6) as runtime:
         pool, carrier = runtime.pool, runtime.carrier
         scope = Scope(mode=carrier.mode, store=options.store or settings.store,
                       default_from=settings.from_address, label_format=label_format)

@@ -28,7 +28,7 @@ from shipctl.models import (
 
 if TYPE_CHECKING:
     from shipctl.carrier.rates import RateVerdict
-    from shipctl.carrier.session import CarrierSession
+    from shipctl.carrier.session import CarrierFactory, CarrierSession
     from shipctl.config import Settings
     from shipctl.jobs.orderflow import OrderFlow, Outcome
     from shipctl.store.shipments import StoredOrder
@@ -93,17 +93,16 @@ async def create_label(
     dry_run: bool = False,
     rebuy: bool = False,
     concurrency: int | None = None,
+    carriers: CarrierFactory,
 ) -> CreateResult:
     """Quote `order`, let `confirm` see the rates, buy, and write the label file."""
-    from shipctl.carrier.session import open_carrier
-
     fmt = (order.label_format or label_format or settings.label_format).upper()
     from_address = resolve_from_address(order, settings)
     order = order.model_copy(update={"from_address": from_address})
     path = label_out or default_label_path(order.reference, fmt)
     if not dry_run and path.exists() and not force:
         raise InputError(f"{path} exists: choose another --label-out or pass --force")
-    async with open_carrier(settings, concurrency=concurrency or 2) as carrier:
+    async with carriers(settings, concurrency=concurrency or 2) as carrier:
         if verify:
             from shipctl.carrier.addresses import verify_address
 

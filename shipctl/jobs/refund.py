@@ -20,7 +20,7 @@ from shipctl.models import OrderState, RefundResult
 
 if TYPE_CHECKING:
     from shipctl.carrier.executor import CarrierExecutor
-    from shipctl.carrier.session import CarrierSession
+    from shipctl.carrier.session import CarrierFactory, CarrierSession
     from shipctl.config import Settings
     from shipctl.store.database import Pool
     from shipctl.store.shipments import StoredOrder
@@ -189,13 +189,14 @@ async def refund_labels(
     decide: Callable[[RefundPlan], bool],
     dry_run: bool = False,
     concurrency: int | None = None,
+    carriers: CarrierFactory,
 ) -> RefundReport:
     """Plan the keys' refunds; unless a key is ambiguous, ask `decide` (it shows the plan and
     confirms), then refund each label. Nothing is asked of EasyPost before `decide` agrees."""
     from shipctl.jobs.runtime import open_runtime, recorded_run
 
     size = concurrency or min(len(keys), settings.effective_concurrency()) or 1
-    async with open_runtime(settings, concurrency=size, pool_size=2) as runtime:
+    async with open_runtime(settings, carriers, concurrency=size, pool_size=2) as runtime:
         pool, carrier = runtime.pool, runtime.carrier
         plan = await plan_refunds(pool, keys, by=by, mode=carrier.mode, store=settings.store)
         if plan.ambiguous:
@@ -258,12 +259,12 @@ async def follow_up(pool: Pool, executor: CarrierExecutor, *, mode: str) -> Foll
     return FollowUpReport(mode, tuple(await asyncio.gather(*(one(o) for o in submitted))))
 
 
-async def follow_up_refunds(settings: Settings) -> FollowUpReport:
+async def follow_up_refunds(settings: Settings, *, carriers: CarrierFactory) -> FollowUpReport:
     """`follow_up` with the database and carrier these settings name (`refund --status`)."""
     from shipctl.jobs.runtime import open_runtime, recorded_run
 
     async with (
-        open_runtime(settings, pool_size=2) as runtime,
+        open_runtime(settings, carriers, pool_size=2) as runtime,
         recorded_run(runtime.pool, "refund", {"status": True}, mode=runtime.carrier.mode) as run,
     ):
         report = await follow_up(runtime.pool, runtime.carrier.executor,

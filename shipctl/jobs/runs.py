@@ -12,6 +12,7 @@ from shipctl.errors import InputError
 from shipctl.models import RunStatus
 
 if TYPE_CHECKING:
+    from shipctl.carrier.session import CarrierFactory
     from shipctl.config import Settings
     from shipctl.store.shipments import StoredOrder
 
@@ -56,7 +57,7 @@ class RunDetail:
 
 async def show_run(
     settings: Settings, run_id: int, *, results_out: Path | None = None,
-    labels_out: Path | None = None, force: bool = False,
+    labels_out: Path | None = None, force: bool = False, carriers: CarrierFactory,
 ) -> RunDetail:
     """One run and its orders; optionally write its results CSV and labels file again."""
     from shipctl.files import check_outputs
@@ -76,9 +77,7 @@ async def show_run(
         if results_out is not None:
             await write_results(pool, run_id, results_out, force=force)
         if labels_out is not None:
-            from shipctl.carrier.session import open_carrier
-
-            async with open_carrier(settings) as carrier:
+            async with carriers(settings) as carrier:
                 detail.labels_written = await write_labels(
                     pool, run_id, labels_out, force=force, executor=carrier.executor,
                 )

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from shipctl.models import RunStatus
 
 if TYPE_CHECKING:
-    from shipctl.carrier.session import CarrierSession
+    from shipctl.carrier.session import CarrierFactory, CarrierSession
     from shipctl.config import Settings
     from shipctl.store.database import Pool
 
@@ -37,16 +37,16 @@ async def open_database(settings: Settings, *, pool_size: int = 10) -> AsyncIter
 
 @asynccontextmanager
 async def open_runtime(
-    settings: Settings, *, concurrency: int | None = None, pool_size: int = 10
+    settings: Settings, carriers: CarrierFactory, *, concurrency: int | None = None,
+    pool_size: int = 10,
 ) -> AsyncIterator[Runtime]:
-    """`async with open_runtime(settings) as runtime:` the carrier session, then the pool.
+    """`async with open_runtime(settings, carriers) as runtime:` the carrier session (opened
+    by the factory the composition root chose: the real API or the simulator), then the pool.
 
     The carrier comes first: a missing API key is reported before a database is started.
     """
-    from shipctl.carrier.session import open_carrier
-
     async with (
-        open_carrier(settings, concurrency=concurrency) as carrier,
+        carriers(settings, concurrency=concurrency) as carrier,
         open_database(settings, pool_size=pool_size) as pool,
     ):
         yield Runtime(pool=pool, carrier=carrier)

@@ -26,6 +26,7 @@ from shipctl.store import tracking as store
 
 if TYPE_CHECKING:
     from shipctl.carrier.executor import CarrierExecutor
+    from shipctl.carrier.session import CarrierFactory
     from shipctl.config import Settings
     from shipctl.store.database import Pool
 
@@ -473,13 +474,14 @@ async def run_sweep(
     stale_after: timedelta = DEFAULT_STALE_AFTER,
     method: Method = "list",
     progress: SweepProgress | None = None,
+    carriers: CarrierFactory,
 ) -> SweepReport:
     """`sweep` with the database and carrier these settings name (for the CLI and notebooks)."""
     from shipctl.jobs.runtime import open_runtime, recorded_run
 
     options = {"since_days": since.days, "stale_days": stale_after.days, "method": method}
     async with (
-        open_runtime(settings) as runtime,
+        open_runtime(settings, carriers) as runtime,
         recorded_run(runtime.pool, "track", options, mode=runtime.carrier.mode),
     ):
         pool, session = runtime.pool, runtime.carrier
@@ -523,11 +525,12 @@ async def run_lookup(
     now: datetime,
     carrier: str | None = None,
     stale_after: timedelta = DEFAULT_STALE_AFTER,
+    carriers: CarrierFactory,
 ) -> LookupReport:
     """`lookup` with the database and carrier these settings name."""
     from shipctl.jobs.runtime import open_runtime
 
-    async with open_runtime(settings) as runtime:
+    async with open_runtime(settings, carriers) as runtime:
         return await lookup(
             runtime.pool, runtime.carrier.executor, tracking_codes, now=now, carrier=carrier,
             stale_after=stale_after,

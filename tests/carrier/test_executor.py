@@ -12,9 +12,16 @@ from requests.adapters import HTTPAdapter
 
 from shipctl import eventloop
 from shipctl.carrier import refunds, shipments
-from shipctl.carrier.client import make_client, pool_size
-from shipctl.carrier.errors import CarrierInputError, CarrierTransientError
-from shipctl.carrier.executor import CarrierExecutor
+from shipctl.carrier.client import make_client, pool_size, request_json
+from shipctl.carrier.errors import (
+    CarrierConnectionError,
+    CarrierInputError,
+    CarrierServerError,
+    CarrierTimeout,
+    CarrierTransientError,
+    RateLimited,
+)
+from shipctl.carrier.executor import CarrierExecutor, ExecutorStats
 from shipctl.carrier.rates import choose_rate
 from shipctl.errors import CarrierAuthError, ExitCode
 from shipctl.models import PurchasedLabel, RateRule
@@ -126,9 +133,9 @@ def test_429s_are_retried_after_retry_after_until_max_elapsed_on_the_executors_c
             sim, 2, clock=clock, sleep=clock.sleep, max_elapsed=max_elapsed
         ) as executor:
             await shipments.create_shipment(executor, order("R1"), FROM)
-            with pytest.raises(CarrierTransientError) as raised:
+            with pytest.raises(RateLimited) as raised:
                 await shipments.create_shipment(executor, order("R2"), FROM)
-            assert raised.value.kind == "rate_limited"
+            assert raised.value.http_status == 429
             before = clock.now
             await executor.sleep(7.0)  # callers' own pauses run on the same clock
             assert clock.now == before + 7.0
@@ -159,7 +166,7 @@ def test_server_errors_that_persist_end_in_a_carrier_error(simulator: Simulator)
 
     async def run() -> CarrierExecutor:
         async with executor_for(sim, 2, max_attempts=3) as executor:
-            with pytest.raises(CarrierTransientError) as raised:
+            with pytest.raises(CarrierServerError) as raised:
                 await shipments.create_shipment(executor, order("R1"), FROM)
             assert raised.value.code == "SERVICE_UNAVAILABLE"
             assert "503" in raised.value.message
@@ -251,8 +258,37 @@ def test_the_api_key_never_appears_in_an_error_or_its_traceback(simulator: Simul
         async with executor_for(sim, 2, api_key=key, max_attempts=2) as executor:
             await shipments.create_shipment(executor, order("R1"), FROM)
 
-    with pytest.raises(CarrierTransientError) as raised:
+    with pytest.raises(CarrierConnectionError) as raised:
         asyncio.run(run())
     shown = "".join(traceback.format_exception(raised.value))
     assert "connection to EasyPost failed" in shown
     assert key not in shown and key not in repr(raised.value.__cause__)
+
+
+@pytest.mark.parametrize(("fault", "error_class", "counter"), [
+    ("500", CarrierServerError, "server_errors"),
+    ("503", CarrierServerError, "server_errors"),
+    ("drop", CarrierConnectionError, "connection_errors"),
+    ("timeout", CarrierTimeout, "timeouts"),
+])
+def test_each_unanswered_call_is_counted_and_raised_as_its_class(
+    simulator: Simulator, fault: str, error_class: type[CarrierTransientError], counter: str
+) -> None:
+    """Retried when idempotent; sent once only when it may have taken effect (a buy)."""
+    sim = simulator(fault_rate=1.0, fault_kinds=(fault,), timeout_delay=1.0)
+
+    async def run(idempotent: bool) -> ExecutorStats:
+        async with executor_for(sim, 2, timeout=0.3, max_attempts=2) as executor:
+            with pytest.raises(error_class) as raised:
+                await executor.call(
+                    lambda client: request_json(client, "GET", "/shipments/shp_1"),
+                    name="retrieve shipment", idempotent=idempotent,
+                )
+            assert raised.value.may_have_taken_effect
+            assert raised.value.message.startswith("retrieve shipment: ")
+            return executor.stats
+
+    retried, once = asyncio.run(run(True)), asyncio.run(run(False))
+    assert (retried.attempts, retried.retries, getattr(retried, counter)) == (2, 1, 2)
+    assert (once.attempts, once.retries, getattr(once, counter)) == (1, 0, 1)
+    assert retried.failures == once.failures == 1

@@ -250,6 +250,7 @@ def test_ctrl_c_stops_cleanly_and_a_rerun_finishes(home: Path, db: str, sql) -> 
 def test_library_confirm_callback_sees_the_quote_and_can_decline(home: Path, db: str) -> None:
     """`run_bulk` from Python: a declined quote buys nothing; an accepted one buys it all."""
     from shipctl import eventloop
+    from shipctl.cli.wiring import connect_carrier
     from shipctl.config import load_settings
     from shipctl.jobs.bulk import BulkOptions, QuoteSummary, run_bulk
 
@@ -261,11 +262,12 @@ def test_library_confirm_callback_sees_the_quote_and_can_decline(home: Path, db:
         seen.append(quote)
         return False
 
-    declined = eventloop.run(run_bulk(settings, BulkOptions(path=orders), confirm=decline))
+    declined = eventloop.run(run_bulk(settings, BulkOptions(path=orders), confirm=decline,
+                                      carriers=connect_carrier))
     assert declined.status == "declined"
     assert seen[0].orders == 4 and seen[0].total > 0
     assert ledger(home / "data")["purchases"]["total"] == 0
     accepted = eventloop.run(run_bulk(settings, BulkOptions(path=orders),
-                                      confirm=lambda quote: True))
+                                      confirm=lambda quote: True, carriers=connect_carrier))
     assert accepted.status == "completed" and accepted.purchased == 4
     assert ledger(home / "data")["purchases"]["total"] == 4

@@ -216,17 +216,14 @@ def test_next_anchor() -> None:
 def test_the_simulate_setting_fast_forwards_the_in_process_simulator(tmp_path: Path) -> None:
     import asyncio
 
-    from shipctl.carrier.session import _start_simulator
+    from shipctl.cli.wiring import simulated_api
     from shipctl.config import Settings
 
     settings = Settings(simulate=True, simulate_days_per_minute=1440.0, data_dir=tmp_path)
 
     async def started() -> float:
-        import contextlib
-
-        async with contextlib.AsyncExitStack() as stack:
-            api_base, _ = await _start_simulator(settings, stack)
-            client = easypost.EasyPostClient("EZTK-simulator", api_base=api_base)
+        async with simulated_api(settings) as api:
+            client = easypost.EasyPostClient(api.key, api_base=api.base)
             shipment = await asyncio.to_thread(client.shipment.create, **shipment_params())
             await asyncio.sleep(1.0)
             later = await asyncio.to_thread(client.shipment.create, **shipment_params())

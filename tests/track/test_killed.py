@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from shipctl.cli.wiring import connect_carrier
 from shipctl.config import Settings
 from shipctl.jobs import track
 from shipctl.simulator import SimulatorConfig, running_simulator
@@ -26,7 +27,7 @@ SWEEP = textwrap.dedent("""
     import sys
     from datetime import UTC, datetime
     from shipctl import eventloop
-    from shipctl.carrier.session import open_carrier
+    from shipctl.cli.wiring import connect_carrier
     from shipctl.config import Settings
     from shipctl.jobs import track
     from shipctl.store.database import open_pool
@@ -36,7 +37,7 @@ SWEEP = textwrap.dedent("""
 
     async def main():
         async with open_pool(sys.argv[2], settings.data_dir) as pool, \\
-                open_carrier(settings) as carrier:
+                connect_carrier(settings) as carrier:
             await track.sweep(pool, carrier.executor, now=datetime.now(UTC), batch_size=10)
 
     eventloop.run(main())
@@ -74,7 +75,7 @@ def test_killed_sweep_keeps_what_it_stored_and_a_rerun_completes(
         events_before = sql("SELECT count(*) AS n FROM tracking_events")[0]["n"]
 
         aimed = settings.model_copy(update={"easypost_api_base": sim.api_base})
-        report = asyncio.run(track.run_sweep(aimed, now=real_now()))
+        report = asyncio.run(track.run_sweep(aimed, now=real_now(), carriers=connect_carrier))
     assert report.outcome == "completed", "the killed sweep's lock must not linger"
     assert report.failed == 0 and report.checked == len(labels)
     assert sql("SELECT count(*) AS n FROM trackers")[0]["n"] == len(labels)

@@ -11,6 +11,7 @@ import pytest
 from rich.console import Console
 
 from shipctl.cli import track_cmd
+from shipctl.cli.wiring import connect_carrier
 from shipctl.config import Settings
 from shipctl.jobs import track
 from shipctl.simulator import RunningSimulator
@@ -21,7 +22,8 @@ Sql = Callable[..., list[Any]]
 
 
 def lookup(settings: Settings, codes: list[str], **options: Any) -> track.LookupReport:
-    return asyncio.run(track.run_lookup(settings, codes, now=real_now(), **options))
+    return asyncio.run(track.run_lookup(settings, codes, now=real_now(),
+                                        carriers=connect_carrier, **options))
 
 
 def test_wrong_carrier_is_shown_not_stored(
@@ -49,10 +51,11 @@ def test_unknown_code_in_a_sweep_is_stored_as_unknown_and_goes_stale(
     from datetime import timedelta
 
     seed([Label("9400000000000000000099", "USPS", "shp_typo")])
-    report = asyncio.run(track.run_sweep(settings, now=real_now()))
+    report = asyncio.run(track.run_sweep(settings, now=real_now(), carriers=connect_carrier))
     assert report.checked == 1 and report.by_status == {"unknown": 1}
     assert report.exceptions == ()  # bought a day ago: not stale yet
-    later = asyncio.run(track.run_sweep(settings, now=real_now() + timedelta(days=6)))
+    later = asyncio.run(track.run_sweep(settings, now=real_now() + timedelta(days=6),
+                                        carriers=connect_carrier))
     assert [e.kinds for e in later.exceptions] == [("stale",)]
     assert sql("SELECT status FROM trackers")[0]["status"] == "unknown"
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from shipctl.carrier.session import open_carrier
+from shipctl.cli.wiring import connect_carrier
 from shipctl.config import Settings
 from shipctl.jobs import track
 from shipctl.simulator import RunningSimulator
@@ -22,7 +22,7 @@ Sql = Callable[..., list[Any]]
 
 def sweep(settings: Settings, **options: Any) -> track.SweepReport:
     options.setdefault("now", real_now())
-    return asyncio.run(track.run_sweep(settings, **options))
+    return asyncio.run(track.run_sweep(settings, carriers=connect_carrier, **options))
 
 
 def tracker_requests(sim: RunningSimulator) -> int:
@@ -191,7 +191,7 @@ def test_overlapping_sweeps_second_skips(
 
     async def go() -> tuple[track.SweepReport, track.SweepReport]:
         first_batch = FirstBatch()
-        async with open_pool(url, settings.data_dir) as pool, open_carrier(settings) as carrier:
+        async with open_pool(url, settings.data_dir) as pool, connect_carrier(settings) as carrier:
             first = asyncio.create_task(track.sweep(
                 pool, carrier.executor, now=real_now(), progress=first_batch, batch_size=10))
             await first_batch.done.wait()
