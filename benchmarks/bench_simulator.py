@@ -80,8 +80,12 @@ def _serve(state_path: str | None, conn: Connection, source: str | None = None) 
     holding another `shipctl` package to serve instead (an earlier commit, for comparison)."""
     if source is not None:
         sys.path.insert(0, source)
+    import shipctl.simulator
     from shipctl.simulator import SimulatorConfig, serve
     from shipctl.simulator.server import new_event_loop
+
+    if source is not None and not shipctl.simulator.__file__.startswith(source):
+        raise RuntimeError(f"serving {shipctl.simulator.__file__}, not the one in {source}")
 
     config = SimulatorConfig(
         index_rate_limit=None, port=0, state_path=Path(state_path) if state_path else None

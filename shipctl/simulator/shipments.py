@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from shipctl.simulator import (
@@ -24,6 +24,9 @@ from shipctl.simulator.simulation import Simulation
 
 Json = dict[str, Any]
 DAY = 86400.0
+CENT = Decimal("0.01")
+# EasyPost's shipping insurance: 1% of the insured value (at buy, or later with /insure).
+INSURANCE_SHARE = Decimal("0.01")
 LABEL_FORMATS = {"PNG": "image/png", "PDF": "application/pdf", "ZPL": "application/zpl",
                  "EPL2": "application/epl2"}
 # Kept with a shipment for the simulator's own use, never shown.
@@ -304,9 +307,17 @@ def _purchase(sim: Simulation, shipment: Json, rate: Json, insurance: Any, now: 
     sim.store.insert("tracker", tracker, lookup=code.upper())
     fees = [_fee("LabelFee", Decimal(0)), _fee("PostageFee", amount)]
     if insurance not in (None, "", 0, "0"):
-        insured = Decimal(str(insurance))
+        try:
+            insured = Decimal(str(insurance))
+        except InvalidOperation:
+            raise invalid("insurance", "must be a number") from None
+        if not insured.is_finite() or insured < 0:
+            raise invalid("insurance", "must be a number, 0 or more")
+        fee = (insured * INSURANCE_SHARE).quantize(CENT, rounding=ROUND_HALF_UP)
+        sim.debit(fee)
         shipment["insurance"] = f"{insured:.2f}"
-        fees.append(_fee("InsuranceFee", (insured * Decimal("0.005")).quantize(Decimal("0.01"))))
+        fees.append(_fee("InsuranceFee", fee))
+        sim.store.record_insurance(shipment["id"], insured, fee)
     verified = addresses.apply_verification(shipment["to_address"], now)
     shipment.update({
         "postage_label": label, "tracking_code": code, "selected_rate": rate, "fees": fees,

@@ -49,6 +49,18 @@ def test_same_code_same_tracker_and_list(client: easypost.EasyPostClient) -> Non
     assert len(page.trackers) == 1 and page.has_more is True
 
 
+def test_a_deleted_tracker_is_gone(client: easypost.EasyPostClient) -> None:
+    kept = client.tracker.create(tracking_code="EZ1000000001", carrier="USPS")
+    gone = client.tracker.create(tracking_code="EZ2000000002", carrier="USPS")
+    client.tracker.delete(gone.id)
+    assert [t.id for t in client.tracker.all().trackers] == [kept.id]
+    for call in (client.tracker.retrieve, client.tracker.delete):
+        with pytest.raises(easypost.errors.NotFoundError):
+            call(gone.id)
+    # Asked for again, the code gets a new tracker.
+    assert client.tracker.create(tracking_code="EZ2000000002", carrier="USPS").id != gone.id
+
+
 def test_arbitrary_code_gets_an_unknown_tracker(client: easypost.EasyPostClient) -> None:
     tracker = client.tracker.create(tracking_code="1ZNOTAREALCODE0001")
     assert tracker.status == "unknown" and tracker.tracking_details == []
