@@ -75,10 +75,17 @@ class Phase:
         return self.requests / self.server_cpu if self.server_cpu > 0 else float("inf")
 
 
-def _serve(state_path: str | None, conn: Connection) -> None:
-    """The server process: the simulator on uvloop until terminated."""
+def _serve(state_path: str | None, conn: Connection, source: str | None = None) -> None:
+    """The server process: the simulator on uvloop until terminated; `source`: a directory
+    holding another `shipctl` package to serve instead (an earlier commit, for comparison)."""
+    if source is not None:
+        sys.path.insert(0, source)
+    import shipctl.simulator
     from shipctl.simulator import SimulatorConfig, serve
     from shipctl.simulator.server import new_event_loop
+
+    if source is not None and not shipctl.simulator.__file__.startswith(source):
+        raise RuntimeError(f"serving {shipctl.simulator.__file__}, not the one in {source}")
 
     config = SimulatorConfig(
         index_rate_limit=None, port=0, state_path=Path(state_path) if state_path else None
@@ -137,57 +144,76 @@ def _measured(
     return Phase(count, wall, cpu() - before), done
 
 
-def measure(state: str) -> dict[str, list[Phase]]:
-    """ROUNDS rounds of every phase against one fresh server; `state` is memory or file."""
+def measure(state: str, sources: dict[str, str | None]) -> dict[str, dict[str, list[Phase]]]:
+    """ROUNDS rounds of every phase against one fresh server per source (name: directory of
+    its `shipctl` package, None for this checkout); `state` is memory or file. With several
+    sources their rounds alternate, so that the machine's load falls on each alike."""
     import psutil  # type: ignore[import-untyped]
 
-    results: dict[str, list[Phase]] = {phase: [] for phase in PHASES}
+    results: dict[str, dict[str, list[Phase]]] = {
+        name: {phase: [] for phase in PHASES} for name in sources
+    }
+    servers: dict[str, tuple[str, Callable[[], float]]] = {}
+    processes = []
     context = multiprocessing.get_context("spawn")
     with tempfile.TemporaryDirectory() as tmp:
-        state_path = str(Path(tmp) / "sim.sqlite") if state == "file" else None
-        receive, send = context.Pipe(duplex=False)
-        server = context.Process(target=_serve, args=(state_path, send), daemon=True)
-        server.start()
         try:
-            if not receive.poll(30):
-                raise RuntimeError("the simulator did not start")
-            api_base: str = receive.recv()
-            process = psutil.Process(server.pid)
-
-            def cpu() -> float:
-                times = process.cpu_times()
-                return float(times.user + times.system)
-
-            asyncio.run(_drive(api_base, "create", []))  # warm up: imports, caches, pages
+            for name, source in sources.items():
+                state_path = str(Path(tmp) / f"{name}.sqlite") if state == "file" else None
+                receive, send = context.Pipe(duplex=False)
+                server = context.Process(target=_serve, args=(state_path, send, source),
+                                         daemon=True)
+                server.start()
+                processes.append(server)
+                if not receive.poll(30):
+                    raise RuntimeError("the simulator did not start")
+                api_base: str = receive.recv()
+                servers[name] = (api_base, _cpu_of(psutil.Process(server.pid)))
+                asyncio.run(_drive(api_base, "create", []))  # warm up: imports, caches, pages
             for _ in range(ROUNDS):
-                phase, created = _measured(cpu, api_base, "create", [])
-                results["create"].append(phase)
-                phase, bought = _measured(cpu, api_base, "buy", created)
-                results["buy"].append(phase)
-                results["retrieve"].append(_measured(cpu, api_base, "retrieve", created)[0])
-                results["tracker"].append(_measured(cpu, api_base, "tracker", bought)[0])
+                for name, (api_base, cpu) in servers.items():
+                    phase, created = _measured(cpu, api_base, "create", [])
+                    results[name]["create"].append(phase)
+                    phase, bought = _measured(cpu, api_base, "buy", created)
+                    results[name]["buy"].append(phase)
+                    results[name]["retrieve"].append(
+                        _measured(cpu, api_base, "retrieve", created)[0])
+                    results[name]["tracker"].append(_measured(cpu, api_base, "tracker", bought)[0])
         finally:
-            server.terminate()
-            server.join(10)
+            for server in processes:
+                server.terminate()
+                server.join(10)
     return results
 
 
-def _row(phase: str, rounds: list[Phase]) -> str:
+def _cpu_of(process: Any) -> Callable[[], float]:
+    def cpu() -> float:
+        times = process.cpu_times()
+        return float(times.user + times.system)
+
+    return cpu
+
+
+def _row(phase: str, rounds: list[Phase], suffix: str = "") -> str:
     wall = statistics.median(p.per_second for p in rounds)
     cpu = statistics.median(p.per_cpu_second for p in rounds)
     # The least disturbed round: on a shared machine neighbours only ever make it slower.
     best = max(p.per_cpu_second for p in rounds)
     verdict = "yes" if cpu >= TARGET else ("best round only" if best >= TARGET else "**no**")
     return (
-        f"| {TITLES[phase]} | {wall:,.0f} | {cpu:,.0f} | {best:,.0f} | {1000.0 / cpu:.3f} "
+        f"| {TITLES[phase]}{suffix} | {wall:,.0f} | {cpu:,.0f} | {best:,.0f} | {1000.0 / cpu:.3f} "
         f"| {cpu / TARGET:.2f}× | {verdict} |"
     )
 
 
-def run() -> str:
-    """The Markdown section for the benchmark report."""
+def run(baseline: str | None = None) -> str:
+    """The Markdown section for the benchmark report; with `baseline` (a directory holding
+    another `shipctl` package), both side by side, their rounds alternating."""
+    sources: dict[str, str | None] = {"this": None}
+    if baseline is not None:
+        sources = {"before": baseline, "after": None}
     load_before = os.getloadavg()
-    tables = {state: measure(state) for state in ("memory", "file")}
+    tables = {state: measure(state, sources) for state in ("memory", "file")}
     load_after = os.getloadavg()
     head = (
         "| endpoint | requests/s (wall, median) | requests per server CPU-second (median) "
@@ -196,16 +222,26 @@ def run() -> str:
         "|---|---:|---:|---:|---:|---:|:---:|\n"
     )
     sections = []
-    for state, results in tables.items():
+    for state, by_source in tables.items():
         label = (
             "in-memory state (`--simulate`, tests)"
             if state == "memory"
             else "SQLite state file, WAL (`--state`, shared by processes)"
         )
-        rows = "\n".join(_row(phase, results[phase]) for phase in PHASES)
+        rows = "\n".join(
+            _row(phase, results[phase], "" if name == "this" else f" — {name}")
+            for phase in PHASES
+            for name, results in by_source.items()
+        )
         sections.append(f"**{label}**\n\n{head}{rows}\n")
     load = ", ".join(f"{x:.2f}" for x in load_before)
     load_end = ", ".join(f"{x:.2f}" for x in load_after)
+    compared = (
+        " `--baseline DIR` serves the `shipctl` package in DIR (an earlier commit) too: "
+        "its rows say *before*, this checkout's *after*; their rounds alternate."
+        if baseline is not None
+        else ""
+    )
     return (
         "## Simulator throughput\n\n"
         "`python benchmarks/bench_simulator.py` — zero latency, no faults; the simulator "
@@ -215,9 +251,14 @@ def run() -> str:
         f"load average {load} at the start, {load_end} at the end. "
         "Requests per server CPU-second (psutil user + system time of the server process) is "
         "the throughput of one dedicated core; wall requests/s also depends on the client and "
-        "on whatever else the machine runs.\n\n" + "\n".join(sections)
+        f"on whatever else the machine runs.{compared}\n\n" + "\n".join(sections)
     )
 
 
 if __name__ == "__main__":
-    print(run())
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--baseline", metavar="DIR",
+                        help="also serve the shipctl package in DIR, side by side")
+    print(run(parser.parse_args().baseline))

@@ -16,6 +16,7 @@ from shipctl.simulator import geography
 from shipctl.simulator.clock import iso_offset
 from shipctl.simulator.errors import ApiError, invalid, not_found, required
 from shipctl.simulator.ids import new_id, seed_for
+from shipctl.simulator.paging import page_size
 from shipctl.simulator.simulation import Simulation
 
 ADDRESS_FIELDS = (
@@ -239,6 +240,14 @@ def retrieve(sim: Simulation, address_id: str) -> dict[str, Any]:
     if address is None:
         raise not_found()
     return address
+
+
+def page(sim: Simulation, query: dict[str, str]) -> dict[str, Any]:
+    """GET /addresses: newest first, `page_size` ≤ 100, `before_id`; the addresses made on
+    their own and those made inside shipments, as the real API lists them."""
+    rows, more = sim.store.page("address", limit=page_size(query),
+                                before_id=query.get("before_id"))
+    return {"addresses": rows, "has_more": more}
 
 
 def verify(sim: Simulation, address_id: str) -> dict[str, Any]:

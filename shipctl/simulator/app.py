@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import functools
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -41,7 +40,8 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 # Endpoints the account rate limit applies to: rating (create) and buying.
 LIMITED = frozenset({("POST", "/v2/shipments"), ("POST", "/v2/shipments/{id}/buy")})
-INDEXES = frozenset({("GET", "/v2/trackers"), ("GET", "/v2/shipments")})
+INDEXES = frozenset({("GET", "/v2/trackers"), ("GET", "/v2/shipments"),
+                     ("GET", "/v2/addresses")})
 # Purchases: their answer can be lost after they are committed (a `lost_response` fault).
 BUYS = frozenset({("POST", "/v2/shipments/{id}/buy"), ("POST", "/v2/batches/{id}/buy"),
                   ("POST", "/v2/pickups/{id}/buy")})
@@ -158,8 +158,6 @@ async def ledger_middleware(request: web.Request, handler: Handler) -> web.Strea
     return response
 
 
-# A client sends the same header on every request; decoding it each time is wasted work.
-@functools.lru_cache(maxsize=256)
 def _key_of(header: str) -> str:
     """The API key in an Authorization header (Bearer, or Basic with the key as user)."""
     scheme, _, credentials = header.partition(" ")
@@ -287,6 +285,10 @@ async def retrieve_address(request: web.Request) -> web.Response:
     return _json(addresses.retrieve(_sim(request), request.match_info["id"]))
 
 
+async def list_addresses(request: web.Request) -> web.Response:
+    return _json(addresses.page(_sim(request), dict(request.query)))
+
+
 async def verify_address(request: web.Request) -> web.Response:
     return _json({"address": addresses.verify(_sim(request), request.match_info["id"])})
 
@@ -336,6 +338,10 @@ async def retrieve_refund(request: web.Request) -> web.Response:
 async def create_tracker(request: web.Request) -> web.Response:
     tracker = trackers.create(_sim(request), await _body(request))
     return _json_body(trackers.encode(tracker), 200, f"/api/v2/trackers/{tracker['id']}")
+
+
+async def delete_tracker(request: web.Request) -> web.Response:
+    return _json(trackers.delete(_sim(request), request.match_info["id"]))
 
 
 async def list_trackers(request: web.Request) -> web.Response:
@@ -579,6 +585,7 @@ def build_app(config: SimulatorConfig, store: Store) -> web.Application:
     app.cleanup_ctx.append(_flush_ledger)
     app.router.add_post("/v2/addresses", create_address)
     app.router.add_post("/v2/addresses/create_and_verify", create_and_verify_address)
+    app.router.add_get("/v2/addresses", list_addresses)
     app.router.add_get("/v2/addresses/{id}", retrieve_address)
     app.router.add_get("/v2/addresses/{id}/verify", verify_address)
     app.router.add_post("/v2/shipments", create_shipment)
@@ -593,6 +600,7 @@ def build_app(config: SimulatorConfig, store: Store) -> web.Application:
     app.router.add_post("/v2/trackers", create_tracker)
     app.router.add_get("/v2/trackers", list_trackers)
     app.router.add_get("/v2/trackers/{id}", retrieve_tracker)
+    app.router.add_delete("/v2/trackers/{id}", delete_tracker)
     app.router.add_post("/v2/batches", create_batch)
     app.router.add_get("/v2/batches/{id}", retrieve_batch)
     _add_warehouse_routes(app.router)

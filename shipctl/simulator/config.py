@@ -60,10 +60,6 @@ class SimulatorConfig:
             raise ValueError("days_per_minute must be positive")
         if any(not key or key != key.strip() for key in self.api_keys):
             raise ValueError("an API key must be non-empty, without surrounding spaces")
-
-    def accepts(self, key: str) -> bool:
-        """Whether requests made with `key` are let in."""
-        return key.startswith(KEY_PREFIXES) or key in self.api_keys
         if not 0.0 <= self.refund_reject_rate <= 1.0:
             raise ValueError("refund_reject_rate must be between 0 and 1")
         if self.refund_days < 0:
@@ -71,6 +67,10 @@ class SimulatorConfig:
         self.carriers = parse_carriers(self.carriers)
         if self.delivery_dates not in DELIVERY_DATES:
             raise ValueError("delivery_dates must be 'none' or 'estimated'")
+
+    def accepts(self, key: str) -> bool:
+        """Whether requests made with `key` are let in."""
+        return key.startswith(KEY_PREFIXES) or key in self.api_keys
 
 
 def parse_carriers(value: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:

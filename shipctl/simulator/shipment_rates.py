@@ -13,9 +13,8 @@ from shipctl.simulator.simulation import Simulation
 
 Json = dict[str, Any]
 DAY = 86400.0
-CENT = Decimal("0.01")
-# EasyPost's shipping insurance: 1% of the insured value, up to $5,000 a package.
-INSURANCE_SHARE = Decimal("0.01")
+CENT = shipments.CENT
+INSURANCE_SHARE = shipments.INSURANCE_SHARE
 INSURANCE_MAX = Decimal("5000")
 
 

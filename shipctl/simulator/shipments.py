@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal
-from typing import Any, NamedTuple
-
-import orjson
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
 
 from shipctl.simulator import (
     addresses,
@@ -26,32 +24,13 @@ from shipctl.simulator.simulation import Simulation
 
 Json = dict[str, Any]
 DAY = 86400.0
+CENT = Decimal("0.01")
+# EasyPost's shipping insurance: 1% of the insured value (at buy, or later with /insure).
+INSURANCE_SHARE = Decimal("0.01")
 LABEL_FORMATS = {"PNG": "image/png", "PDF": "application/pdf", "ZPL": "application/zpl",
                  "EPL2": "application/epl2"}
 # Kept with a shipment for the simulator's own use, never shown.
 PRIVATE = ("_tracker_id", "_refund_at", "_refund_outcome", "_refund_answer_at")
-
-# The parts of a shipment that never change once made (addresses, parcel, rates, and the
-# rendered tracker: changes replace them with new objects) are most of its JSON, and every
-# body of it (stored or answered) repeats them, the addresses twice (to_address is the
-# buyer_address too). Each is encoded once and spliced in as an orjson.Fragment: JSON costs
-# in proportion to its length however it is made. Keyed by the object's identity, and
-# holding the object, so that identity cannot pass to another.
-SPLICED = ("from_address", "to_address", "return_address", "buyer_address", "parcel",
-           "selected_rate", "tracker", "postage_label", "fees", "options")
-_PARTS: dict[int, tuple[Any, bytes, orjson.Fragment]] = {}
-# Some eight parts a shipment: enough for every shipment the store keeps decoded, so that a
-# shipment bought some thousand creates after it was made still finds its parts.
-PARTS_SIZE = 16384
-# Rates, the largest part, by their first rate's id instead: a rerate makes new rates with
-# new ids, so the text stays right for a copy decoded from the state file too. Made from a
-# per-quote template, they are never encoded at all.
-_RATES_JSON: dict[str, orjson.Fragment] = {}
-RATES_JSON_SIZE = 2048  # some 5 KB each
-# Labels as rendered (URLs made absolute) by the stored label's identity; see `_label`.
-_LABELS: dict[int, tuple[Json, str, Json]] = {}
-LABELS_SIZE = 2048
-
 
 def create(sim: Simulation, payload: Json) -> Json:
     """POST /shipments: a shipment with its rates, bought at once when a service is named."""
@@ -110,7 +89,7 @@ def _address(
             raise not_found(f"Address {value['id']} not found.")
         return stored
     address = addresses.build_address(value, now, field_prefix=f"{name}.")
-    rows.append(("address", address, None, None, _part_text(address)))
+    rows.append(("address", address, None, None, state.encode(address)))
     return address
 
 
@@ -123,7 +102,7 @@ def _parcel(sim: Simulation, value: Any, now: float, rows: list[state.NewObject]
             raise not_found(f"Parcel {value['id']} not found.")
         return stored
     parcel = parcels.build(value, now)
-    rows.append(("parcel", parcel, None, None, _part_text(parcel)))
+    rows.append(("parcel", parcel, None, None, state.encode(parcel)))
     return parcel
 
 
@@ -174,7 +153,7 @@ def _shipment(
     shipment_rates, messages = _rates(sim, shipment_id, parcel, zone, carriers, now, destination)
     messages += customs_messages
     reference = params.get("reference")
-    return {
+    shipment = {
         "id": shipment_id, "created_at": iso(now), "is_return": bool(params.get("is_return")),
         "messages": messages, "mode": "test", "options": options,
         "reference": None if reference in (None, "") else str(reference), "status": "unknown",
@@ -186,6 +165,27 @@ def _shipment(
         "return_address": from_address, "buyer_address": to_address, "forms": [], "fees": [],
         "object": "Shipment",
     }
+    tax_identifiers = _tax_identifiers(params.get("tax_identifiers"))
+    if tax_identifiers:
+        # Only when given, last, and with the number hidden, as the real API answers.
+        shipment["tax_identifiers"] = tax_identifiers
+    return shipment
+
+
+def _tax_identifiers(value: Any) -> list[Json]:
+    if value in (None, "", []):
+        return []
+    if not isinstance(value, list) or not all(isinstance(t, dict) for t in value):
+        raise invalid("tax_identifiers", "must be a list of objects")
+    found = []
+    for n, given in enumerate(value):
+        for name in ("entity", "tax_id", "tax_id_type", "issuing_country"):
+            if not given.get(name):
+                raise required(f"tax_identifiers.{n}.{name}")
+        found.append({"entity": str(given["entity"]).upper(), "tax_id": "HIDDEN",
+                      "tax_id_type": str(given["tax_id_type"]).upper(),
+                      "issuing_country": str(given["issuing_country"]).upper()})
+    return found
 
 
 def _message(carrier: str, text: str) -> Json:
@@ -208,22 +208,12 @@ def _rates(
         messages.append(_message(carrier, f"{carrier}: parcel weight exceeds {limit} lb maximum."))
     # The real API's rates carry no delivery_date (null) unless the simulator is asked for one.
     dated = sim.config.delivery_dates == "estimated"
-    plan = _rates_plan(quote, dated)
     stamp = iso(now)
-    found: list[Json] = []
-    values: list[str] = []
-    for base, days in zip(plan.bases, plan.days, strict=True):
-        rate_id = rate_id_for(shipment_id)
-        delivery_date = iso(now + days * DAY) if dated else None
-        found.append({**base, "id": rate_id, "created_at": stamp, "updated_at": stamp,
-                      "delivery_date": delivery_date, "shipment_id": shipment_id})
-        if delivery_date is None:
-            values += (rate_id, stamp, stamp, shipment_id)
-        else:
-            values += (rate_id, stamp, stamp, delivery_date, shipment_id)
-    # Rates are half of a shipment's JSON; filled in from a per-quote template, they need
-    # no encoding at all (the values filled in are ids and timestamps: nothing to escape).
-    _remember_rates(_rates_key(shipment_id, found), plan.template % tuple(values))
+    found = [
+        _rate(priced, rate_id_for(shipment_id), stamp, stamp,
+              iso(now + priced.delivery_days * DAY) if dated else None, shipment_id)
+        for priced in quote.priced
+    ]
     return found, messages
 
 
@@ -242,51 +232,6 @@ def _rate(priced: rates.Priced, rate_id: str, created_at: str, updated_at: str,
         "delivery_date_guaranteed": service.guaranteed, "est_delivery_days": days,
         "shipment_id": shipment_id, "carrier_account_id": priced.carrier_account_id,
     }
-
-
-_SLOTS = ("@1@", "@2@", "@3@", "@4@", "@5@")
-
-
-class _RatesPlan(NamedTuple):
-    """What every shipment rated by one quote shares: its rates less their own values."""
-
-    quote: rates.Quote
-    bases: tuple[Json, ...]  # each rate, its own values (id, timestamps...) still slots
-    days: tuple[int, ...]
-    template: str  # the JSON list of the rates, a `%s` where each of those values goes
-
-
-# By the quote's identity (quotes are cached and shared), holding the quote so that
-# identity cannot pass to another.
-_PLANS: dict[tuple[int, bool], _RatesPlan] = {}
-PLANS_SIZE = 4096
-
-
-def _rates_plan(quote: rates.Quote, dated: bool = True) -> _RatesPlan:
-    """`dated`: the rates carry a delivery_date (else null, and it is no slot)."""
-    plan = _PLANS.get((id(quote), dated))
-    if plan is not None and plan.quote is quote:
-        return plan
-    bases = []
-    texts = []
-    slots = _SLOTS if dated else (_SLOTS[0], _SLOTS[1], _SLOTS[2], _SLOTS[4])
-    for priced in quote.priced:
-        rate = _rate(priced, _SLOTS[0], _SLOTS[1], _SLOTS[2],
-                     _SLOTS[3] if dated else None, _SLOTS[4])
-        text = state.encode(rate).replace("%", "%%")
-        pieces = []
-        for slot in slots:
-            head, text = text.split(f'"{slot}"')
-            pieces.append(head)
-        pieces.append(text)
-        texts.append('"%s"'.join(pieces))
-        bases.append(rate)
-    plan = _RatesPlan(quote, tuple(bases), tuple(p.delivery_days for p in quote.priced),
-                      f"[{','.join(texts)}]")
-    if len(_PLANS) >= PLANS_SIZE:
-        _PLANS.pop(next(iter(_PLANS)), None)
-    _PLANS[(id(quote), dated)] = plan
-    return plan
 
 
 def _rate_for_service(shipment: Json, service: str, carrier: Any) -> Json:
@@ -362,9 +307,17 @@ def _purchase(sim: Simulation, shipment: Json, rate: Json, insurance: Any, now: 
     sim.store.insert("tracker", tracker, lookup=code.upper())
     fees = [_fee("LabelFee", Decimal(0)), _fee("PostageFee", amount)]
     if insurance not in (None, "", 0, "0"):
-        insured = Decimal(str(insurance))
+        try:
+            insured = Decimal(str(insurance))
+        except InvalidOperation:
+            raise invalid("insurance", "must be a number") from None
+        if not insured.is_finite() or insured < 0:
+            raise invalid("insurance", "must be a number, 0 or more")
+        fee = (insured * INSURANCE_SHARE).quantize(CENT, rounding=ROUND_HALF_UP)
+        sim.debit(fee)
         shipment["insurance"] = f"{insured:.2f}"
-        fees.append(_fee("InsuranceFee", (insured * Decimal("0.005")).quantize(Decimal("0.01"))))
+        fees.append(_fee("InsuranceFee", fee))
+        sim.store.record_insurance(shipment["id"], insured, fee)
     verified = addresses.apply_verification(shipment["to_address"], now)
     shipment.update({
         "postage_label": label, "tracking_code": code, "selected_rate": rate, "fees": fees,
@@ -413,7 +366,6 @@ def convert_label(sim: Simulation, id_or_reference: str, file_format: str | None
             raise ApiError(422, "SHIPMENT.POSTAGE.REQUIRED",
                            "The shipment has no postage label to convert.")
         path = f"/_sim/labels/{label['id']}.{fmt.lower()}"
-        # A new label, not a changed one: its JSON is remembered by identity.
         label = shipment["postage_label"] = dict(label)
         if fmt == "PDF":
             label["label_pdf_url"] = path
@@ -467,60 +419,14 @@ def render(sim: Simulation, shipment: Json, now: float | None = None) -> Json:
 
 
 def _label(label: Json, base_url: str) -> Json:
-    """The label with its URLs absolute, made once per stored label and address; shared, so
-    callers must not change it."""
-    memo = _LABELS.get(id(label))
-    if memo is not None and memo[0] is label and memo[1] == base_url:
-        return memo[2]
-    rendered = {
+    """The label with its URLs absolute."""
+    return {
         key: (base_url + value if isinstance(value, str) and value.startswith("/_sim/")
               else value)
         for key, value in label.items()
     }
-    if len(_LABELS) >= LABELS_SIZE:
-        _LABELS.pop(next(iter(_LABELS)), None)
-    _LABELS[id(label)] = (label, base_url, rendered)
-    return rendered
 
 
 def encode(shipment: Json) -> bytes:
-    """The JSON of a shipment (stored or rendered); its unchanging parts are encoded once."""
-    out = dict(shipment)
-    rates_json = _RATES_JSON.get(_rates_key(shipment["id"], shipment["rates"]))
-    if rates_json is not None:
-        out["rates"] = rates_json
-    parts = _PARTS
-    for key in SPLICED:
-        value = out.get(key)
-        if value:
-            memo = parts.get(id(value))
-            out[key] = (memo if memo is not None and memo[0] is value
-                        else _remember_part(value))[2]
-    return state.dumps(out)
-
-
-def _part_text(value: Json) -> str:
-    """The JSON of a part as text, for its own row; remembered for the shipment's bodies."""
-    memo = _PARTS.get(id(value))
-    if memo is None or memo[0] is not value:
-        memo = _remember_part(value)
-    return memo[1].decode()
-
-
-def _remember_part(value: Any) -> tuple[Any, bytes, orjson.Fragment]:
-    text = state.dumps(value)
-    if len(_PARTS) >= PARTS_SIZE:
-        _PARTS.pop(next(iter(_PARTS)), None)
-    memo = _PARTS[id(value)] = (value, text, orjson.Fragment(text))
-    return memo
-
-
-def _rates_key(shipment_id: str, shipment_rates: list[Json]) -> str:
-    """Rates' JSON is remembered by the first rate's id: rerating makes new ones."""
-    return shipment_rates[0]["id"] if shipment_rates else shipment_id
-
-
-def _remember_rates(key: str, text: str) -> None:
-    if len(_RATES_JSON) >= RATES_JSON_SIZE:
-        _RATES_JSON.pop(next(iter(_RATES_JSON)), None)
-    _RATES_JSON[key] = orjson.Fragment(text)
+    """The JSON of a shipment (stored or rendered)."""
+    return state.dumps(shipment)

@@ -87,8 +87,7 @@ def dumps(value: Any) -> bytes:
     """Compact JSON of `value` as UTF-8, for an answer's body.
 
     orjson rather than json: the switch alone saved some 30% of a buy's and a retrieve's
-    instructions (callgrind). An `orjson.Fragment` in `value` splices JSON made earlier (a
-    shipment's rates and other parts) without encoding it again."""
+    instructions (callgrind)."""
     return orjson.dumps(value)
 
 
@@ -98,22 +97,11 @@ def encode(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-# Decoded objects kept per process. Decoding a shipment costs more than the rest of a
-# retrieve, and a bulk run reads each shipment again moments after writing it.
-CACHE_SIZE = 2048  # a bought shipment decoded is some 31 KB: at most some 64 MB
-# Kinds read back moments after they are written (bought, retrieved, tracked); addresses and
-# parcels inside a shipment are rarely fetched on their own and would crowd those out.
-WARM_KINDS = frozenset({"shipment", "tracker"})
-
-
 class Store:
     """Objects as JSON documents plus the purchase ledger, in one SQLite database.
 
-    Objects read or written here are also kept decoded in a bounded cache. SQLite stays the
-    truth: `PRAGMA data_version` changes when another connection (another simulator on the
-    same file) commits, and then the cache is dropped before the next read. Inside a
-    transaction no one else can commit, since transactions take the write lock first.
-    """
+    Every read decodes what SQLite holds: several simulators may share one file, and what
+    another one committed is what the next read sees."""
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
@@ -136,13 +124,6 @@ class Store:
         self._group = False  # a shared transaction is open (see defer_commits)
         self._schedule: Callable[[Callable[[], None]], object] | None = None
         self._db.executescript(_SCHEMA)
-        self._cache: dict[str, tuple[str, Row]] = {}  # id -> (kind, body)
-        # Meta values (the balance, read on every buy) by key, None for a missing key; kept
-        # and dropped with the object cache.
-        self._meta: dict[str, str | None] = {}
-        # An in-memory database has one connection, this one: nobody else can change it.
-        self._shared = path is not None
-        self._version = self._data_version()
 
     def close(self) -> None:
         self.commit()
@@ -171,7 +152,6 @@ class Store:
         try:
             self._db.execute("COMMIT")
         except BaseException:
-            self._forget()
             if self._db.in_transaction:
                 self._db.execute("ROLLBACK")
             raise
@@ -195,8 +175,6 @@ class Store:
             self._db.execute("BEGIN IMMEDIATE")
         self._depth = 1
         try:
-            if not grouped:
-                self._revalidate()
             yield
         except BaseException:
             if grouped:
@@ -204,8 +182,6 @@ class Store:
                 self._db.execute("RELEASE request")
             else:
                 self._db.execute("ROLLBACK")
-            # Callers change cached objects before writing them back: forget them all.
-            self._forget()
             raise
         else:
             self._db.execute("RELEASE request" if grouped else "COMMIT")
@@ -218,57 +194,12 @@ class Store:
         self._db.execute("BEGIN IMMEDIATE")
         self._group = True
         self._schedule(self.commit)
-        self._revalidate()
-
-    def _forget(self) -> None:
-        self._cache.clear()
-        self._meta.clear()
-
-    def _data_version(self) -> int:
-        return int(self._db.execute("PRAGMA data_version").fetchone()[0])
-
-    def _revalidate(self) -> None:
-        """Drop the cache if another connection has committed since it was filled."""
-        if self._shared:
-            version = self._data_version()
-            if version != self._version:
-                self._version = version
-                self._forget()
-
-    def _before_read(self) -> None:
-        # Inside a transaction, or while a shared one is open, this connection holds the
-        # write lock: nobody else can have committed.
-        if not self._depth and not self._group:
-            self._revalidate()
-
-    def _remember(self, kind: str, body: Row) -> None:
-        cache = self._cache
-        if len(cache) >= CACHE_SIZE:
-            del cache[next(iter(cache))]  # first in, first out: cheap and good enough
-        cache[body["id"]] = (kind, body)
-
-    def _bodies(self, kind: str, rows: list[tuple[str, str]]) -> list[Row]:
-        """Bodies for (id, body text) rows, decoding only those not cached."""
-        found = []
-        for object_id, text in rows:
-            cached = self._cache.get(object_id)
-            if cached is None:
-                body = _load(text)
-                self._remember(kind, body)
-            else:
-                body = cached[1]
-            found.append(body)
-        return found
 
     # -- meta -----------------------------------------------------------------------------
 
     def meta(self, key: str) -> str | None:
-        self._before_read()
-        if key in self._meta:
-            return self._meta[key]
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        value = self._meta[key] = None if row is None else str(row[0])
-        return value
+        return None if row is None else str(row[0])
 
     def set_meta(self, key: str, value: str) -> None:
         self._db.execute(
@@ -276,7 +207,6 @@ class Store:
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (key, value),
         )
-        self._meta[key] = value
 
     def init_meta(self, key: str, value: str) -> str:
         """The stored value, or `value` stored now if there is none yet."""
@@ -285,7 +215,6 @@ class Store:
                 "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
                 (key, value),
             )
-            self._meta.pop(key, None)  # a value read before may have been missing
             stored = self.meta(key)
         assert stored is not None
         return stored
@@ -302,8 +231,6 @@ class Store:
             "VALUES (?, ?, ?, ?, 0, ?)",
             (body["id"], kind, reference, lookup, encode(body) if text is None else text),
         )
-        if kind in WARM_KINDS:
-            self._remember(kind, body)
 
     def insert_many(self, objects: list[NewObject]) -> None:
         """Store new objects in one statement (a statement each cost more than the rows)."""
@@ -313,9 +240,6 @@ class Store:
             [(body["id"], kind, reference, lookup, text)
              for kind, body, reference, lookup, text in objects],
         )
-        for kind, body, _, _, _ in objects:
-            if kind in WARM_KINDS:
-                self._remember(kind, body)
 
     def update(
         self, body: Row, *, purchased: bool | None = None, lookup: str | None = None,
@@ -326,40 +250,32 @@ class Store:
             "lookup = COALESCE(?, lookup) WHERE id = ?",
             (encode(body) if text is None else text, purchased, lookup, body["id"]),
         )
-        cached = self._cache.get(body["id"])
-        if cached is not None:
-            self._cache[body["id"]] = (cached[0], body)
+
+    def delete(self, kind: str, object_id: str) -> bool:
+        """Remove an object; whether there was one of that kind."""
+        return self._db.execute(
+            "DELETE FROM objects WHERE id = ? AND kind = ?", (object_id, kind)).rowcount > 0
 
     def get(self, kind: str, object_id: str) -> Row | None:
-        self._before_read()
-        cached = self._cache.get(object_id)
-        if cached is not None:
-            return cached[1] if cached[0] == kind else None
         row = self._db.execute(
             "SELECT body FROM objects WHERE id = ? AND kind = ?", (object_id, kind)
         ).fetchone()
-        if row is None:
-            return None
-        body = _load(row[0])
-        self._remember(kind, body)
-        return body
+        return None if row is None else _load(row[0])
 
     def by_reference(self, kind: str, reference: str) -> Row | None:
-        self._before_read()
-        rows = self._db.execute(
-            "SELECT id, body FROM objects WHERE kind = ? AND reference = ? "
+        row = self._db.execute(
+            "SELECT body FROM objects WHERE kind = ? AND reference = ? "
             "ORDER BY seq DESC LIMIT 1",
             (kind, reference),
-        ).fetchall()
-        return self._bodies(kind, rows)[0] if rows else None
+        ).fetchone()
+        return None if row is None else _load(row[0])
 
     def by_lookup(self, kind: str, lookup: str) -> list[Row]:
-        self._before_read()
         rows = self._db.execute(
-            "SELECT id, body FROM objects WHERE kind = ? AND lookup = ? ORDER BY seq",
+            "SELECT body FROM objects WHERE kind = ? AND lookup = ? ORDER BY seq",
             (kind, lookup),
-        ).fetchall()
-        return self._bodies(kind, rows)
+        )
+        return [_load(text) for (text,) in rows]
 
     def page(
         self,
@@ -374,8 +290,7 @@ class Store:
         """Newest first, `limit` objects older than `before_id`; and whether more exist.
 
         `fields`: top-level body fields that must equal the given text, case aside."""
-        self._before_read()
-        sql = "SELECT id, body FROM objects WHERE kind = ?"
+        sql = "SELECT body FROM objects WHERE kind = ?"
         args: list[Any] = [kind]
         if before_id is not None:
             sql += " AND seq < COALESCE((SELECT seq FROM objects WHERE id = ?), -1)"
@@ -391,7 +306,7 @@ class Store:
             args += [f"$.{name}", value]
         sql += " ORDER BY seq DESC LIMIT ?"
         args.append(limit + 1)
-        rows = self._bodies(kind, self._db.execute(sql, args).fetchall())
+        rows = [_load(text) for (text,) in self._db.execute(sql, args)]
         return rows[:limit], len(rows) > limit
 
     # -- ledger ---------------------------------------------------------------------------
@@ -411,12 +326,11 @@ class Store:
 
     def with_id_prefix(self, kind: str, prefix: str) -> list[Row]:
         """Objects of `kind` whose id starts with `prefix` (a range scan of the id index)."""
-        self._before_read()
         rows = self._db.execute(
-            "SELECT id, body FROM objects WHERE id >= ? AND id < ? AND kind = ? ORDER BY seq",
+            "SELECT body FROM objects WHERE id >= ? AND id < ? AND kind = ? ORDER BY seq",
             (prefix, prefix + "\uffff", kind),
-        ).fetchall()
-        return self._bodies(kind, rows)
+        )
+        return [_load(text) for (text,) in rows]
 
     def record_scan_form(self, scan_form_id: str, labels: list[tuple[str, str]]) -> None:
         """The (shipment id, tracking code) of every label a new scan form lists."""
@@ -497,7 +411,6 @@ class Store:
                           "scan_form_labels", "pickup_purchases", "pickup_cancellations",
                           "insurance_purchases"):
                 self._db.execute(f"DELETE FROM {table}")
-            self._forget()
 
 
 def _create_private(path: Path) -> None:

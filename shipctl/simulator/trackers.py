@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import random
-from functools import lru_cache
 from typing import Any, NamedTuple, Protocol
 
 from shipctl.simulator.clock import iso
@@ -126,8 +125,6 @@ _ACCEPTED = Event(0.35, "in_transit", "arrived_at_facility", "Accepted at Origin
                   False)
 
 
-# A tracking sweep renders every tracker again and again; seeding a Random is the dear part.
-@lru_cache(maxsize=8192)
 def _simulated_events(
     tracking_code: str, days: float
 ) -> tuple[tuple[Event, ...], float, str | None]:
@@ -165,7 +162,7 @@ FINAL_STATUSES = frozenset({"delivered", "return_to_sender", "failure"})
 
 def render_created(plan: dict[str, Any], now: float) -> dict[str, Any]:
     """The Tracker as POST /trackers answers: with `finalized` and `is_return`, no `fees`."""
-    tracker = dict(render(plan, now))
+    tracker = render(plan, now)
     tracker.pop("fees")
     public_url = tracker.pop("public_url")
     tracker["finalized"] = tracker["status"] in FINAL_STATUSES
@@ -174,42 +171,8 @@ def render_created(plan: dict[str, Any], now: float) -> dict[str, Any]:
     return tracker
 
 
-def _fresh(created: float, now: float) -> bool:
-    """Whether a simulated tracker shows no more than its label's creation yet, whatever its
-    plan: then its events need not be drawn. Every buy renders its new tracker at once, and
-    seeding the generator that draws them is dear (see `_simulated_events`)."""
-    return now < created + _ACCEPTED.offset_days * DAY
-
-
-# Rendered trackers by (tracker id, events shown so far). A plan never changes once stored,
-# so a tracker only looks different when simulated time uncovers another event.
-_RENDERED: dict[tuple[str, int, bool], dict[str, Any]] = {}
-RENDERED_SIZE = 2048
-
-
 def render(plan: dict[str, Any], now: float) -> dict[str, Any]:
     """The Tracker object as the API returns it at simulated time `now`."""
-    shown = -1
-    if plan["plan"] == "simulated":
-        created = float(plan["created_at"])
-        if _fresh(created, now):
-            shown = 1 if created <= now else 0
-        else:
-            events = _simulated_events(plan["tracking_code"], float(plan["days"]))[0]
-            # Event offsets only grow, so the events shown so far are always a prefix.
-            shown = sum(1 for e in events if created + e.offset_days * DAY <= now)
-    key = (plan["id"], shown, _dated(plan, now))
-    tracker = _RENDERED.get(key)
-    if tracker is None:
-        tracker = _render(plan, now)
-        if len(_RENDERED) >= RENDERED_SIZE:
-            _RENDERED.pop(next(iter(_RENDERED)), None)
-        _RENDERED[key] = tracker
-    # Shared: callers must not change it (render_created copies it first).
-    return tracker
-
-
-def _render(plan: dict[str, Any], now: float) -> dict[str, Any]:
     created = float(plan["created_at"])
     signer: str | None = None
     if plan["plan"] == "test":
@@ -223,10 +186,7 @@ def _render(plan: dict[str, Any], now: float) -> dict[str, Any]:
         est = created + 2 * DAY
         visible = events
     elif plan["plan"] == "simulated":
-        if _fresh(created, now):
-            events, days, planned_signer = [_LABEL_CREATED], float(plan["days"]), None
-        else:
-            events, days, planned_signer = simulated_events(plan)
+        events, days, planned_signer = simulated_events(plan)
         visible = [e for e in events if created + e.offset_days * DAY <= now]
         est = created + days * DAY
         if visible and visible[-1].status == "delivered":
@@ -295,31 +255,15 @@ def _detail(plan: dict[str, Any], event: Event, created: float) -> dict[str, Any
 
 def _carrier_detail(plan: dict[str, Any], est: float) -> dict[str, Any]:
     origin, destination = plan["origin"], plan["destination"]
-    return _carrier_detail_of(_place_key(origin), _place_key(destination),
-                              plan.get("service") or "First-Class Package Service")
-
-
-def _place_key(place: dict[str, Any]) -> tuple[Any, Any, Any]:
-    return place.get("city"), place.get("state"), place.get("zip")
-
-
-# A bulk run ships from one warehouse with a few services: the same carrier detail again and
-# again. Shared: callers must not change it.
-@lru_cache(maxsize=4096)
-def _carrier_detail_of(
-    origin: tuple[Any, Any, Any], destination: tuple[Any, Any, Any], service: str
-) -> dict[str, Any]:
-    origin_place = dict(zip(("city", "state", "zip"), origin, strict=True))
-    destination_place = dict(zip(("city", "state", "zip"), destination, strict=True))
     return {
         "object": "CarrierDetail",
-        "service": service,
+        "service": plan.get("service") or "First-Class Package Service",
         "container_type": None,
         "est_delivery_date_local": None,
         "est_delivery_time_local": None,
-        "origin_location": _place_text(origin_place),
-        "origin_tracking_location": _location(origin_place),
-        "destination_location": _place_text(destination_place),
+        "origin_location": _place_text(origin),
+        "origin_tracking_location": _location(origin),
+        "destination_location": _place_text(destination),
         "destination_tracking_location": None,
         "guaranteed_delivery_date": None,
         "alternate_identifier": None,
@@ -385,6 +329,16 @@ def retrieve(sim: Simulation, tracker_id: str) -> dict[str, Any]:
     if plan is None:
         raise not_found()
     return render(plan, sim.now())
+
+
+def delete(sim: Simulation, tracker_id: str) -> dict[str, Any]:
+    """DELETE /trackers/{id}: `{"success": true}` as the real API answers. A label's own
+    tracker goes too: its shipment then shows no tracker, and its code is no longer found
+    by `POST /refunds` (the simulator finds labels by their trackers)."""
+    with sim.store.transaction():
+        if not sim.store.delete("tracker", tracker_id):
+            raise not_found()
+    return {"success": True}
 
 
 def page(sim: Simulation, query: MultiQuery) -> dict[str, Any]:

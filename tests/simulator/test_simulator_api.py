@@ -34,6 +34,33 @@ def test_address_create_and_verify(client: easypost.EasyPostClient) -> None:
     assert client.address.retrieve(plain.id).street2 == "Apt 20"
 
 
+def test_addresses_are_listed_newest_first_in_pages(client: easypost.EasyPostClient) -> None:
+    made = [client.address.create(**{**TO, "name": f"Name {i}"}).id for i in range(3)]
+    shipment = client.shipment.create(**shipment_params())
+    first = client.address.all(page_size=2)
+    # The shipment's own addresses are listed too, the newest first.
+    assert [a.id for a in first.addresses] == [shipment.from_address.id,
+                                               shipment.to_address.id]
+    assert first.has_more is True
+    rest = client.address.get_next_page(addresses=first, page_size=100)
+    assert [a.id for a in rest.addresses] == made[::-1] and rest.has_more is False
+
+
+def test_tax_identifiers_are_kept_with_the_number_hidden(
+    client: easypost.EasyPostClient,
+) -> None:
+    given = {"entity": "SENDER", "tax_id": "GB123456789", "tax_id_type": "EORI",
+             "issuing_country": "GB"}
+    shipment = client.shipment.create(**shipment_params(), tax_identifiers=[given])
+    expected = [{**given, "tax_id": "HIDDEN"}]
+    assert shipment.to_dict()["tax_identifiers"] == expected
+    assert client.shipment.retrieve(shipment.id).to_dict()["tax_identifiers"] == expected
+    assert "tax_identifiers" not in client.shipment.create(**shipment_params()).to_dict()
+    with pytest.raises(easypost.errors.ApiError) as error:
+        client.shipment.create(**shipment_params(), tax_identifiers=[{"entity": "SENDER"}])
+    assert error.value.http_status == 422
+
+
 @pytest.mark.parametrize("bad", [{"zip": "00000"}, {"street1": "1 UNDELIVERABLE Way"},
                                  {"street1": "invalid"}])
 def test_unverifiable_address(client: easypost.EasyPostClient, bad: dict[str, str]) -> None:

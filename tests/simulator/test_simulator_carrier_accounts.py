@@ -89,6 +89,14 @@ def test_carrier_names_parse() -> None:
         parse_carriers("")
 
 
+def test_the_config_checks_and_normalises_its_values() -> None:
+    assert SimulatorConfig(carriers=("ups", "usps")).carriers == ("UPS", "USPS")
+    for bad in ({"carriers": ("DHL",)}, {"refund_reject_rate": 1.5}, {"refund_days": -1.0},
+                {"delivery_dates": "sometimes"}):
+        with pytest.raises(ValueError):
+            SimulatorConfig(**bad)  # type: ignore[arg-type]
+
+
 def test_serve_rejects_an_unknown_carrier() -> None:
     from shipctl.cli.main import app
 

@@ -63,6 +63,19 @@ def test_insure_a_bought_shipment_once(sim: RunningSimulator,
     assert sim.stats()["insurance"] == {"total": 1, "amount": "100", "fees": "1.00"}
 
 
+def test_insurance_bought_with_the_label_costs_the_same(sim: RunningSimulator,
+                                                       client: easypost.EasyPostClient) -> None:
+    shipment = client.shipment.create(**shipment_params())
+    bought = client.shipment.buy(shipment.id, rate=shipment.lowest_rate(), insurance="250")
+    assert bought.insurance == "250.00"
+    fee = next(f for f in bought.fees if f.type == "InsuranceFee")
+    assert fee.amount == "2.50000"
+    assert sim.stats()["insurance"] == {"total": 1, "amount": "250", "fees": "2.50"}
+    other = client.shipment.create(**shipment_params())
+    with pytest.raises(InvalidRequestError):
+        client.shipment.buy(other.id, rate=other.lowest_rate(), insurance="lots")
+
+
 @pytest.mark.parametrize(("amount", "code"), [
     (None, "INSURANCE.AMOUNT.REQUIRED"),
     ("0", "INSURANCE.AMOUNT.BELOW_MINIMUM"),

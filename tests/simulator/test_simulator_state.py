@@ -144,24 +144,6 @@ def test_two_processes_buy_each_shipment_exactly_once(tmp_path: Path) -> None:
         other.wait(timeout=10)
 
 
-def test_spliced_shipment_json_is_the_same_document(tmp_path: Path) -> None:
-    """Parts encoded once and spliced in must give exactly the document json.dumps gives."""
-    import json
-
-    from shipctl.simulator import shipments
-    from shipctl.simulator.config import SimulatorConfig as Config
-    from shipctl.simulator.simulation import Simulation
-
-    sim = Simulation(Config(), Store(None))
-    created = shipments.create(sim, {"shipment": shipment_params(reference="splice")})
-    bought = shipments.buy(sim, created["id"], {"rate": {"id": created["rates"][0]["id"]}})
-    odd = {"id": "shp_1", "rates": [], "parcel": {"weight": 1.5},
-           "to_address": {"zip": "9\u00e9\""}, "from_address": None, "tracker": None}
-    for document in (created, bought, shipments.find(sim, created["id"]), odd):
-        for _ in range(2):  # the second time, every part comes from the memo
-            assert json.loads(shipments.encode(document)) == json.loads(json.dumps(document))
-
-
 def test_meta_read_through_the_cache_sees_another_connections_commit(tmp_path: Path) -> None:
     """The balance is kept in memory between buys; a commit elsewhere must refresh it."""
     path = tmp_path / "sim.sqlite"

@@ -49,6 +49,18 @@ def test_same_code_same_tracker_and_list(client: easypost.EasyPostClient) -> Non
     assert len(page.trackers) == 1 and page.has_more is True
 
 
+def test_a_deleted_tracker_is_gone(client: easypost.EasyPostClient) -> None:
+    kept = client.tracker.create(tracking_code="EZ1000000001", carrier="USPS")
+    gone = client.tracker.create(tracking_code="EZ2000000002", carrier="USPS")
+    client.tracker.delete(gone.id)
+    assert [t.id for t in client.tracker.all().trackers] == [kept.id]
+    for call in (client.tracker.retrieve, client.tracker.delete):
+        with pytest.raises(easypost.errors.NotFoundError):
+            call(gone.id)
+    # Asked for again, the code gets a new tracker.
+    assert client.tracker.create(tracking_code="EZ2000000002", carrier="USPS").id != gone.id
+
+
 def test_arbitrary_code_gets_an_unknown_tracker(client: easypost.EasyPostClient) -> None:
     tracker = client.tracker.create(tracking_code="1ZNOTAREALCODE0001")
     assert tracker.status == "unknown" and tracker.tracking_details == []
@@ -103,11 +115,9 @@ def test_exception_shares_are_seeded_by_tracking_code() -> None:
     assert 30 < outcomes["return_to_sender"] < 150 and 20 < outcomes["failure"] < 120
 
 
-def test_a_fresh_tracker_renders_as_if_its_events_were_drawn(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """A tracker younger than its second event skips drawing its events; it must look the
-    same as one rendered from the drawn events, and become that one as time passes."""
+def test_a_new_tracker_shows_its_label_until_accepted() -> None:
+    """Whatever its plan, a tracker shows only its label's creation until the carrier accepts
+    the parcel (0.35 days later), then both."""
     from shipctl.simulator import trackers
 
     day = trackers.DAY
@@ -117,11 +127,10 @@ def test_a_fresh_tracker_renders_as_if_its_events_were_drawn(
         events = trackers.simulated_events(plan)[0]
         assert events[0].offset_days == 0 and min(e.offset_days for e in events[1:]) > 0.3
         for at in (1000 * day, 1000.2 * day, 1000.34 * day):
-            fresh = trackers._render(plan, at)
-            with monkeypatch.context() as patched:
-                patched.setattr(trackers, "_fresh", lambda created, now: False)
-                drawn = trackers._render(plan, at)
-            assert fresh == drawn
+            shown = render(plan, at)
+            assert [d["message"] for d in shown["tracking_details"]] == [
+                "Shipping Label Created"]
+            assert shown["status"] == "pre_transit"
         later = render(plan, 1000.36 * day)
         assert [d["message"] for d in later["tracking_details"]][:2] == [
             "Shipping Label Created", "Accepted at Origin Facility"]

@@ -1,6 +1,6 @@
-"""Batch, scan form, pickup, rate, rerate, insure and tracker-batch recordings of the real
-EasyPost API (tests/fixtures/easypost-warehouse, see its SOURCE.md), replayed against the
-simulator: same status, same shape.
+"""Batch, scan form, pickup, rate, rerate, insure, tracker-batch, tracker-delete, address-list
+and tax-identifier recordings of the real EasyPost API (tests/fixtures/easypost-warehouse,
+see its SOURCE.md), replayed against the simulator: same status, same shape.
 
 Replayed as a client of EasyPost does it: a batch is worked in the background, so before
 each action on a batch the replay waits, as upstream's tests did while recording, until
@@ -44,8 +44,12 @@ def sim() -> Iterator[RunningSimulator]:
         yield running
 
 
+# Recorded after March 2025 (see SOURCE.md): their trackers are compared as of then.
+LATER = ("test_tracker_retrieve_batch", "test_tracker_delete")
+
+
 def test_the_recordings_are_here() -> None:
-    assert len(list(CASSETTES.glob("*.yaml"))) == 19
+    assert len(list(CASSETTES.glob("*.yaml"))) == 22
 
 
 def _as_of_march_2025(body: Any) -> Any:
@@ -80,7 +84,7 @@ def test_replay_matches_recording(sim: RunningSimulator, cassette: Path,
                                   monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(batches, "PROCESSING_SECONDS", 0.05)
     interactions = yaml.safe_load(cassette.read_text())["interactions"]
-    later = cassette.stem == "test_tracker_retrieve_batch"
+    later = cassette.stem in LATER
     pickup_day = (datetime.now(UTC) + timedelta(days=30)).date().isoformat()
     origin = sim.api_base.removesuffix("/v2")
     mapping: dict[str, str] = {}
@@ -108,7 +112,7 @@ def test_replay_matches_recording(sim: RunningSimulator, cassette: Path,
             recorded = _as_of_march_2025(recorded)
             if url.path == "/v2/trackers":
                 status = 200
-                recorded.pop("fees")
+                recorded.pop("fees", None)
         assert got.status_code == status, got.text
         assert got.headers["Content-Type"].startswith("application/json")
         actual = got.json()
