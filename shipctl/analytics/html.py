@@ -104,6 +104,16 @@ def _week(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
+# plotly's own colour sequence; a carrier keeps its colour in every chart of the page
+PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+           "#7f7f7f", "#bcbd22", "#17becf")  # fmt: skip
+
+
+def carrier_colors(facts: Iterable[Fact]) -> dict[str, str]:
+    carriers = sorted({f.carrier for f in facts})
+    return {c: PALETTE[i % len(PALETTE)] for i, c in enumerate(carriers)}
+
+
 def _layout(title: str, x: str, y: str, **extra: Any) -> dict[str, Any]:
     return {
         "title": {"text": title},
@@ -116,7 +126,9 @@ def _layout(title: str, x: str, y: str, **extra: Any) -> dict[str, Any]:
     }
 
 
-def _stacked_by_carrier(facts: list[Fact], bucket: str, what: str) -> dict[str, Any]:
+def _stacked_by_carrier(
+    facts: list[Fact], bucket: str, what: str, colors: dict[str, str]
+) -> dict[str, Any]:
     periods = _periods(facts)
     totals: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     for fact in facts:
@@ -129,6 +141,7 @@ def _stacked_by_carrier(facts: list[Fact], bucket: str, what: str) -> dict[str, 
         data.append({
             "type": "bar",
             "name": carrier,
+            "marker": {"color": colors[carrier]},
             "x": periods,
             "y": [
                 _money(values.get(p, Decimal(0))) if what == "spend" else int(values.get(p, 0))
@@ -206,7 +219,7 @@ def _transit_histogram(facts: list[Fact]) -> dict[str, Any]:
     )}
 
 
-def _on_time_weekly(facts: list[Fact]) -> dict[str, Any]:
+def _on_time_weekly(facts: list[Fact], colors: dict[str, str]) -> dict[str, Any]:
     judged: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     on_time: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for fact in facts:
@@ -221,6 +234,8 @@ def _on_time_weekly(facts: list[Fact]) -> dict[str, Any]:
             "type": "scatter",
             "mode": "lines+markers",
             "name": carrier,
+            "marker": {"color": colors[carrier]},
+            "line": {"color": colors[carrier]},
             "x": weeks,
             "y": [
                 round(on_time[carrier][w] / judged[carrier][w], 3) if judged[carrier].get(w)
@@ -246,7 +261,7 @@ def _routes(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "x": destinations,
         "y": origins,
         "z": z,
-        "colorscale": "Blues",
+        "colorscale": [[0, "#deebf7"], [1, "#08306b"]],  # more labels, darker
         "colorbar": {"title": {"text": "labels"}},
         "hovertemplate": "%{y} → %{x}: %{z} labels<extra></extra>",
     }]
@@ -276,16 +291,17 @@ def figures(html: HtmlReport) -> dict[str, dict[str, Any]]:
     """Every chart of the page by id, in page order; a chart without data is left out."""
     rows = report_rows(html.report)
     facts = html.facts
+    colors = carrier_colors(facts)
     charts: dict[str, dict[str, Any]] = {}
     if facts:
-        charts["spend"] = _stacked_by_carrier(facts, html.bucket, "spend")
-        charts["labels"] = _stacked_by_carrier(facts, html.bucket, "labels")
+        charts["spend"] = _stacked_by_carrier(facts, html.bucket, "spend", colors)
+        charts["labels"] = _stacked_by_carrier(facts, html.bucket, "labels", colors)
         charts["average-cost"] = _average_cost(facts, html.bucket)
     if any(r["transit_days_median"] is not None for r in rows["service"]):
         charts["transit"] = _transit_percentiles(rows["service"])
         charts["transit-distribution"] = _transit_histogram(facts)
     if any(f.on_time is not None for f in facts):
-        charts["on-time"] = _on_time_weekly(facts)
+        charts["on-time"] = _on_time_weekly(facts, colors)
     if rows["route"]:
         charts["routes"] = _routes(rows["route"])
     if rows["failures"]:

@@ -104,7 +104,9 @@ def analytics(
     )
     if out is not None:
         _write(out, _render(report, output))
-        context.stderr.print(f"wrote {escape(str(out))}", highlight=False)
+        context.stderr.print(
+            f"wrote {escape(str(out))} (modes: {', '.join(report.window.modes)})", highlight=False
+        )
         return
     _print(context, report, output)
 
@@ -163,6 +165,8 @@ def _print(context: AppContext, report: Report, output: str) -> None:
         context.stdout.out(export.to_json(report), end="", highlight=False)
     elif output == "csv":
         context.stdout.out(export.to_csv(report), end="", highlight=False)
+        # one table of figures on stdout; which labels they cover goes beside it
+        context.stderr.print(f"modes: {', '.join(report.window.modes)}", highlight=False)
     else:
         _print_tables(context.stdout, report)
 
