@@ -217,6 +217,12 @@ def _table(result: SectionResult, width: int | None) -> Table:
         )
         for field in section.fields
     ]
+    if width is not None and section.name == "overview" and len(result.rows) == 1:
+        # one row of many figures: on a terminal, a figure per line fits any width
+        columns = [
+            Column("figure", [field.title for field in section.fields]),
+            Column("value", [c.cells[0] for c in columns], numeric=True),
+        ]
     # a bar per row where a glance beats the figures: labels over time, spend per carrier
     bars: list[float] | None = None
     caption = None

@@ -31,6 +31,7 @@ def print_table(console: Console, table: Table) -> None:
 
 BAR_WIDTH = 40  # the longest bar of a bar column, when there is room
 MIN_BAR_WIDTH = 8
+NAME_FOLD = 12
 SPARKS = "▁▂▃▄▅▆▇█"
 
 
@@ -53,9 +54,10 @@ def _widest(texts: Sequence[str]) -> int:
 
 
 def _minimum(column: Column) -> int:
-    # a figure keeps its line; a header or a name may wrap, but only between words
-    cells = _widest(column.cells) if column.numeric else _longest_word(column.cells)
-    return max(cells, _longest_word([column.title]))
+    # a figure keeps its line; a header wraps only between words; a name may wrap, and fold
+    # a word longer than NAME_FOLD (it is a name, not a number)
+    words = _widest(column.cells) if column.numeric else min(_longest_word(column.cells), NAME_FOLD)
+    return max(words, _longest_word([column.title]))
 
 
 def bar(fraction: float, width: int) -> str:
@@ -87,26 +89,34 @@ def fitted_table(
     shown = list(columns)
     left_out: list[str] = []
     if width is not None:
-        # each column costs its padding and one rule; the table one more rule
-        while sum(_minimum(c) + 3 for c in shown) + 1 > width and any(c.optional for c in shown):
+        # each column costs its padding and one rule; the table one more rule; a bar column
+        # is worth more than an optional column
+        bar_room = MIN_BAR_WIDTH + 3 if bars is not None else 0
+        while (sum(_minimum(c) + 3 for c in shown) + 1 + bar_room > width
+               and any(c.optional for c in shown)):
             dropped = next(c for c in reversed(shown) if c.optional)
             shown.remove(dropped)
             left_out.append(dropped.title)
+        if bars is not None and sum(_minimum(c) + 3 for c in shown) + 1 + bar_room > width:
+            bars, bar_room = None, 0
+        # narrower still: the rightmost columns go, never part of a figure
+        while sum(_minimum(c) + 3 for c in shown) + 1 > width and len(shown) > 2:
+            left_out.append(shown.pop().title)
     widths = [_minimum(c) for c in shown]
     bar_width = BAR_WIDTH
     if width is not None:
-        room = width - sum(w + 3 for w in widths) - 1
+        room = width - sum(w + 3 for w in widths) - 1 - bar_room
         for i, column in enumerate(shown):  # widen wrapped columns to their natural width
             grow = min(room, max(_widest([column.title, *column.cells]) - widths[i], 0))
             widths[i] += grow
             room -= grow
-        bar_width = min(BAR_WIDTH, room - 3)
+        bar_width = min(BAR_WIDTH, room + bar_room - 3)
     table = Table(title=title, title_justify="left")
     for column, column_width in zip(shown, widths, strict=True):
         table.add_column(
             column.title,
             justify="right" if column.numeric else "left",
-            no_wrap=column.numeric,
+            # widths fit every figure whole; a header wraps between its words
             overflow="fold",
             width=column_width if width is not None else None,
         )
@@ -122,7 +132,9 @@ def fitted_table(
         table.add_row(*cells)
     notes = [caption] if caption else []
     if left_out:
-        notes.append(f"left out to fit {width} columns: {', '.join(reversed(left_out))}")
+        order = [c.title for c in columns]
+        left_out.sort(key=order.index)
+        notes.append(f"left out to fit {width} columns: {', '.join(left_out)}")
     table.caption = "; ".join(notes) or None
     return table
 
