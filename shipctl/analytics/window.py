@@ -8,18 +8,40 @@ from datetime import UTC, date, datetime, timedelta
 
 from shipctl.errors import InputError
 
-MODES = ("live", "test", "simulated")
+# The modes a report files labels under (report_mode(), migration 0006): `demo` is the
+# simulated history of `shipctl demo seed` (references DEMO-…), `simulated` every other
+# simulated label. `all` is every mode together.
+MODES = ("live", "test", "simulated", "demo")
+ALL_MODES = "all"
 _RELATIVE = re.compile(r"^(\d{1,4})\s*([dwm])$")
 
 
 @dataclass(frozen=True)
 class Window:
-    """Labels bought in [since, until), optionally one carrier and one mode."""
+    """Labels bought in [since, until), optionally one carrier and one mode (None: all)."""
 
     since: datetime
     until: datetime
     carrier: str | None = None
     mode: str | None = None
+
+    @property
+    def modes(self) -> tuple[str, ...]:
+        """The modes the report covers, as every output names them."""
+        return (self.mode,) if self.mode else MODES
+
+
+def key_mode(api_key: str | None, *, simulate: bool) -> str:
+    """The mode a report shows by default: the mode of the labels this configuration buys.
+
+    Simulated under `--simulate`, test for an EasyPost test key (EZTK…), live for any other
+    key, and every mode when no key is configured (there is no one mode to choose).
+    """
+    if simulate:
+        return "simulated"
+    if not api_key:
+        return ALL_MODES
+    return "test" if api_key.startswith("EZTK") else "live"
 
 
 def _months_back(moment: datetime, months: int) -> datetime:
@@ -71,11 +93,12 @@ def make_window(
         raise InputError(f"--since {since} is in the future")
     if start >= end:
         raise InputError(f"--since {since} is not before --until {until or 'now'}")
-    if mode is not None and mode.lower() not in MODES:
-        raise InputError(f"--mode {mode!r} is not one of {', '.join(MODES)}")
+    chosen = mode.strip().lower() if mode else ALL_MODES
+    if chosen not in (*MODES, ALL_MODES):
+        raise InputError(f"--mode {mode!r} is not one of {', '.join((*MODES, ALL_MODES))}")
     return Window(
         since=start,
         until=end,
         carrier=carrier.strip() or None if carrier else None,
-        mode=mode.lower() if mode else None,
+        mode=None if chosen == ALL_MODES else chosen,
     )
