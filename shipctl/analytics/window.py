@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime
 
 from shipctl.errors import InputError
+from shipctl.moments import parse_moment, parse_since
 
 MODES = ("live", "test", "simulated")
-_RELATIVE = re.compile(r"^(\d{1,4})\s*([dwm])$")
 
 
 @dataclass(frozen=True)
@@ -22,40 +21,6 @@ class Window:
     mode: str | None = None
 
 
-def _months_back(moment: datetime, months: int) -> datetime:
-    index = moment.year * 12 + moment.month - 1 - months
-    year, month = divmod(index, 12)
-    day = moment.day
-    while True:  # 31 March minus one month is the last day of February
-        try:
-            return moment.replace(year=year, month=month + 1, day=day)
-        except ValueError:
-            day -= 1
-
-
-def parse_moment(text: str, now: datetime, *, option: str, end_of_day: bool = False) -> datetime:
-    """A date, an ISO time or `N[d|w|m]` ago; a bare date as `--until` means the end of that day."""
-    value = text.strip().lower()
-    relative = _RELATIVE.match(value)
-    if relative:
-        count, unit = int(relative[1]), relative[2]
-        if unit == "m":
-            return _months_back(now, count)
-        return now - timedelta(days=count * (7 if unit == "w" else 1))
-    try:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            day = date.fromisoformat(value)
-            start = datetime(day.year, day.month, day.day, tzinfo=UTC)
-            return start + timedelta(days=1) if end_of_day else start
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise InputError(
-            f"{option} {text!r} is not a date (2026-10-01), a time or an age like 30d, 6w, 3m"
-        ) from None
-    # A time without an offset is read as UTC: every time shipctl stores is UTC.
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def make_window(
     since: str,
     until: str | None,
@@ -65,10 +30,8 @@ def make_window(
     mode: str | None = None,
 ) -> Window:
     """The window for these options, or InputError naming the option that is wrong."""
-    start = parse_moment(since, now, option="--since")
+    start = parse_since(since, now)
     end = parse_moment(until, now, option="--until", end_of_day=True) if until else now
-    if start > now:
-        raise InputError(f"--since {since} is in the future")
     if start >= end:
         raise InputError(f"--since {since} is not before --until {until or 'now'}")
     if mode is not None and mode.lower() not in MODES:

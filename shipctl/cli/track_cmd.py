@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import time
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Annotated
@@ -17,6 +16,7 @@ from shipctl import eventloop
 from shipctl.cli.context import AppContext
 from shipctl.cli.tables import print_table
 from shipctl.errors import ExitCode
+from shipctl.moments import parse_since
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -30,17 +30,6 @@ if TYPE_CHECKING:
     )
 
 LOG_EVERY = 5.0
-_DAYS = re.compile(r"^\s*(\d{1,5})\s*([dw]?)\s*$")
-
-
-def _days(text: str, option: str) -> timedelta:
-    """`60d`, `8w` or a bare number of days."""
-    match = _DAYS.match(text.lower())
-    if not match:
-        raise typer.BadParameter(f"{text!r}: use days like 60d, or weeks like 8w",
-                                 param_hint=option)
-    count = int(match[1])
-    return timedelta(weeks=count) if match[2] == "w" else timedelta(days=count)
 
 
 class SweepLog:
@@ -111,7 +100,8 @@ def track(
         "--carrier", help="Carrier of the codes given, e.g. USPS (default: the shipment's).")]
         = None,
     since: Annotated[str, typer.Option(
-        "--since", help="Sweep labels bought within this long, e.g. 60d or 8w.")] = "60d",
+        "--since", help="Sweep labels bought since then: an age (60d, 8w, 2m) or a date.")]
+        = "60d",
     stale_days: Annotated[int, typer.Option(
         "--stale-days", min=1, help="No new event for this many days is an exception.")] = 5,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
@@ -141,10 +131,12 @@ def track(
             settings, codes, now=context.clock(), carrier=carrier, stale_after=stale_after))
         raise typer.Exit(_show_lookup(context, lookup, as_json=as_json, quiet=quiet,
                                       fail_on_exceptions=fail_on_exceptions))
+    now = context.clock()
+    purchased_since = parse_since(since, now)
     log = SweepLog(context.stderr, live=context.interactive and not as_json, quiet=quiet)
     try:
         report = eventloop.run(jobs.run_sweep(
-            settings, now=context.clock(), since=_days(since, "--since"),
+            settings, now=now, since=now - purchased_since,
             stale_after=stale_after, method="each" if method == "each" else "list",
             progress=log))
     finally:
