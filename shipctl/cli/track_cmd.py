@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Annotated
 
@@ -19,8 +18,6 @@ from shipctl.errors import ExitCode
 from shipctl.moments import parse_since
 
 if TYPE_CHECKING:
-    from rich.progress import Progress
-
     from shipctl.jobs.track import (
         CodeResult,
         LookupFailure,
@@ -28,67 +25,6 @@ if TYPE_CHECKING:
         SweepReport,
         TrackingException,
     )
-
-LOG_EVERY = 5.0
-
-
-class SweepLog:
-    """The sweep's progress: a Rich bar at a terminal, a plain line every few seconds off one."""
-
-    def __init__(self, console: Console, *, live: bool, quiet: bool) -> None:
-        self.console = console
-        self.live = live and not quiet
-        self.quiet = quiet
-        self.total = self.checked = self.failed = 0
-        self._started = self._last = time.monotonic()
-        self._bar: Progress | None = None
-
-    def begin(self, total: int) -> None:
-        self.total = total
-        self._started = self._last = time.monotonic()
-        if self.live and total:
-            # imported here: rich.progress costs `shipctl --help` ~20 ms
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeElapsedColumn,
-            )
-
-            self._bar = Progress(
-                TextColumn("[bold]tracking"), BarColumn(), MofNCompleteColumn(),
-                TextColumn("{task.fields[detail]}"), TimeElapsedColumn(),
-                console=self.console,
-            )
-            self._bar.start()
-            self._bar.add_task("tracking", total=total, detail="")
-
-    def advance(self, checked: int, failed: int) -> None:
-        self.checked += checked
-        self.failed += failed
-        if self._bar is not None:
-            self._bar.update(self._bar.task_ids[0], advance=checked + failed,
-                             detail=f"[red]{self.failed} failed[/] · {self._rate():.0f}/s")
-        elif not self.quiet and time.monotonic() - self._last >= LOG_EVERY:
-            self._line()
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.stop()
-            self._bar = None
-
-    def _rate(self) -> float:
-        elapsed = time.monotonic() - self._started
-        return (self.checked + self.failed) / elapsed if elapsed > 0 else 0.0
-
-    def _line(self) -> None:
-        self._last = time.monotonic()
-        self.console.print(
-            f"track: {self.checked + self.failed}/{self.total} checked={self.checked} "
-            f"failed={self.failed} rate={self._rate():.1f}/s",
-            markup=False, highlight=False, soft_wrap=True,
-        )
 
 
 def track(
@@ -133,14 +69,14 @@ def track(
                                       fail_on_exceptions=fail_on_exceptions))
     now = context.clock()
     purchased_since = parse_since(since, now)
-    log = SweepLog(context.stderr, live=context.interactive and not as_json, quiet=quiet)
-    try:
+    from shipctl.cli.progress import TrackingProgress
+
+    with TrackingProgress(context.stderr, live=context.interactive and not as_json,
+                          quiet=quiet) as progress:
         report = eventloop.run(jobs.run_sweep(
             settings, now=now, since=now - purchased_since,
             stale_after=stale_after, method="each" if method == "each" else "list",
-            progress=log))
-    finally:
-        log.close()
+            progress=progress))
     raise typer.Exit(_show_sweep(context, report, as_json=as_json, quiet=quiet,
                                  fail_on_exceptions=fail_on_exceptions))
 

@@ -1,16 +1,11 @@
-"""Tracking on demand through the library, bad codes in a sweep, and the progress log."""
+"""Tracking on demand through the library, and bad codes in a sweep."""
 
 from __future__ import annotations
 
 import asyncio
-import io
 from collections.abc import Callable
 from typing import Any
 
-import pytest
-from rich.console import Console
-
-from shipctl.cli import track_cmd
 from shipctl.config import Settings
 from shipctl.jobs import track
 from shipctl.simulator import RunningSimulator
@@ -55,32 +50,3 @@ def test_unknown_code_in_a_sweep_is_stored_as_unknown_and_goes_stale(
     later = asyncio.run(track.run_sweep(settings, now=real_now() + timedelta(days=6)))
     assert [e.kinds for e in later.exceptions] == [("stale",)]
     assert sql("SELECT status FROM trackers")[0]["status"] == "unknown"
-
-
-def test_progress_lines_off_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(track_cmd, "LOG_EVERY", 0.0)
-    out = io.StringIO()
-    log = track_cmd.SweepLog(Console(file=out, width=200), live=False, quiet=False)
-    log.begin(200)
-    log.advance(100, 0)
-    log.advance(98, 2)
-    log.close()
-    lines = out.getvalue().splitlines()
-    assert lines[0].startswith("track: 100/200 checked=100 failed=0")
-    assert lines[1].startswith("track: 200/200 checked=198 failed=2")
-
-    quiet = io.StringIO()
-    silent = track_cmd.SweepLog(Console(file=quiet), live=False, quiet=True)
-    silent.begin(10)
-    silent.advance(10, 0)
-    assert quiet.getvalue() == ""
-
-
-def test_progress_bar_on_a_terminal() -> None:
-    out = io.StringIO()
-    log = track_cmd.SweepLog(Console(file=out, force_terminal=True, width=120), live=True,
-                             quiet=False)
-    log.begin(100)
-    log.advance(100, 0)
-    log.close()
-    assert "100/100" in out.getvalue()
