@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from shipctl.carrier import shipments
 from shipctl.carrier.client import pool_size
@@ -18,50 +18,38 @@ from shipctl.simulator import RunningSimulator
 from .simulated import FROM, order
 
 
-def test_simulate_runs_the_simulator_in_process(isolated_env: Path) -> None:
+async def test_simulate_runs_the_simulator_in_process(isolated_env: Path) -> None:
     settings = Settings(simulate=True, data_dir=isolated_env / "data", concurrency=5)
-
-    async def run() -> None:
-        async with open_carrier(settings) as session:
-            assert session.mode == "simulated"
-            assert session.executor.concurrency == 5
-            assert pool_size(session.executor.client) == 5
-            quoted = await shipments.create_shipment(session.executor, order("R1"), FROM)
-            assert quoted.mode == "simulated"
-            assert session.simulator_stats is not None
-            assert session.simulator_stats()["requests_total"] >= 1
-
-    asyncio.run(run())
+    async with open_carrier(settings) as session:
+        assert session.mode == "simulated"
+        assert session.executor.concurrency == 5
+        assert pool_size(session.executor.client) == 5
+        quoted = await shipments.create_shipment(session.executor, order("R1"), FROM)
+        assert quoted.mode == "simulated"
+        assert session.simulator_stats is not None
+        assert session.simulator_stats()["requests_total"] >= 1
     assert (isolated_env / "data" / "simulator.sqlite3").exists()
 
 
-def test_no_key_names_the_variable_and_simulate(isolated_env: Path) -> None:
+async def test_no_key_names_the_variable_and_simulate(isolated_env: Path) -> None:
     settings = Settings(data_dir=isolated_env / "data")
-
-    async def run() -> None:
+    with pytest.raises(MissingApiKeyError) as raised:
         async with open_carrier(settings):
             pass
-
-    with pytest.raises(MissingApiKeyError) as raised:
-        asyncio.run(run())
     assert raised.value.exit_code == ExitCode.CONFIGURATION
     assert "EASYPOST_API_KEY" in raised.value.message and "--simulate" in raised.value.message
 
 
-def test_an_api_base_on_a_simulator_is_simulated(
+async def test_an_api_base_on_a_simulator_is_simulated(
     isolated_env: Path, simulator: Callable[..., RunningSimulator]
 ) -> None:
     sim = simulator()
-    settings = Settings(easypost_api_key="EZAKsecret", easypost_api_base=sim.api_base,
+    settings = Settings(easypost_api_key=SecretStr("EZAKsecret"), easypost_api_base=sim.api_base,
                         data_dir=isolated_env / "data")
-
-    async def run() -> None:
-        async with open_carrier(settings, concurrency=3) as session:
-            assert session.mode == "simulated"
-            assert session.executor.concurrency == 3
-            assert session.simulator_stats is not None
-
-    asyncio.run(run())
+    async with open_carrier(settings, concurrency=3) as session:
+        assert session.mode == "simulated"
+        assert session.executor.concurrency == 3
+        assert session.simulator_stats is not None
 
 
 def test_key_modes() -> None:
