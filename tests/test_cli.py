@@ -87,12 +87,6 @@ def test_debug_shows_the_traceback(shipctl, isolated_env: Path) -> None:
         raise AssertionError("--debug should re-raise")
 
 
-def test_readme_quick_start_commands_exist() -> None:
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    assert "shipctl --simulate --config examples/shipctl.toml bulk examples/orders.csv" in readme
-    assert ". .venv/bin/activate && pytest" in readme
-
-
 def test_async_commands_run_on_uvloop() -> None:
     from shipctl import eventloop
 
