@@ -129,6 +129,11 @@ class CliResult:
     stderr: str
 
 
+# The types of the `shipctl` and `sql` fixtures, for tests' annotations.
+Shipctl = Callable[..., CliResult]
+Sql = Callable[..., list[asyncpg.Record]]
+
+
 @pytest.fixture
 def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """No user config, no stray settings: a clean home for shipctl in tmp_path."""
