@@ -9,6 +9,7 @@ import pytest
 
 from shipctl.config import describe, load_settings, mask_url
 from shipctl.errors import ConfigError
+from tests.conftest import Shipctl
 
 
 def _user_config(home: Path, text: str) -> None:
@@ -17,7 +18,9 @@ def _user_config(home: Path, text: str) -> None:
     path.write_text(text)
 
 
-def test_precedence_flags_env_project_user(isolated_env: Path, monkeypatch) -> None:
+def test_precedence_flags_env_project_user(
+    isolated_env: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
     _user_config(isolated_env, 'label_format = "PNG"\nconcurrency = 3\ntimeout = 7\n'
                                'default_rate_rule = "fastest"\n')
     (isolated_env / "shipctl.toml").write_text('concurrency = 5\ntimeout = 9\n')
@@ -65,7 +68,9 @@ def test_bad_config_file_names_file_key_and_problem(
     assert "\n" not in caught.value.message
 
 
-def test_secrets_are_masked_in_config_show(shipctl, monkeypatch) -> None:
+def test_secrets_are_masked_in_config_show(
+    shipctl: Shipctl, monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("EASYPOST_API_KEY", "EZTK0123456789secretsecret")
     result = shipctl("config", "show",
                      env={"DATABASE_URL": "postgresql://app:pw-hunter2@db.internal:5432/ship"})
@@ -85,7 +90,9 @@ def test_describe_lists_every_setting(isolated_env: Path) -> None:
     assert "easypost_api_key" in names and "data_dir" in names
 
 
-def test_bad_config_through_the_cli_is_one_line_exit_3(shipctl, isolated_env: Path) -> None:
+def test_bad_config_through_the_cli_is_one_line_exit_3(
+    shipctl: Shipctl, isolated_env: Path,
+) -> None:
     (isolated_env / "shipctl.toml").write_text("concurrency = 0")
     result = shipctl("config", "show")
     assert result.exit_code == 3
