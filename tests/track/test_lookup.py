@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -15,38 +14,38 @@ from .conftest import Label, buy_labels, real_now
 Sql = Callable[..., list[Any]]
 
 
-def lookup(settings: Settings, codes: list[str], **options: Any) -> track.LookupReport:
-    return asyncio.run(track.run_lookup(settings, codes, now=real_now(), **options))
+async def lookup(settings: Settings, codes: list[str], **options: Any) -> track.LookupReport:
+    return await track.run_lookup(settings, codes, now=real_now(), **options)
 
 
-def test_wrong_carrier_is_shown_not_stored(
+async def test_wrong_carrier_is_shown_not_stored(
     sim: RunningSimulator, settings: Settings, seed: Callable[..., None], sql: Sql
 ) -> None:
     label = buy_labels(sim.api_base, 1)[0]
     seed([label])
-    report = lookup(settings, [label.tracking_code], carrier="UPS")
+    report = await lookup(settings, [label.tracking_code], carrier="UPS")
     result = report.results[0]
     assert result.known and not result.stored and result.update is not None
     assert result.update.status == "unknown" and result.update.events == ()
     assert result.note and "wrong carrier" in result.note and "not stored" in result.note
     assert sql("SELECT count(*) AS n FROM trackers")[0]["n"] == 0
 
-    right = lookup(settings, [label.tracking_code]).results[0]
+    right = (await lookup(settings, [label.tracking_code])).results[0]
     assert right.stored and right.update and right.update.status == "pre_transit"
     assert right.reference == f"REF-{label.tracking_code}"
     rows = sql("SELECT status, carrier, tracker_id FROM trackers")
     assert [(r["status"], r["carrier"]) for r in rows] == [("pre_transit", "USPS")]
 
 
-def test_unknown_code_in_a_sweep_is_stored_as_unknown_and_goes_stale(
+async def test_unknown_code_in_a_sweep_is_stored_as_unknown_and_goes_stale(
     sim: RunningSimulator, settings: Settings, seed: Callable[..., None], sql: Sql
 ) -> None:
     from datetime import timedelta
 
     seed([Label("9400000000000000000099", "USPS", "shp_typo")])
-    report = asyncio.run(track.run_sweep(settings, now=real_now()))
+    report = await track.run_sweep(settings, now=real_now())
     assert report.checked == 1 and report.by_status == {"unknown": 1}
     assert report.exceptions == ()  # bought a day ago: not stale yet
-    later = asyncio.run(track.run_sweep(settings, now=real_now() + timedelta(days=6)))
+    later = await track.run_sweep(settings, now=real_now() + timedelta(days=6))
     assert [e.kinds for e in later.exceptions] == [("stale",)]
     assert sql("SELECT status FROM trackers")[0]["status"] == "unknown"
