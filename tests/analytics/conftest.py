@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -117,7 +116,7 @@ async def _insert(url: str) -> None:
 
 
 @pytest.fixture
-def history(db: str) -> str:
+async def history(db: str) -> str:
     """The hand-made history above, stored in the emptied test database."""
-    asyncio.run(_insert(db))
+    await _insert(db)
     return db
