@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import easypost
 import pytest
@@ -155,7 +156,7 @@ def test_spliced_shipment_json_is_the_same_document(tmp_path: Path) -> None:
     sim = Simulation(Config(), Store(None))
     created = shipments.create(sim, {"shipment": shipment_params(reference="splice")})
     bought = shipments.buy(sim, created["id"], {"rate": {"id": created["rates"][0]["id"]}})
-    odd = {"id": "shp_1", "rates": [], "parcel": {"weight": 1.5},
+    odd: dict[str, Any] = {"id": "shp_1", "rates": [], "parcel": {"weight": 1.5},
            "to_address": {"zip": "9\u00e9\""}, "from_address": None, "tracker": None}
     for document in (created, bought, shipments.find(sim, created["id"]), odd):
         for _ in range(2):  # the second time, every part comes from the memo
