@@ -9,6 +9,9 @@ from typing import Any
 import asyncpg
 import pytest
 
+from shipctl.models import TrackingUpdate
+from shipctl.store.tracking import store_updates
+
 
 def t(text: str) -> datetime:
     """`2026-03-02 10:00` as a UTC time."""
@@ -120,3 +123,12 @@ async def history(db: str) -> str:
     """The hand-made history above, stored in the emptied test database."""
     await _insert(db)
     return db
+
+
+async def store_tracking(url: str, updates: list[TrackingUpdate]) -> None:
+    """Store tracking updates as a sweep would, through a pool of its own."""
+    pool = await asyncpg.create_pool(url, min_size=1, max_size=2)
+    try:
+        await store_updates(pool, updates)
+    finally:
+        await pool.close()

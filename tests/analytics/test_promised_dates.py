@@ -10,12 +10,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import pytest
 
 from shipctl.carrier.shipments import promised_date, purchased_label
 from shipctl.models import TrackingEvent, TrackingUpdate
-from shipctl.store.tracking import store_updates
+from tests.analytics.conftest import store_tracking
 from tests.conftest import run_blocking
 from tests.jobs.test_create import CONFIG, TO
 
@@ -48,14 +47,6 @@ def test_a_label_without_dates_gets_its_promise_from_delivery_days() -> None:
     assert purchased_label(given, "simulated").est_delivery_date == t("2026-03-09 20:00")
 
 
-async def _deliver(url: str, updates: list[TrackingUpdate]) -> None:
-    pool = await asyncpg.create_pool(url, min_size=1, max_size=2)
-    try:
-        await store_updates(pool, updates)
-    finally:
-        await pool.close()
-
-
 def test_on_time_share_with_null_dates_from_easypost(
     shipctl: Callable[..., Any], sql: Callable[..., Any], db: str, isolated_env: Path,
 ) -> None:
@@ -77,7 +68,7 @@ def test_on_time_share_with_null_dates_from_easypost(
         assert promise >= earliest - timedelta(seconds=2)
     on_time, late = rows
     # the CLI runs its own event loop in-process, so this test is synchronous
-    run_blocking(_deliver(db, [
+    run_blocking(store_tracking(db, [
         TrackingUpdate(tracking_code=on_time["tracking_code"], status="delivered",
                        delivered_at=on_time["est_delivery_date"] - timedelta(hours=1),
                        events=(TrackingEvent(occurred_at=on_time["purchased_at"],

@@ -11,8 +11,7 @@ import pytest
 
 from shipctl.models import TrackingEvent, TrackingUpdate
 from shipctl.store import migrations
-from shipctl.store.tracking import store_updates
-from tests.analytics.conftest import SHIPMENTS, TRACKERS, _insert, t
+from tests.analytics.conftest import SHIPMENTS, TRACKERS, _insert, store_tracking, t
 
 pytestmark = pytest.mark.db
 
@@ -28,14 +27,6 @@ COPY = (
     "SELECT tracking_status, delivered_at, first_est_delivery_date, last_event_at"
     " FROM shipments WHERE reference = $1"
 )
-
-
-async def _sweep(url: str, updates: list[TrackingUpdate]) -> None:
-    pool = await asyncpg.create_pool(url, min_size=1, max_size=2)
-    try:
-        await store_updates(pool, updates)
-    finally:
-        await pool.close()
 
 
 def test_history_is_copied_in_sync(history: str, sql: Callable[..., Any]) -> None:
@@ -61,7 +52,7 @@ async def test_tracking_sweep_updates_the_copy(history: str, sql: Callable[..., 
         tracking_code="T9", status="in_transit", est_delivery_date=t("2026-04-03 20:00"),
         events=(TrackingEvent(occurred_at=t("2026-04-01 09:00"), status="in_transit"),),
     )  # fmt: skip
-    await _sweep(history, [delivered, first_seen])
+    await store_tracking(history, [delivered, first_seen])
     assert sql(OUT_OF_SYNC) == []
     [s6] = sql(COPY, "S6")
     # the first promise stays, the last scan moves on
