@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime
 
 from shipctl.errors import InputError
+from shipctl.moments import parse_moment, parse_since
 
 # The modes a report files labels under (report_mode(), migration 0006): `demo` is the
 # simulated history of `shipctl demo seed` (references DEMO-…), `simulated` every other
 # simulated label. `all` is every mode together.
 MODES = ("live", "test", "simulated", "demo")
 ALL_MODES = "all"
-_RELATIVE = re.compile(r"^(\d{1,4})\s*([dwm])$")
 
 
 @dataclass(frozen=True)
@@ -44,40 +43,6 @@ def key_mode(api_key: str | None, *, simulate: bool) -> str:
     return "test" if api_key.startswith("EZTK") else "live"
 
 
-def _months_back(moment: datetime, months: int) -> datetime:
-    index = moment.year * 12 + moment.month - 1 - months
-    year, month = divmod(index, 12)
-    day = moment.day
-    while True:  # 31 March minus one month is the last day of February
-        try:
-            return moment.replace(year=year, month=month + 1, day=day)
-        except ValueError:
-            day -= 1
-
-
-def parse_moment(text: str, now: datetime, *, option: str, end_of_day: bool = False) -> datetime:
-    """A date, an ISO time or `N[d|w|m]` ago; a bare date as `--until` means the end of that day."""
-    value = text.strip().lower()
-    relative = _RELATIVE.match(value)
-    if relative:
-        count, unit = int(relative[1]), relative[2]
-        if unit == "m":
-            return _months_back(now, count)
-        return now - timedelta(days=count * (7 if unit == "w" else 1))
-    try:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            day = date.fromisoformat(value)
-            start = datetime(day.year, day.month, day.day, tzinfo=UTC)
-            return start + timedelta(days=1) if end_of_day else start
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise InputError(
-            f"{option} {text!r} is not a date (2026-10-01), a time or an age like 30d, 6w, 3m"
-        ) from None
-    # A time without an offset is read as UTC: every time shipctl stores is UTC.
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def make_window(
     since: str,
     until: str | None,
@@ -87,10 +52,8 @@ def make_window(
     mode: str | None = None,
 ) -> Window:
     """The window for these options, or InputError naming the option that is wrong."""
-    start = parse_moment(since, now, option="--since")
+    start = parse_since(since, now)
     end = parse_moment(until, now, option="--until", end_of_day=True) if until else now
-    if start > now:
-        raise InputError(f"--since {since} is in the future")
     if start >= end:
         raise InputError(f"--since {since} is not before --until {until or 'now'}")
     chosen = mode.strip().lower() if mode else ALL_MODES

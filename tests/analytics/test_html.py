@@ -45,7 +45,7 @@ needs_browser = pytest.mark.skipif(
 def _json(shipctl: Callable[..., Any], *args: str) -> dict[str, Any]:
     result = shipctl("analytics", *MARCH, "--format", "json", *args)
     assert result.exit_code == 0, result.stderr
-    return json.loads(result.stdout)  # type: ignore[no-any-return]
+    return json.loads(result.stdout)
 
 
 def _html(shipctl: Callable[..., Any], path: Path, *args: str) -> str:
@@ -80,14 +80,14 @@ def test_the_page_is_self_contained(
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", markup)
     assert "@import" not in markup and "url(" not in markup
     assert "modes: live, test, simulated, demo" in page  # no key configured: every mode
-    embedded = json.loads(
-        re.search(r'<script type="application/json" id="report">(.*?)</script>', page, re.S)[1]
-    )
+    found = re.search(r'<script type="application/json" id="report">(.*?)</script>', page, re.S)
+    assert found is not None
+    embedded = json.loads(found[1])
     assert embedded["sections"]["overview"][0]["spend"] == "165.35"
 
 
 def _read_tables(page: Any) -> dict[str, list[dict[str, tuple[str, str]]]]:
-    return page.evaluate(  # type: ignore[no-any-return]
+    return page.evaluate(
         """() => Object.fromEntries([...document.querySelectorAll("table[data-section]")].map(
             t => [t.dataset.section, [...t.querySelectorAll("tbody tr")].map(
                 r => Object.fromEntries([...r.querySelectorAll("td")].map(

@@ -53,7 +53,7 @@ def wide_history(history: str) -> str:
 def _money_values(document: dict[str, Any], sections: list[str]) -> set[str]:
     from shipctl.analytics.sections import SECTIONS
 
-    found = set()
+    found: set[str] = set()
     for name in sections:
         money = [f.name for f in SECTIONS[name].fields if f.kind == "money"]
         for row in document["sections"][name]:
