@@ -183,10 +183,13 @@ def test_a_settings_validation_error_never_carries_the_dsn() -> None:
 
 
 def _socket_forms(db: str) -> dict[str, str]:
-    """The test database in each DSN form, as `postgres` with an awkward password."""
+    """The test database in each DSN form, as `postgres` with an awkward password: over the
+    embedded server's socket (`?host=DIR&port=N`) or a TCP server (`host:port`) alike."""
     parts = urlsplit(db)
     query = dict(parse_qsl(parts.query))
-    name, host, port = parts.path.lstrip("/"), query["host"], query["port"]
+    name = parts.path.lstrip("/")
+    host = query.get("host") or parts.hostname or "localhost"
+    port = query.get("port") or str(parts.port or 5432)
     return {
         "url": f"postgresql://postgres:{AWKWARD}@/{name}?host={host}&port={port}",
         "query": f"postgresql://postgres@/{name}?host={host}&port={port}"
