@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import json
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -115,6 +117,14 @@ def test_canadian_and_german_orders_carry_their_line_items_to_customs(
                  "ORDER BY reference")
     assert [(r["reference"], r["n"]) for r in stored] == [("CA-1", 2), ("DE-1", 1), ("US-1", 1)]
     assert len(pypdf.PdfReader(home / "labels.pdf").pages) == 5
+    # Analytics: domestic before international, by destination country.
+    report = shipctl("--simulate", "analytics", "--by", "country", "--format", "json")
+    assert report.exit_code == 0, report.stdout + report.stderr
+    rows = json.loads(report.stdout)["sections"]["country"]
+    assert [r["scope"] for r in rows] == ["domestic", "international", "international"]
+    assert sorted((r["scope"], r["country"], r["labels"]) for r in rows) == [
+        ("domestic", "US", 1), ("international", "CA", 1), ("international", "DE", 1)]
+    assert all(Decimal(r["spend"]) > 0 for r in rows)
 
 
 def test_missing_signer_exits_3_before_anything_is_quoted(
