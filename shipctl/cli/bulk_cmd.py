@@ -301,6 +301,9 @@ def _summary(context: AppContext, report: BulkReport) -> None:
         out.print(f"results: {report.results_out}")
     if report.labels_out:
         out.print(f"labels:  {report.labels_out} ({report.labels_written} labels)")
+        if report.international and report.labels_out.suffix.lower() == ".zpl":
+            out.print("customs forms are PDFs and are not in the ZPL file: write a .pdf "
+                      "(--labels-out) to print them")
     if report.status == "interrupted":
         out.print("[yellow]interrupted: rerun the same command to finish the run[/]")
 
