@@ -139,7 +139,7 @@ def bulk(
         report = eventloop.run(
             _run(context, settings, options, progress, None if (yes or dry_run) else confirm)
         )
-    raise typer.Exit(_show(context, report))
+    raise typer.Exit(_show(context, report, settings))
 
 
 def _store(value: str | None) -> str | None:
@@ -226,7 +226,7 @@ def _show_errors(context: AppContext, report: BulkReport) -> None:
     context.stdout.print("Fix the file, or pass --skip-invalid to ship the valid orders.")
 
 
-def _show(context: AppContext, report: BulkReport) -> int:
+def _show(context: AppContext, report: BulkReport, settings: Settings | None = None) -> int:
     """Print the outcome; return the exit code."""
     out = context.stdout
     if report.status == "invalid":
@@ -252,6 +252,11 @@ def _show(context: AppContext, report: BulkReport) -> int:
             f"bought for the earlier data; `--rebuy` replaces it, `shipctl refund "
             f"{escape(order.reference)}` refunds the old one", soft_wrap=True,
         )
+    if report.international:
+        ddp = (settings or context.settings).customs.incoterm == "DDP"
+        payer = "paid by the sender (DDP)" if ddp else "paid by the recipient (DDU)"
+        out.print(f"{report.international} international: customs from the line items, "
+                  f"duties {payer}")
     if report.status in ("quoted", "declined") and report.quote is not None:
         _show_quote(context, report.quote)
         _unknown_line(context, report)

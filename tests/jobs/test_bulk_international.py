@@ -92,6 +92,8 @@ def test_canadian_and_german_orders_carry_their_line_items_to_customs(
                      "--labels-out", "labels.pdf")
     assert result.exit_code == 0, result.stdout + result.stderr
     assert "purchased 3 · failed 0" in result.stdout
+    assert "2 international: customs from the line items, duties paid by the recipient (DDU)" \
+        in result.stdout
     bought = shipments(home)
     canada, germany, us = bought["CA-1"], bought["DE-1"], bought["US-1"]
     items = canada["customs_info"]["customs_items"]
@@ -160,9 +162,13 @@ def test_export_over_2500_under_one_hs_code_needs_an_itn(shipctl: Shipctl, home:
     assert "AES ITN" in result.stdout and "9405206000" in result.stdout
     rows[0][-1] = "X20260101123456"
     write(orders, rows)
-    filed = shipctl("--simulate", "bulk", str(orders), "--yes", "--catalog", "skus.csv")
+    filed = shipctl("--simulate", "bulk", str(orders), "--yes", "--catalog", "skus.csv",
+                    "--duties-paid")
     assert filed.exit_code == 0, filed.stdout + filed.stderr
-    assert shipments(home)["DE-9"]["customs_info"]["eel_pfc"] == "AES X20260101123456"
+    assert "duties paid by the sender (DDP)" in filed.stdout
+    germany = shipments(home)["DE-9"]
+    assert germany["customs_info"]["eel_pfc"] == "AES X20260101123456"
+    assert germany["options"]["incoterm"] == "DDP"
 
 
 SHOPIFY_HEADER = ("Name,Email,Financial Status,Fulfillment Status,Currency,Lineitem quantity,"
