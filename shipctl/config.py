@@ -419,6 +419,8 @@ def describe(loaded: LoadedSettings) -> list[tuple[str, str, str]]:
             shown = ", ".join(str(v) for v in value.values() if v)
         elif name == "simulate_carriers":
             shown = ",".join(value)
+        elif name == "customs":
+            shown = ", ".join(f"{k} = {v}" for k, v in value.items() if v is not None)
         elif name == "concurrency" and value is None:
             shown = f"{settings.effective_concurrency()} (8 per core)"
         else:
