@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from shipctl.carrier.customs import customs_info, item_weights
+from shipctl.carrier.customs import add_customs, customs_info, item_weights
 from shipctl.errors import InputError
-from shipctl.models import CustomsSettings
+from shipctl.models import Address, CustomsSettings, LineItem, Order, Parcel, needs_customs
 from shipctl.orders.catalog import load_catalog
 
 from .conftest import Load, errors, orders
@@ -141,3 +141,23 @@ def test_aes_itn_over_2500_under_one_hs_code(load: Load) -> None:
     assert "$2,670.00 under HS 9405206000" in found[0].message
     (order,) = orders(load(f"{header}\n{big},9405206000,X20260101123456\n"))
     assert order.itn == "X20260101123456"
+
+
+def test_which_orders_need_customs() -> None:
+    home = Address(name="Dock", street1="1 Pier", city="Portland", state="OR", zip="97210")
+
+    def to(country: str, state: str | None = None, zip_code: str = "00901") -> Address:
+        return Address(name="Ann", street1="1 Calle", city="San Juan", state=state,
+                       zip=zip_code, country=country)  # fmt: skip
+
+    assert needs_customs(to("CA", "ON", "M5H 1A1"), home)
+    assert needs_customs(to("GU"), home)  # a territory with its own customs
+    assert needs_customs(to("US", "AE", "09001"), home)  # a military post office
+    assert not needs_customs(to("PR"), home)  # domestic mail
+    assert not needs_customs(to("US", "TX", "78701"), home)
+    params: dict[str, object] = {}
+    order = Order(reference="D-1", to_address=to("US", "TX", "78701"),
+                  parcel=Parcel(weight_oz=Decimal(8)),
+                  items=(LineItem(name="Mug", value=Decimal(5)),))  # fmt: skip
+    add_customs(params, order, home, CustomsSettings(signer="Dana"))
+    assert params == {}
