@@ -39,7 +39,7 @@ from pydantic_settings import (
 )
 
 from shipctl.errors import ConfigError
-from shipctl.models import Address, LabelFormat, RateRule
+from shipctl.models import Address, CustomsSettings, LabelFormat, RateRule
 from shipctl.units import parse_dimensions
 
 PROJECT_CONFIG = Path("shipctl.toml")
@@ -111,6 +111,11 @@ class Settings(BaseSettings):
     # The store namespace: `#1001` of two shops are two orders.
     store: str = Field(default="default", min_length=1, max_length=100)
     from_address: Address | None = None
+    # International labels: the customs declaration's terms, the product catalog, and the
+    # phone of foreign recipients whose order gives none.
+    customs: CustomsSettings = Field(default_factory=CustomsSettings)
+    catalog: Path | None = None
+    default_phone: str | None = None
     parcels: dict[str, ParcelPreset] = Field(default_factory=dict)
     default_parcel: str | None = None
     default_rate_rule: str = "cheapest"
@@ -189,6 +194,15 @@ class Settings(BaseSettings):
             )
         return self.from_address
 
+    def require_customs_signer(self) -> str:
+        """Who signs customs declarations; a ConfigError when no one is set."""
+        if not self.customs.signer:
+            raise ConfigError(
+                "customs.signer is not set: international labels need a customs signer; add "
+                "signer = \"Your Name\" under [customs] in ./shipctl.toml or "
+                f"{user_config_path()}"
+            )
+        return self.customs.signer
 
     def effective_concurrency(self) -> int:
         """`--concurrency`, else 8 calls in flight per core (see README: Concurrency)."""
@@ -253,7 +267,7 @@ OVERRIDE_ORDER = ("user file", "project file", "environment", "flags")
 ENV_NAMES = {"easypost_api_key": "EASYPOST_API_KEY", "easypost_api_base": "EASYPOST_API_BASE",
              "database_url": "DATABASE_URL"}
 # Tables in a file; in the environment they are JSON (`SHIPCTL_PARCELS='{"small": "8x6x4"}'`).
-JSON_FIELDS = frozenset({"from_address", "parcels"})
+JSON_FIELDS = frozenset({"from_address", "parcels", "customs"})
 
 
 def env_name(name: str) -> str:
@@ -405,6 +419,8 @@ def describe(loaded: LoadedSettings) -> list[tuple[str, str, str]]:
             shown = ", ".join(str(v) for v in value.values() if v)
         elif name == "simulate_carriers":
             shown = ",".join(value)
+        elif name == "customs":
+            shown = ", ".join(f"{k} = {v}" for k, v in value.items() if v is not None)
         elif name == "concurrency" and value is None:
             shown = f"{settings.effective_concurrency()} (8 per core)"
         else:

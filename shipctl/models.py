@@ -34,7 +34,8 @@ class Address(Model):
     street2: str | None = None
     city: Annotated[str, Field(min_length=1, max_length=100)]
     state: str | None = None
-    zip: Annotated[str, Field(min_length=1, max_length=20)]
+    # Blank only where a country has no postal codes (Hong Kong…); orders/ checks which.
+    zip: Annotated[str, Field(max_length=20)]
     country: Annotated[str, Field(min_length=2, max_length=2)] = "US"
     phone: str | None = None
     email: str | None = None
@@ -137,6 +138,57 @@ class RateRule(Model):
         return " ".join(words)
 
 
+MILITARY_STATES = frozenset({"AA", "AE", "AP"})
+# USPS carries mail between the states, Puerto Rico and the US Virgin Islands as domestic mail.
+DOMESTIC_US = frozenset({"US", "PR", "VI"})
+
+
+def needs_customs(to_address: Address, from_address: Address | None) -> bool:
+    """EasyPost's rule: a customs declaration for a shipment that crosses a border, or goes
+    to or from a US military post office (states AA, AE, AP)."""
+    origin = from_address.country if from_address else "US"
+    states = {(to_address.state or "").upper(),
+              ((from_address.state or "") if from_address else "").upper()}
+    crosses = origin != to_address.country and not {origin, to_address.country} <= DOMESTIC_US
+    return crosses or bool(states & MILITARY_STATES)
+
+
+class LineItem(Model):
+    """One line item of an order: what customs declares for it.
+
+    `value` is the price of one unit in `currency`; `weight_oz` the weight of one unit.
+    """
+
+    name: Annotated[str, Field(min_length=1, max_length=500)]
+    sku: str | None = None
+    quantity: Annotated[int, Field(ge=1, le=1_000_000)] = 1
+    value: Decimal
+    currency: Annotated[str, Field(min_length=3, max_length=3)] = "USD"
+    weight_oz: Annotated[Decimal, Field(gt=0)] | None = None
+    hs_tariff_number: str | None = None
+    origin_country: str | None = None
+    description: str | None = None
+
+    @property
+    def total_value(self) -> Decimal:
+        return self.value * self.quantity
+
+
+class CustomsSettings(Model):
+    """The `[customs]` settings: what every customs declaration says besides its items."""
+
+    signer: str | None = None
+    contents_type: Literal["merchandise", "documents", "gift", "returned_goods", "sample",
+                           "dangerous_goods", "humanitarian_donation", "other"] = "merchandise"
+    contents_explanation: str | None = None
+    non_delivery_option: Literal["return", "abandon"] = "return"
+    restriction_type: Literal["none", "other", "quarantine",
+                              "sanitary_phytosanitary_inspection"] = "none"
+    restriction_comments: str | None = None
+    eel_pfc: str = "NOEEI 30.37(a)"
+    incoterm: Literal["DDU", "DDP"] | None = None
+
+
 class Order(Model):
     """One order to ship, as read from an input file or the command line."""
 
@@ -149,6 +201,13 @@ class Order(Model):
     rate_rule: RateRule | None = None
     label_format: LabelFormat | None = None
     rows: tuple[int, ...] = ()
+    # Line items (customs declares them on international orders) and the AES ITN of an
+    # export that needs one.
+    items: tuple[LineItem, ...] = ()
+    itn: str | None = None
+
+    def needs_customs(self, default_from: Address | None = None) -> bool:
+        return needs_customs(self.to_address, self.from_address or default_from)
 
     def digest(self, default_from: Address | None = None) -> str:
         """What the label depends on: addresses, parcel, carrier, service and rule.
@@ -161,7 +220,7 @@ class Order(Model):
         import json
 
         from_address = self.from_address or default_from
-        data = {
+        data: dict[str, object] = {
             "to": self.to_address.model_dump(mode="json"),
             "from": from_address.model_dump(mode="json") if from_address else None,
             "parcel": {k: _canonical(v) for k, v in self.parcel.model_dump().items()},
@@ -169,6 +228,10 @@ class Order(Model):
             "service": self.service,
             "rule": self.rate_rule.model_dump(mode="json") if self.rate_rule else None,
         }
+        if self.items and self.needs_customs(default_from):  # customs prints them
+            data["items"] = [{k: _canonical(v) for k, v in item.model_dump().items()}
+                             for item in self.items]
+            data["itn"] = self.itn
         text = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 
@@ -305,7 +368,9 @@ __all__ = [
     "Address",
     "CarrierMessage",
     "CarrierService",
+    "CustomsSettings",
     "LabelFormat",
+    "LineItem",
     "Mode",
     "Order",
     "OrderState",

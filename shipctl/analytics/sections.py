@@ -91,6 +91,15 @@ SECTIONS: dict[str, Section] = {
             _f("spend", Kind.MONEY, "spend"),
             _f("transit_days_median", Kind.DAYS, "transit median"),
         )),
+        Section("country", "Domestic and international, by destination country", "country", (
+            _f("scope", Kind.TEXT, "scope"),
+            _f("country", Kind.TEXT, "to"),
+            _f("labels", Kind.COUNT, "labels"),
+            _f("spend", Kind.MONEY, "spend"),
+            _f("average_cost", Kind.MONEY, "avg cost"),
+            _f("delivered", Kind.COUNT, "delivered"),
+            _f("transit_days_median", Kind.DAYS, "transit median"),
+        )),
         Section("status", "Tracking status and exceptions", "status", (
             _f("category", Kind.TEXT, "category"),
             _f("name", Kind.TEXT, "status"),

@@ -86,7 +86,9 @@ def _merge_pdf(labels: Sequence[bytes]) -> bytes:
         data = png_to_pdf(label) if label.startswith(PNG_MAGIC) else label
         if not data.startswith(PDF_MAGIC):
             raise ValueError("a label is neither a PDF nor a PNG")
-        for page in PdfReader(io.BytesIO(data)).pages:
+        for source in PdfReader(io.BytesIO(data)).pages:
+            # Transformed once in the writer (pypdf changes only a writer's pages).
+            page = writer.add_page(source)
             width, height = float(page.mediabox.width), float(page.mediabox.height)
             if (round(width), round(height)) != (LABEL_WIDTH_PT, LABEL_HEIGHT_PT):
                 # Fit any other page size onto a 4x6 page, so one printer setting prints all.
@@ -94,7 +96,6 @@ def _merge_pdf(labels: Sequence[bytes]) -> bytes:
                 page.add_transformation(Transformation().scale(scale, scale))
                 page.mediabox.lower_left = (0, 0)
                 page.mediabox.upper_right = (LABEL_WIDTH_PT, LABEL_HEIGHT_PT)
-            writer.add_page(page)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

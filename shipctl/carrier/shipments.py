@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from shipctl.carrier.client import request_json
+from shipctl.carrier.customs import add_customs
 from shipctl.carrier.errors import CarrierTransientError, RateLimited
 from shipctl.carrier.executor import CarrierExecutor
 from shipctl.carrier.retry import backoff_delay
@@ -18,6 +19,7 @@ from shipctl.errors import CarrierAuthError, CarrierError, OutcomeUnknownError
 from shipctl.models import (
     Address,
     CarrierMessage,
+    CustomsSettings,
     Mode,
     Order,
     Parcel,
@@ -49,9 +51,10 @@ def parcel_params(parcel: Parcel) -> Json:
 
 async def create_shipment(
     executor: CarrierExecutor, order: Order, from_address: Address, *,
-    label_format: str | None = None,
+    label_format: str | None = None, customs: CustomsSettings | None = None,
 ) -> QuotedShipment:
-    """Create the shipment and its rates (nothing is bought, so retrying is harmless)."""
+    """Create the shipment and its rates (nothing is bought, so retrying is harmless); one
+    that crosses a border carries the order's customs declaration (`customs` settings)."""
     params: Json = {
         "to_address": address_params(order.to_address),
         "from_address": address_params(order.from_address or from_address),
@@ -61,6 +64,7 @@ async def create_shipment(
     fmt = order.label_format or label_format
     if fmt:
         params["options"] = {"label_format": fmt.upper()}
+    add_customs(params, order, order.from_address or from_address, customs)
     data = await executor.call(
         lambda client: request_json(client, "POST", "/shipments", {"shipment": params}),
         name="create shipment",

@@ -28,10 +28,11 @@ if TYPE_CHECKING:
 def _load_options(
     settings: Settings, fmt: str | None, mapping: str | None, maps: list[str] | None,
     mapping_file: Path | None, sku_weights: Path | None, default_weight: str | None,
-    parcel: str | None,
+    parcel: str | None, catalog: Path | None = None, default_phone: str | None = None,
 ) -> LoadOptions:
     from shipctl.jobs.bulk import load_options
     from shipctl.orders import load_mapping_file, load_sku_weights
+    from shipctl.orders.catalog import load_catalog
     from shipctl.units import parse_weight
 
     user_map = dict(load_mapping_file(mapping_file)) if mapping_file else {}
@@ -50,6 +51,7 @@ def _load_options(
         settings, format=fmt, mapping="custom" if user_map and not mapping else mapping,
         user_map=user_map, sku_weights=load_sku_weights(sku_weights) if sku_weights else None,
         default_weight=weight, default_parcel=parcel,
+        catalog=load_catalog(catalog) if catalog else None, default_phone=default_phone,
     )
     load.check()
     return load
@@ -71,6 +73,15 @@ def bulk(
     sku_weights: Annotated[Path | None, typer.Option(
         "--sku-weights", help="CSV of sku,weight for Shopify exports.",
         rich_help_panel="Input")] = None,
+    catalog: Annotated[Path | None, typer.Option(
+        "--catalog", help="CSV of sku,weight,hs_tariff_number,origin_country,"
+        "customs_description (default: the catalog setting).", rich_help_panel="Input")] = None,
+    default_phone: Annotated[str | None, typer.Option(
+        "--default-phone", help="Phone of international recipients whose order gives none.",
+        rich_help_panel="Input")] = None,
+    duties_paid: Annotated[bool, typer.Option(
+        "--duties-paid", help="International labels with duties paid by the sender (DDP).",
+        rich_help_panel="Input")] = False,
     default_weight: Annotated[str | None, typer.Option(
         "--default-weight", help="Weight of orders that give none, e.g. 1lb.",
         rich_help_panel="Input")] = None,
@@ -103,11 +114,14 @@ def bulk(
 
     context: AppContext = ctx.obj
     settings = context.settings
+    if duties_paid:
+        customs = settings.customs.model_copy(update={"incoterm": "DDP"})
+        settings = settings.model_copy(update={"customs": customs})
     opt.require_confirmation_or_yes(context, yes=yes, dry_run=dry_run)
     options = BulkOptions(
         path=file if file == "-" else Path(file),
         load=_load_options(settings, fmt, mapping, maps, mapping_file, sku_weights,
-                           default_weight, parcel),
+                           default_weight, parcel, catalog, default_phone),
         rule=opt.rate_rule(rule, carriers, max_days, max_rate, settings.default_rate_rule),
         label_format=label_format,
         dry_run=dry_run, skip_invalid=skip_invalid, rebuy=rebuy, concurrency=concurrency,
@@ -125,7 +139,7 @@ def bulk(
         report = eventloop.run(
             _run(context, settings, options, progress, None if (yes or dry_run) else confirm)
         )
-    raise typer.Exit(_show(context, report))
+    raise typer.Exit(_show(context, report, settings))
 
 
 def _store(value: str | None) -> str | None:
@@ -212,7 +226,7 @@ def _show_errors(context: AppContext, report: BulkReport) -> None:
     context.stdout.print("Fix the file, or pass --skip-invalid to ship the valid orders.")
 
 
-def _show(context: AppContext, report: BulkReport) -> int:
+def _show(context: AppContext, report: BulkReport, settings: Settings | None = None) -> int:
     """Print the outcome; return the exit code."""
     out = context.stdout
     if report.status == "invalid":
@@ -238,6 +252,11 @@ def _show(context: AppContext, report: BulkReport) -> int:
             f"bought for the earlier data; `--rebuy` replaces it, `shipctl refund "
             f"{escape(order.reference)}` refunds the old one", soft_wrap=True,
         )
+    if report.international:
+        ddp = (settings or context.settings).customs.incoterm == "DDP"
+        payer = "paid by the sender (DDP)" if ddp else "paid by the recipient (DDU)"
+        out.print(f"{report.international} international: customs from the line items, "
+                  f"duties {payer}")
     if report.status in ("quoted", "declined") and report.quote is not None:
         _show_quote(context, report.quote)
         _unknown_line(context, report)
@@ -287,6 +306,9 @@ def _summary(context: AppContext, report: BulkReport) -> None:
         out.print(f"results: {report.results_out}")
     if report.labels_out:
         out.print(f"labels:  {report.labels_out} ({report.labels_written} labels)")
+        if report.international and report.labels_out.suffix.lower() == ".zpl":
+            out.print("customs forms are PDFs and are not in the ZPL file: write a .pdf "
+                      "(--labels-out) to print them")
     if report.status == "interrupted":
         out.print("[yellow]interrupted: rerun the same command to finish the run[/]")
 

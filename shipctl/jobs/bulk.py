@@ -146,6 +146,7 @@ class BulkReport:
     bought_here: int = 0
     joined: bool = False
     without_sender: int = 0  # valid orders that ship from the configured warehouse
+    international: int = 0  # valid orders declared to customs
 
     @property
     def purchased(self) -> int:
@@ -228,8 +229,22 @@ def load_options(settings: Settings, **overrides: Any) -> LoadOptions:
         "parcel_presets": {n: (p.length, p.width, p.height) for n, p in settings.parcels.items()},
         "default_parcel": settings.default_parcel,
         "default_from": settings.from_address,
+        "default_phone": settings.default_phone,
     }
-    return LoadOptions(**{**defaults, **{k: v for k, v in overrides.items() if v is not None}})
+    chosen = {**defaults, **{k: v for k, v in overrides.items() if v is not None}}
+    return LoadOptions(**with_catalog(chosen, settings.catalog))
+
+
+def with_catalog(chosen: dict[str, Any], setting: Path | None) -> dict[str, Any]:
+    """The catalog (`--catalog`, else the `catalog` setting) also gives SKU weights; those
+    of `--sku-weights` win."""
+    from shipctl.orders.catalog import load_catalog
+
+    catalog = chosen.get("catalog") or (load_catalog(setting) if setting else None)
+    if catalog is None:
+        return chosen
+    weights = {**catalog.weights(), **(chosen.get("sku_weights") or {})}
+    return {**chosen, "catalog": catalog.merged(weights), "sku_weights": weights}
 
 
 def _validate(source: OrderSource, report: BulkReport) -> None:
@@ -245,6 +260,8 @@ def _validate(source: OrderSource, report: BulkReport) -> None:
             report.valid += 1
             if item.from_address is None:
                 report.without_sender += 1
+            if item.needs_customs(source.options.default_from):
+                report.international += 1
     report.mapping = source.mapping
 
 
@@ -486,6 +503,8 @@ async def run_bulk(
             raise InputError(f"{spooled.shown_as}: no valid orders to ship")
         if report.without_sender:
             settings.require_from_address()  # before anything is quoted: exit 3
+        if report.international:
+            settings.require_customs_signer()  # before anything is quoted: exit 3
         # Again, now that the number of labels is known: is there room for them?
         check_outputs(given, inputs=inputs, force=options.force, orders=report.valid)
         return await _ship(settings, options, spooled, report, progress, confirm, stop,
@@ -529,7 +548,7 @@ async def _ship(
             flow = OrderFlow(
                 pool, carrier, from_address=settings.from_address,
                 rule=options.rule or settings.rate_rule(), label_format=label_format,
-                quiet_seconds=settings.timeout + 5,
+                quiet_seconds=settings.timeout + 5, customs=settings.customs,
             )
             done = _Work()
             try:

@@ -62,7 +62,8 @@ async def write_labels(
     labels: list[bytes] = []
     async for page in iter_run_orders(pool, run_id):
         bought = [o for o in page if o.state is OrderState.PURCHASED and o.shipment_id]
-        labels += await _labels_of(executor, bought, fmt)
+        page_labels = await _labels_of(executor, bought, fmt)
+        labels += await with_customs_forms(executor, bought, page_labels, fmt)
     if not labels:
         return 0
     try:
@@ -70,7 +71,35 @@ async def write_labels(
     except ValueError as error:
         raise CarrierError(f"cannot make {path}: {error}", code="LABEL.MERGE") from None
     await asyncio.to_thread(write_atomically, path, data, force=force)
-    return len(labels)
+    return sum(1 for label in labels if not isinstance(label, CustomsForm))
+
+
+class CustomsForm(bytes):
+    """A customs form's PDF, placed in the stack right after its label."""
+
+
+async def with_customs_forms(
+    executor: CarrierExecutor, orders: list[StoredOrder], labels: list[bytes], fmt: str
+) -> list[bytes]:
+    """Each label followed by its shipment's customs forms (commercial invoice, CN22), so the
+    printed stack is complete. The forms are PDFs: a ZPL file holds the labels only."""
+    from shipctl.carrier.customs import form_urls
+    from shipctl.carrier.labels import fetch_label_files
+
+    if fmt != "PDF":
+        return labels
+    stack: list[bytes] = []
+    for order, label in zip(orders, labels, strict=True):
+        stack.append(label)
+        if order.shipment_id and order.order.items and order.order.needs_customs():
+            urls = await form_urls(executor, order.shipment_id)
+            for url, data in zip(urls, await fetch_label_files(urls, concurrency=2),
+                                 strict=True):  # fmt: skip
+                if data is None:
+                    raise CarrierError(f"the customs form of {order.reference} could not be "
+                                       f"downloaded from {url}", code="FORM.DOWNLOAD")
+                stack.append(CustomsForm(data))
+    return stack
 
 
 async def _labels_of(

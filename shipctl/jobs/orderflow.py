@@ -12,7 +12,15 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from shipctl.errors import CarrierAuthError, CarrierError, OutcomeUnknownError, ShipctlError
-from shipctl.models import Address, OrderState, PurchasedLabel, Quote, QuotedShipment, RateRule
+from shipctl.models import (
+    Address,
+    CustomsSettings,
+    OrderState,
+    PurchasedLabel,
+    Quote,
+    QuotedShipment,
+    RateRule,
+)
 from shipctl.store.shipments import StoredOrder
 from shipctl.store.writer import StateWriter
 
@@ -78,7 +86,9 @@ class OrderFlow:
         label_format: str | None,
         writer: StateWriter | None = None,
         quiet_seconds: float = 35.0,
+        customs: CustomsSettings | None = None,
     ) -> None:
+        self.customs = customs
         self.carrier = carrier
         # How long a buy can still land after it was sent: the client timeout, and a margin.
         self.quiet_seconds = quiet_seconds
@@ -129,7 +139,7 @@ class OrderFlow:
         try:
             shipment = await shipments.create_shipment(
                 self.carrier.executor, stored.order, from_address,
-                label_format=self._format_for(stored),
+                label_format=self._format_for(stored), customs=self.customs,
             )
             chosen = self._choose(stored, shipment)
         except CarrierError as error:

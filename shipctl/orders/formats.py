@@ -170,6 +170,10 @@ def flatten(obj: dict[str, object], prefix: str = "", depth: int = 0) -> dict[st
     for key, value in obj.items():
         if isinstance(value, dict) and depth < MAX_JSON_DEPTH:
             flat.update(flatten(value, f"{prefix}{key}.", depth + 1))
+        elif (isinstance(value, list) and value and depth < MAX_JSON_DEPTH
+              and all(isinstance(v, dict) for v in value)):  # line items: items.0.sku
+            for i, entry in enumerate(value):
+                flat.update(flatten(entry, f"{prefix}{key}.{i}.", depth + 1))
         else:
             flat[f"{prefix}{key}"] = _text(value)
     return flat

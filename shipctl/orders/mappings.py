@@ -53,6 +53,16 @@ TEMPLATE_COLUMNS: dict[str, tuple[str, ...]] = {
     "carriers": ("carriers",),
     "max_days": ("max days",),
     "max_rate": ("max rate",),
+    # Line items: one per row; further rows of the same reference add items.
+    "item.name": ("item", "item name", "product"),
+    "item.sku": ("sku", "item sku"),
+    "item.quantity": ("quantity", "qty", "item quantity"),
+    "item.value": ("price", "item price", "value", "item value", "unit price"),
+    "item.currency": ("currency", "item currency"),
+    "item.weight": ("item weight",),
+    "item.hs_tariff_number": ("hs tariff number", "hs code", "hs_tariff_number", "tariff code"),
+    "item.origin_country": ("origin country", "country of origin"),
+    "itn": ("itn", "aes itn"),
 }
 USER_FIELDS = frozenset(TEMPLATE_COLUMNS)
 
@@ -92,6 +102,10 @@ SHOPIFY_COLUMNS: dict[str, tuple[str, ...]] = {
     "sku": ("Lineitem sku",),
     "requires_shipping": ("Lineitem requires shipping",),
     "item_status": ("Lineitem fulfillment status",),
+    "price": ("Lineitem price",),
+    "currency": ("Currency",),
+    "financial_status": ("Financial Status",),
+    "shipping_method": ("Shipping Method",),
 }
 
 _ADDRESS_NEEDS = (("reference",), ("to.name", "to.company"), ("to.street1",), ("to.city",),

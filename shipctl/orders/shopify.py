@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from shipctl.models import Order
+from shipctl.orders.catalog import Catalog
 from shipctl.orders.formats import Record, Records
 from shipctl.orders.outcomes import RowError, SkippedOrder, preview
 from shipctl.orders.validation import Cells, cells_for, order_from_cells
@@ -31,6 +32,9 @@ class LineItem:
     quantity: int
     requires_shipping: bool
     fulfilled: bool
+    name: str = ""
+    price: tuple[str, str] = ("Lineitem price", "")
+    currency: tuple[str, str] = ("Currency", "")
 
 
 @dataclass
@@ -76,7 +80,9 @@ def _line_item(record: Record, cells: Cells, order: ShopifyOrder) -> LineItem:
     requires = cells.get("requires_shipping", ("", ""))[1].lower() not in ("false", "no", "0")
     fulfilled = cells.get("item_status", ("", ""))[1].lower() == "fulfilled"
     sku = cells.get("sku", ("", ""))[1]
-    return LineItem(record.row, sku, max(quantity, 0), requires, fulfilled)
+    return LineItem(record.row, sku, max(quantity, 0), requires, fulfilled,
+                    cells.get("item", ("", ""))[1], cells.get("price", ("Lineitem price", "")),
+                    cells.get("currency", ("Currency", "")))  # fmt: skip
 
 
 def skip_reason(order: ShopifyOrder) -> str | None:
@@ -84,13 +90,26 @@ def skip_reason(order: ShopifyOrder) -> str | None:
     cancelled = order.cells.get("cancelled_at", ("", ""))[1]
     if cancelled:
         return f"cancelled ({cancelled})"
+    financial = order.cells.get("financial_status", ("", ""))[1].lower()
+    if financial in ("refunded", "voided"):
+        return financial
     if order.cells.get("fulfillment_status", ("", ""))[1].lower() == "fulfilled":
         return "already fulfilled"
     if not any(item.requires_shipping for item in order.items):
         return "nothing to ship (only gift cards or items that do not require shipping)"
     if not _to_ship(order):
         return "already fulfilled (every item that needs shipping is fulfilled)"
+    if _local_pickup(order):
+        return "local pickup / no shipping address"
     return None
+
+
+def _local_pickup(order: ShopifyOrder) -> bool:
+    """A pickup shipping method, or no shipping address on an order that needs shipping."""
+    method = order.cells.get("shipping_method", ("", ""))[1].lower()
+    if "pickup" in method.replace(" ", "").replace("-", ""):
+        return True
+    return not any(order.cells.get(f, ("", ""))[1] for f in ("to.street1", "street", "to.city"))
 
 
 def _to_ship(order: ShopifyOrder) -> list[LineItem]:
@@ -98,11 +117,16 @@ def _to_ship(order: ShopifyOrder) -> list[LineItem]:
 
 
 def order_weight(
-    order: ShopifyOrder, sku_weights: dict[str, Decimal] | None, default: Decimal | None
+    order: ShopifyOrder, sku_weights: dict[str, Decimal] | None, default: Decimal | None,
+    catalog: Catalog | None = None,
 ) -> Decimal | list[RowError]:
     """Ounces from the SKU weights, else the default weight, else an error per unknown SKU."""
     items = _to_ship(order)
-    weights = sku_weights or {}
+    weights = dict(sku_weights or {})
+    for item in items:  # an item without a SKU may be known by its exact name
+        product = catalog.find(item.sku, item.name) if catalog and not item.sku else None
+        if product is not None and product.weight_oz is not None:
+            weights[item.sku] = product.weight_oz
     unknown = [item for item in items if item.sku not in weights]
     if not unknown:
         return sum((weights[i.sku] * i.quantity for i in items), Decimal(0))
@@ -117,6 +141,16 @@ def _unknown_sku(sku: str) -> str:
     if not sku:
         return "this item has no SKU, so its weight is unknown; set a default weight"
     return "no weight for this SKU; add it to the SKU weights file or set a default weight"
+
+
+def _item_cells(item: LineItem, order: ShopifyOrder) -> tuple[int, Cells]:
+    """A line item as the item fields of an order's cells (in the order's currency)."""
+    currency = item.currency if item.currency[1] else order.cells.get("currency", item.currency)
+    return item.row, {
+        "item.name": ("Lineitem name", item.name), "item.sku": ("Lineitem sku", item.sku),
+        "item.quantity": ("Lineitem quantity", str(item.quantity)),
+        "item.value": item.price, "item.currency": currency,
+    }
 
 
 def shopify_cells(order: ShopifyOrder) -> Cells:
@@ -142,13 +176,14 @@ def shopify_outcomes(order: ShopifyOrder, options: Any) -> Iterator[Outcome]:
     if reason:
         yield SkippedOrder(order.reference, order.rows, reason)
         return
-    weight = order_weight(order, options.sku_weights, options.default_weight)
+    weight = order_weight(order, options.sku_weights, options.default_weight, options.catalog)
     if isinstance(weight, list):
         yield from weight
         return
     first_row = (order.items[0].row,)
     result = order_from_cells(shopify_cells(order), options, order.rows,
-                              error_rows=first_row, weight_oz=weight)  # fmt: skip
+                              error_rows=first_row, weight_oz=weight,
+                              items=[_item_cells(i, order) for i in _to_ship(order)])  # fmt: skip
     if isinstance(result, list):
         yield from result
     else:

@@ -10,8 +10,10 @@ from typing import BinaryIO
 
 from shipctl.errors import InputError
 from shipctl.models import Address, Order
+from shipctl.orders.catalog import Catalog
 from shipctl.orders.decoding import open_input
 from shipctl.orders.formats import FORMATS, Record, Records, detect_format, read_table
+from shipctl.orders.lineitems import item_groups
 from shipctl.orders.mappings import MAPPINGS, ColumnMapping, check_header, choose_mapping
 from shipctl.orders.outcomes import RowError, SkippedOrder, describe_rows
 from shipctl.orders.shopify import ShopifyOrder, group_orders, shopify_outcomes
@@ -34,6 +36,10 @@ class LoadOptions:
     parcel_presets: Mapping[str, tuple[Decimal, Decimal, Decimal]] = field(default_factory=dict)
     default_parcel: str | None = None
     default_from: Address | None = None
+    # Per SKU (or product name): weight, HS code, origin, customs description.
+    catalog: Catalog | None = None
+    # The phone of international recipients whose order gives none.
+    default_phone: str | None = None
 
     def check(self) -> None:
         """Refuse options that cannot work, before any byte is read."""
@@ -148,18 +154,19 @@ class OrderSource:
 
     def _plain(self, records: Records, mapping: ColumnMapping, resolved: dict[str, str],
                references: _References) -> Iterator[Outcome]:  # fmt: skip
-        for record in records:
-            if isinstance(record, RowError):
-                yield record
+        cells_of = (lambda r: cells_for(r.values, self._fields(r, mapping, resolved)))  # noqa: E731
+        for group in item_groups(records, cells_of):
+            if isinstance(group, RowError):
+                yield group
                 continue
-            yield from record.errors
-            cells = cells_for(record.values, self._fields(record, mapping, resolved))
+            yield from group.errors
+            cells, rows = group.cells, group.rows
             column, reference = cells.get("reference", ("reference", ""))
-            duplicate = references.claim(reference, (record.row,), column)
+            duplicate = references.claim(reference, rows, column)
             if duplicate:
                 yield duplicate
                 continue
-            result = order_from_cells(cells, self.options, (record.row,))
+            result = order_from_cells(cells, self.options, rows, items=group.items)
             yield from result if isinstance(result, list) else (result,)
 
     def _shopify(self, records: Records, resolved: dict[str, str],

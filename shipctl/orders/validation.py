@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from shipctl.choices import LabelFormat, RateStrategy
 from shipctl.models import Address, Order, Parcel, RateRule
+from shipctl.orders import international
 from shipctl.orders.geography import country_code, us_state_code
 from shipctl.orders.outcomes import RowError, preview
 from shipctl.units import OUNCES_PER_UNIT, parse_dimensions, parse_weight
@@ -60,8 +61,10 @@ def order_from_cells(
     *,
     error_rows: tuple[int, ...] | None = None,
     weight_oz: Decimal | None = None,
+    items: Sequence[tuple[int, Cells]] = (),
 ) -> Order | list[RowError]:
-    """An Order from a row's cells (`options` is a LoadOptions), or all the row's errors."""
+    """An Order from a row's cells (`options` is a LoadOptions), or all the row's errors;
+    `items` are the cells of its line items, each with its row."""
     reference = cells.get("reference", ("", ""))[1] or None
     report = RowReport(cells, error_rows or rows, reference)
     _check_lengths(report)
@@ -74,7 +77,8 @@ def order_from_cells(
     choices = _shipping_choices(report)
     if report.errors or to_address is None or parcel is None:
         return report.errors
-    return _assemble(report, to_address, from_address, parcel, choices, rows)
+    order = _assemble(report, to_address, from_address, parcel, choices, rows)
+    return international.complete(report, order, options, items)
 
 
 def _check_lengths(report: RowReport) -> None:
@@ -107,16 +111,18 @@ def address(report: RowReport, prefix: str, *, required: bool) -> Address | None
         field = f"{prefix}.name" if f"{prefix}.name" in report.cells else f"{prefix}.company"
         report.add(field, "a name or a company is required")
     for part in ("street1", "city", "zip"):
-        if not parts[part]:
+        if not parts[part] and (part != "zip" or parts["country"] in ("US", "")):
             report.add(f"{prefix}.{part}", f"a {_LABELS.get(part, part)} is required")
     if parts["country"] == "US":
         parts["state"] = _us_state(report, prefix, parts["state"])
         if parts["zip"] and not _US_ZIP.match(parts["zip"]):
             report.add(f"{prefix}.zip", "a US ZIP has 5 or 9 digits")
+    elif parts["country"]:
+        international.foreign_address(report, prefix, parts)
     if len(report.errors) > before:
         return None
     try:
-        return Address.model_validate({k: v for k, v in parts.items() if v})
+        return Address.model_validate({k: v for k, v in parts.items() if v or k == "zip"})
     except ValidationError as err:
         _model_errors(report, err, prefix)
         return None

@@ -16,6 +16,7 @@ import asyncpg
 
 from shipctl.models import (
     Address,
+    LineItem,
     Order,
     OrderState,
     Parcel,
@@ -96,6 +97,7 @@ def to_stored(row: asyncpg.Record) -> StoredOrder:
         rate_rule=rule,
         label_format=row["label_format"],
         rows=tuple(row["source_rows"] or ()),
+        items=_items(row), itn=row.get("customs_itn"),
     )
     return StoredOrder(
         id=row["id"], reference=row["reference"], run_id=row["run_id"],
@@ -144,7 +146,21 @@ def _order_values(
         order.rate_rule.model_dump_json() if order.rate_rule else None,
         order.label_format or scope.label_format, scope.store, retry_failed,
         order.digest(scope.default_from),
+        items_json(order), order.itn,
     ]
+
+
+def items_json(order: Order) -> list[dict[str, Any]]:
+    """The order's line items as the `items` column holds them (the pool encodes jsonb)."""
+    return [item.model_dump(mode="json", exclude_none=True) for item in order.items]
+
+
+def _items(row: asyncpg.Record) -> tuple[LineItem, ...]:
+    import json
+
+    raw = row.get("items")
+    data = json.loads(raw) if isinstance(raw, str) else raw or []
+    return tuple(LineItem.model_validate(item) for item in data)
 
 
 async def start_run(

@@ -43,17 +43,18 @@ def test_buys_every_order_once_with_results_and_labels(
                      "--results-out", "results.csv", "--labels-out", "labels.pdf")
     assert result.exit_code == 0, result.stdout + result.stderr
     purchased = sql("SELECT reference, tracking_code, mode FROM shipments WHERE state='purchased'")
-    assert len(purchased) == 62
+    assert len(purchased) == 66  # 4 of them abroad
     assert {row["mode"] for row in purchased} == {"simulated"}
     stats = ledger(home / "data")
-    assert stats["purchases"]["total"] == 62
+    assert stats["purchases"]["total"] == 66
     assert stats["purchases"]["max_per_reference"] == 1
     assert stats["purchases"]["max_per_shipment"] == 1
     rows = read_results(home / "results.csv")
-    assert [r["status"] for r in rows] == ["purchased"] * 62
+    assert [r["status"] for r in rows] == ["purchased"] * 66
     assert {r["tracking_code"] for r in rows} == {row["tracking_code"] for row in purchased}
-    assert len(pypdf.PdfReader(home / "labels.pdf").pages) == 62
-    assert "purchased 62 · failed 0" in result.stdout
+    # Each international label is followed by its customs form.
+    assert len(pypdf.PdfReader(home / "labels.pdf").pages) == 66 + 4
+    assert "purchased 66 · failed 0" in result.stdout
 
 
 def test_rerun_buys_nothing_again(shipctl: Shipctl, home: Path) -> None:

@@ -49,6 +49,8 @@ def test_shopify_export_groups_items_skips_and_weighs() -> None:
         "#1003": "nothing to ship (only gift cards or items that do not require shipping)",
         "#1004": "cancelled (2024-05-03 14:12:09 -0400)",
         "#1005": "already fulfilled",
+        "#1022": "refunded",
+        "#1023": "local pickup / no shipping address",
     }
     by_ref = {o.reference: o for o in items if isinstance(o, Order)}
     assert by_ref["#1001"].rows == (2, 3)
@@ -58,6 +60,20 @@ def test_shopify_export_groups_items_skips_and_weighs() -> None:
     assert by_ref["#1007"].parcel.weight_oz == Decimal("26.69")  # gift card not weighed
     assert by_ref["#1008"].parcel.weight_oz == Decimal("6.00")  # fulfilled hoodie left out
     assert by_ref["#1009"].to_address.company == "Fernwood Ceramics"
+    canada = by_ref["#1020"]
+    assert (canada.to_address.country, canada.to_address.state) == ("CA", "QC")
+    assert [(i.sku, i.quantity, i.value, i.currency) for i in canada.items] == [
+        ("MUG-11OZ", 2, Decimal("24.00"), "CAD"), ("TEE-BLK-M", 1, Decimal("32.00"), "CAD")]
+
+
+def test_orders_csv_ships_some_abroad_with_their_line_items() -> None:
+    _, items = _load("orders.csv")
+    abroad = {o.reference: o for o in orders(items) if o.to_address.country != "US"}  # type: ignore[arg-type]
+    assert {o.to_address.country for o in abroad.values()} == {"CA", "GB", "DE", "JP"}
+    assert all(o.items and o.to_address.phone for o in abroad.values())
+    assert abroad["SO-24063"].rows == (64, 65)
+    assert abroad["SO-24066"].to_address.name == "佐藤 花子"
+    assert [i.hs_tariff_number for i in abroad["SO-24065"].items] == ["3406000000", "4202923131"]
 
 
 def test_skus_cover_every_shopify_sku() -> None:
@@ -76,6 +92,7 @@ def test_config_example_has_the_keys_the_config_loader_reads() -> None:
     assert set(config["from_address"]) == {
         "name", "company", "street1", "city", "state", "zip", "country", "phone"
     }
+    assert config["customs"]["signer"]
     assert config["parcels"] == {"small": "8x6x4 in", "medium": "12x10x6 in",
                                  "large": "18x14x8 in"}  # fmt: skip
     assert (config["default_rate_rule"], config["label_format"], config["concurrency"]) == (

@@ -161,9 +161,10 @@ def test_defaults_fill_weight_parcel_and_sender(load: Load) -> None:
 
 
 def test_non_us_address_needs_no_state(load: Load) -> None:
-    header = "reference,name,street1,city,zip,country,weight"
-    (order,) = orders(load(f"{header}\nA-1,Ann,1 King St W,Toronto,M5H 1A1,Canada,1lb\n"))
-    assert (order.to_address.country, order.to_address.state) == ("CA", None)
+    header = "reference,name,street1,city,zip,country,phone,weight,item,price"
+    (order,) = orders(load(f"{header}\nA-1,Ann,Unter den Linden 1,Berlin,10117,Germany,"
+                           "+49 30 1234,1lb,Mug,12\n"))
+    assert (order.to_address.country, order.to_address.state) == ("DE", None)
 
 
 def test_row_errors_carry_the_reference(load: Load) -> None:
