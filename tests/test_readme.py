@@ -85,9 +85,10 @@ def test_the_quick_start_runs_as_written(
     first = shipctl(*args)
     assert first.exit_code == 0, first.stderr
     rows = read_results(isolated_env / "results.csv")
-    assert [row["status"] for row in rows] == ["purchased"] * 62  # "the 62 example orders"
-    assert len(pypdf.PdfReader(isolated_env / "labels.pdf").pages) == 62  # one page a label
+    assert [row["status"] for row in rows] == ["purchased"] * 66  # "the 66 example orders"
+    # one page a label, and a customs form after each of the 4 labels abroad
+    assert len(pypdf.PdfReader(isolated_env / "labels.pdf").pages) == 70
 
     again = shipctl(*args)  # "Run the first command again: nothing is bought twice"
     assert again.exit_code == 0, again.stderr
-    assert "62 already purchased" in again.stdout
+    assert "66 already purchased" in again.stdout
