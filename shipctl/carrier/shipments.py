@@ -13,6 +13,7 @@ from typing import Any
 from shipctl.carrier.client import request_json
 from shipctl.carrier.errors import CarrierTransientError, RateLimited
 from shipctl.carrier.executor import CarrierExecutor
+from shipctl.carrier.options import LabelSetup
 from shipctl.carrier.retry import backoff_delay
 from shipctl.errors import CarrierAuthError, CarrierError, OutcomeUnknownError
 from shipctl.models import (
@@ -28,7 +29,8 @@ from shipctl.models import (
 
 Json = dict[str, Any]
 
-LABEL_URL_FIELDS = {"PDF": "label_pdf_url", "ZPL": "label_zpl_url", "PNG": "label_url"}
+LABEL_URL_FIELDS = {"PDF": "label_pdf_url", "ZPL": "label_zpl_url", "EPL2": "label_epl2_url",
+                    "PNG": "label_url"}
 
 
 def address_params(address: Address) -> Json:
@@ -49,9 +51,11 @@ def parcel_params(parcel: Parcel) -> Json:
 
 async def create_shipment(
     executor: CarrierExecutor, order: Order, from_address: Address, *,
-    label_format: str | None = None,
+    label_format: str | None = None, label: LabelSetup | None = None,
 ) -> QuotedShipment:
     """Create the shipment and its rates (nothing is bought, so retrying is harmless)."""
+    from shipctl.carrier.options import shipment_options, shipment_params
+
     params: Json = {
         "to_address": address_params(order.to_address),
         "from_address": address_params(order.from_address or from_address),
@@ -59,8 +63,8 @@ async def create_shipment(
         "reference": order.reference,
     }
     fmt = order.label_format or label_format
-    if fmt:
-        params["options"] = {"label_format": fmt.upper()}
+    params.update(shipment_params(order))
+    params["options"] = shipment_options(order, fmt, label or LabelSetup())
     data = await executor.call(
         lambda client: request_json(client, "POST", "/shipments", {"shipment": params}),
         name="create shipment",
@@ -126,10 +130,11 @@ async def retrieve(executor: CarrierExecutor, shipment_id: str) -> QuotedShipmen
 
 
 async def convert_label(executor: CarrierExecutor, shipment_id: str, file_format: str) -> str:
-    """The URL of the shipment's label in PDF, ZPL or PNG (EasyPost converts on request)."""
+    """The URL of the shipment's label in PDF, ZPL, EPL2 or PNG (EasyPost converts on
+    request)."""
     fmt = file_format.upper()
     if fmt not in LABEL_URL_FIELDS:
-        raise ValueError(f"label format {file_format!r} is not PDF, ZPL or PNG")
+        raise ValueError(f"label format {file_format!r} is not PDF, ZPL, EPL2 or PNG")
     data = await executor.call(
         lambda client: request_json(client, "GET", f"/shipments/{shipment_id}/label",
                                     {"file_format": fmt}),

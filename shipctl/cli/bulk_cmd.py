@@ -13,6 +13,7 @@ from rich.table import Table
 
 from shipctl import eventloop
 from shipctl.cli import options as opt
+from shipctl.cli import print_options as po
 from shipctl.cli.context import AppContext
 from shipctl.cli.tables import print_table
 from shipctl.errors import ExitCode
@@ -97,6 +98,13 @@ def bulk(
         rich_help_panel="Output")] = None,
     force: opt.Force = False,
     store: opt.Store = None,
+    sort: po.Sort = None,
+    labels_layout: po.LabelsLayout = None,
+    label_dpi: po.LabelDpi = None,
+    packing_slips: po.PackingSlips = None,
+    slips_with_labels: po.SlipsWithLabels = False,
+    print_: po.Print = False,
+    printer: po.Printer = None,
 ) -> None:
     """Validate, quote and buy a label for every order in FILE; a rerun never buys twice."""
     from shipctl.jobs.bulk import BulkOptions
@@ -113,6 +121,9 @@ def bulk(
         dry_run=dry_run, skip_invalid=skip_invalid, rebuy=rebuy, concurrency=concurrency,
         results_out=opt.output_path(results_out), labels_out=opt.output_path(labels_out),
         force=force, store=_store(store),
+        print_room=po.print_room(settings, sort=sort, layout=labels_layout, dpi=label_dpi,
+                                 slips=packing_slips, slips_with_labels=slips_with_labels,
+                                 print_=print_, printer=printer, labels_out=labels_out),
     )
     from shipctl.cli.progress import OrderProgress
 
@@ -287,6 +298,10 @@ def _summary(context: AppContext, report: BulkReport) -> None:
         out.print(f"results: {report.results_out}")
     if report.labels_out:
         out.print(f"labels:  {report.labels_out} ({report.labels_written} labels)")
+    if report.slips_out:
+        out.print(f"slips:   {report.slips_out} ({report.slips_written} slips)")
+    for said in report.printed:
+        out.print(f"printed: {escape(said)}")
     if report.status == "interrupted":
         out.print("[yellow]interrupted: rerun the same command to finish the run[/]")
 

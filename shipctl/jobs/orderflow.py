@@ -17,6 +17,7 @@ from shipctl.store.shipments import StoredOrder
 from shipctl.store.writer import StateWriter
 
 if TYPE_CHECKING:
+    from shipctl.carrier.options import LabelSetup
     from shipctl.carrier.session import CarrierSession
     from shipctl.store.database import Pool
 
@@ -78,7 +79,9 @@ class OrderFlow:
         label_format: str | None,
         writer: StateWriter | None = None,
         quiet_seconds: float = 35.0,
+        label: LabelSetup | None = None,
     ) -> None:
+        self.label = label
         self.carrier = carrier
         # How long a buy can still land after it was sent: the client timeout, and a margin.
         self.quiet_seconds = quiet_seconds
@@ -129,7 +132,7 @@ class OrderFlow:
         try:
             shipment = await shipments.create_shipment(
                 self.carrier.executor, stored.order, from_address,
-                label_format=self._format_for(stored),
+                label_format=self._format_for(stored), label=self.label,
             )
             chosen = self._choose(stored, shipment)
         except CarrierError as error:
