@@ -136,6 +136,31 @@ class RateRule(Model):
         return " ".join(words)
 
 
+# The `hazmat` values EasyPost accepts in a shipment's options.
+HAZMAT_CLASSES = ("PRIMARY_CONTAINED", "PRIMARY_PACKED", "PRIMARY", "SECONDARY_CONTAINED",
+                  "SECONDARY_PACKED", "SECONDARY", "ORMD", "LIMITED_QUANTITY", "LITHIUM")
+Hazmat = Literal["PRIMARY_CONTAINED", "PRIMARY_PACKED", "PRIMARY", "SECONDARY_CONTAINED",
+                 "SECONDARY_PACKED", "SECONDARY", "ORMD", "LIMITED_QUANTITY", "LITHIUM"]
+Signature = Literal["none", "signature", "adult"]
+
+
+class ShipmentOptions(Model):
+    """What an order asks of its shipment beyond the label: insurance (the declared value,
+    bought with the label), a signature, Saturday delivery, hazmat, a carrier account, or a
+    return label (`is_return`)."""
+
+    insurance: Annotated[Decimal, Field(gt=0, le=Decimal(100_000))] | None = None
+    signature: Signature | None = None
+    saturday_delivery: bool = False
+    hazmat: Hazmat | None = None
+    carrier_account: Annotated[str, Field(pattern=r"^ca_[A-Za-z0-9]{1,64}$")] | None = None
+    is_return: bool = False
+
+    def chosen(self) -> dict[str, object]:
+        """The options set, as JSON values (none set: empty)."""
+        return {k: _canonical(v) for k, v in self.model_dump(exclude_defaults=True).items()}
+
+
 class Order(Model):
     """One order to ship, as read from an input file or the command line."""
 
@@ -148,9 +173,10 @@ class Order(Model):
     rate_rule: RateRule | None = None
     label_format: LabelFormat | None = None
     rows: tuple[int, ...] = ()
+    options: ShipmentOptions | None = None
 
     def digest(self, default_from: Address | None = None) -> str:
-        """What the label depends on: addresses, parcel, carrier, service and rule.
+        """What the label depends on: addresses, parcel, carrier, service, rule and options.
 
         Two reads of the same order give the same digest; any change a label would show (an
         address, a weight, a requested service) gives another. The reference, the rows it came
@@ -168,6 +194,8 @@ class Order(Model):
             "service": self.service,
             "rule": self.rate_rule.model_dump(mode="json") if self.rate_rule else None,
         }
+        if self.options is not None and self.options.chosen():
+            data["options"] = self.options.chosen()  # absent when none: old digests stand
         text = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 
@@ -314,6 +342,7 @@ __all__ = [
     "QuotedShipment",
     "RateRule",
     "RefundResult",
+    "ShipmentOptions",
     "TrackingEvent",
     "TrackingUpdate",
 ]

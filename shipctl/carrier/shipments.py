@@ -72,7 +72,10 @@ async def create_shipment(
     return quoted_shipment(data, executor.mode)
 
 
-async def buy(executor: CarrierExecutor, shipment_id: str, rate: Quote) -> PurchasedLabel:
+async def buy(
+    executor: CarrierExecutor, shipment_id: str, rate: Quote, *,
+    insurance: Decimal | None = None,
+) -> PurchasedLabel:
     """Buy `rate`, never blindly twice: after an unclear failure, look before buying again.
 
     A timeout, 5xx or dropped connection may hide a buy that went through, and
@@ -88,7 +91,7 @@ async def buy(executor: CarrierExecutor, shipment_id: str, rate: Quote) -> Purch
         try:
             data = await executor.call(
                 lambda client: request_json(client, "POST", f"/shipments/{shipment_id}/buy",
-                                            {"rate": {"id": rate.rate_id}}),
+                                            buy_params(rate, insurance)),
                 name="buy", idempotent=False,
             )
             return purchased_label(data, executor.mode)
@@ -116,6 +119,14 @@ async def buy(executor: CarrierExecutor, shipment_id: str, rate: Quote) -> Purch
             return current
     assert unclear is not None
     raise unclear
+
+
+def buy_params(rate: Quote, insurance: Decimal | None) -> Json:
+    """The buy's body: the rate, and the declared value to insure (bought with the label)."""
+    params: Json = {"rate": {"id": rate.rate_id}}
+    if insurance is not None:
+        params["insurance"] = f"{insurance:.2f}"
+    return params
 
 
 async def retrieve(executor: CarrierExecutor, shipment_id: str) -> QuotedShipment | PurchasedLabel:

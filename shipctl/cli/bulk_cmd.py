@@ -14,6 +14,7 @@ from rich.table import Table
 from shipctl import eventloop
 from shipctl.cli import options as opt
 from shipctl.cli import print_options as po
+from shipctl.cli import shipment_flags as sf
 from shipctl.cli.context import AppContext
 from shipctl.cli.tables import print_table
 from shipctl.errors import ExitCode
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from shipctl.cli.progress import OrderProgress
     from shipctl.config import Settings
     from shipctl.jobs.bulk import BulkOptions, BulkReport, Confirm, QuoteSummary
+    from shipctl.models import ShipmentOptions
     from shipctl.orders import LoadOptions
     from shipctl.store.shipments import StoredOrder
 
@@ -29,7 +31,7 @@ if TYPE_CHECKING:
 def _load_options(
     settings: Settings, fmt: str | None, mapping: str | None, maps: list[str] | None,
     mapping_file: Path | None, sku_weights: Path | None, default_weight: str | None,
-    parcel: str | None,
+    parcel: str | None, shipment_options: ShipmentOptions | None = None,
 ) -> LoadOptions:
     from shipctl.jobs.bulk import load_options
     from shipctl.orders import load_mapping_file, load_sku_weights
@@ -50,7 +52,7 @@ def _load_options(
     load = load_options(
         settings, format=fmt, mapping="custom" if user_map and not mapping else mapping,
         user_map=user_map, sku_weights=load_sku_weights(sku_weights) if sku_weights else None,
-        default_weight=weight, default_parcel=parcel,
+        default_weight=weight, default_parcel=parcel, shipment_options=shipment_options,
     )
     load.check()
     return load
@@ -105,6 +107,12 @@ def bulk(
     slips_with_labels: po.SlipsWithLabels = False,
     print_: po.Print = False,
     printer: po.Printer = None,
+    insurance: sf.Insurance = None,
+    signature: sf.Signature = None,
+    saturday_delivery: sf.Saturday = False,
+    hazmat: sf.Hazmat = None,
+    carrier_account: sf.CarrierAccount = None,
+    is_return: sf.Return = False,
 ) -> None:
     """Validate, quote and buy a label for every order in FILE; a rerun never buys twice."""
     from shipctl.jobs.bulk import BulkOptions
@@ -115,7 +123,10 @@ def bulk(
     options = BulkOptions(
         path=file if file == "-" else Path(file),
         load=_load_options(settings, fmt, mapping, maps, mapping_file, sku_weights,
-                           default_weight, parcel),
+                           default_weight, parcel, sf.shipment_options(
+                               insurance=insurance, signature=signature,
+                               saturday_delivery=saturday_delivery, hazmat=hazmat,
+                               carrier_account=carrier_account, is_return=is_return)),
         rule=opt.rate_rule(rule, carriers, max_days, max_rate, settings.default_rate_rule),
         label_format=opt.label_format(label_format),
         dry_run=dry_run, skip_invalid=skip_invalid, rebuy=rebuy, concurrency=concurrency,
@@ -185,10 +196,16 @@ def _show_quote(context: AppContext, quote: QuoteSummary) -> None:
     for line in quote.lines:
         table.add_row(line.carrier, line.service, str(line.orders), f"${line.total:,.2f}",
                       f"${line.total / line.orders:,.2f}")
+    if quote.options.insurance_fee:
+        table.add_row("insurance", f"${quote.options.declared:,.2f} declared",
+                      str(quote.options.insured_orders), f"${quote.options.insurance_fee:,.2f}",
+                      "")
     table.add_section()
     table.add_row("[bold]all", "", f"[bold]{quote.orders}", f"[bold]${quote.total:,.2f}",
                   f"${quote.average:,.2f}")
     print_table(context.stdout, table)
+    for said in quote.options.lines():
+        context.stdout.print(f"option {escape(said)}")
     if quote.unquoted:
         _failures(context, "No matching rate or rejected by EasyPost", quote.unquoted,
                   quote.unquoted_count)

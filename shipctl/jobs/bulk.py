@@ -19,6 +19,7 @@ from typing import IO, TYPE_CHECKING, Any, Literal, Protocol
 from shipctl.errors import CarrierAuthError, CarrierError, InputError, OutputError
 from shipctl.jobs.orderflow import OrderFailed, OrderFlow, Outcome, Quoted
 from shipctl.jobs.printroom import PrintRoom
+from shipctl.jobs.quote_options import OptionsSummary, summarise
 from shipctl.models import Order, OrderState, Quote, RateRule, RunStatus
 from shipctl.orders import LoadOptions, OrderSource, RowError, SkippedOrder
 from shipctl.store.shipments import Scope, StoredOrder
@@ -96,6 +97,7 @@ class QuoteSummary:
     lines: list[ServiceTotal] = field(default_factory=list)
     unquoted: list[StoredOrder] = field(default_factory=list)
     unquoted_count: int = 0
+    options: OptionsSummary = field(default_factory=OptionsSummary)
 
     @property
     def orders(self) -> int:
@@ -103,7 +105,8 @@ class QuoteSummary:
 
     @property
     def total(self) -> Decimal:
-        return sum((line.total for line in self.lines), Decimal(0))
+        """The rates, and insuring the orders that declare a value."""
+        return sum((line.total for line in self.lines), self.options.insurance_fee)
 
     @property
     def average(self) -> Decimal:
@@ -454,6 +457,7 @@ async def _summarise_quote(pool: Pool, run_id: int) -> QuoteSummary:
         lines=await _run_totals(pool, run_id, "created"),
         unquoted=await shipments.run_failures(pool, run_id, MAX_LISTED_ORDERS),
         unquoted_count=counts.get("failed", 0),
+        options=summarise(await shipments.run_options(pool, run_id, "created")),
     )
 
 

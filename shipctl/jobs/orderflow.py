@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from shipctl.errors import CarrierAuthError, CarrierError, OutcomeUnknownError, ShipctlError
@@ -228,7 +229,8 @@ class OrderFlow:
         shipment_id = quoted.shipment.shipment_id if quoted.shipment else stored.shipment_id
         assert shipment_id is not None
         try:
-            label = await shipments.buy(self.carrier.executor, shipment_id, quoted.chosen)
+            label = await shipments.buy(self.carrier.executor, shipment_id, quoted.chosen,
+                                        insurance=_insurance(stored))
         except CarrierAuthError:
             raise
         except OutcomeUnknownError as error:
@@ -257,3 +259,9 @@ class OrderFlow:
 def _not_found(error: CarrierError) -> bool:
     code = (error.code or "").upper()
     return code in ("NOT_FOUND", "HTTP_404") or code.endswith(".NOT_FOUND")
+
+
+def _insurance(stored: StoredOrder) -> Decimal | None:
+    """The declared value to insure the order's label for, if any."""
+    options = getattr(stored.order, "options", None)
+    return options.insurance if options is not None else None

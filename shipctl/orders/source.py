@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from shipctl.errors import InputError
-from shipctl.models import Address, Order
+from shipctl.models import Address, Order, ShipmentOptions
 from shipctl.orders.decoding import open_input
 from shipctl.orders.formats import FORMATS, Record, Records, detect_format, read_table
 from shipctl.orders.mappings import MAPPINGS, ColumnMapping, check_header, choose_mapping
@@ -34,6 +34,7 @@ class LoadOptions:
     parcel_presets: Mapping[str, tuple[Decimal, Decimal, Decimal]] = field(default_factory=dict)
     default_parcel: str | None = None
     default_from: Address | None = None
+    shipment_options: ShipmentOptions | None = None  # the run's flags; columns override
 
     def check(self) -> None:
         """Refuse options that cannot work, before any byte is read."""

@@ -11,13 +11,15 @@ INSERT INTO shipments (
     from_name, from_company, from_street1, from_street2, from_city, from_state, from_zip,
     from_country, from_phone,
     weight_oz, length_in, width_in, height_in, predefined_package,
-    requested_carrier, requested_service, rate_rule, label_format, store, order_digest
+    requested_carrier, requested_service, rate_rule, label_format, store, order_digest,
+    options
 ) VALUES (
     $1, $2, 'pending', $3, $4, $5,
     $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
     $16, $17, $18, $19, $20, $21, $22, $23, $24,
     $25, $26, $27, $28, $29,
-    $30, $31, $32, $33, $34, $36
+    $30, $31, $32, $33, $34, $36,
+    $37
 )
 ON CONFLICT (mode, store, reference) WHERE superseded_at IS NULL DO UPDATE
 SET run_id = EXCLUDED.run_id,
@@ -49,5 +51,6 @@ SET run_id = EXCLUDED.run_id,
     requested_carrier = EXCLUDED.requested_carrier,
     requested_service = EXCLUDED.requested_service,
     rate_rule = EXCLUDED.rate_rule, label_format = EXCLUDED.label_format,
-    order_digest = EXCLUDED.order_digest
+    order_digest = EXCLUDED.order_digest,
+    options = EXCLUDED.options
 WHERE shipments.state IN ('pending', 'created', 'unknown', 'failed')
