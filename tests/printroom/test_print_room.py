@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +14,8 @@ import easypost
 import pypdf
 import pytest
 
-from shipctl.simulator import SimulatorConfig, running_simulator
 from tests.conftest import CliResult
-from tests.jobs.bulk_support import read_results, use_example_settings
+from tests.jobs.bulk_support import read_results
 
 Shipctl = Callable[..., CliResult]
 HEADER = ["reference", "name", "street1", "city", "state", "zip", "weight", "parcel"]
@@ -30,33 +29,12 @@ ROWS = [
 BY_ZIP = ["R-200", "R-400", "R-300", "R-100"]
 
 
-@pytest.fixture
-def home(isolated_env: Path) -> Path:
-    use_example_settings(isolated_env)
-    return isolated_env
-
-
 def write_file(path: Path, rows: list[list[str]] = ROWS, header: list[str] = HEADER) -> Path:
     with path.open("w", newline="") as out:
         writer = csv.writer(out)
         writer.writerow(header)
         writer.writerows(rows)
     return path
-
-
-@pytest.fixture
-def sdk(home: Path) -> Iterator[Callable[[], easypost.EasyPostClient]]:
-    """After a `--simulate` run: an SDK client on the run's simulator state."""
-    from contextlib import ExitStack
-
-    with ExitStack() as stack:
-
-        def open_client() -> easypost.EasyPostClient:
-            sim = stack.enter_context(running_simulator(
-                SimulatorConfig(state_path=home / "data" / "simulator.sqlite3")))
-            return easypost.EasyPostClient("EZTK-test", api_base=sim.api_base)
-
-        yield open_client
 
 
 def shipment_ids(sql: Callable[..., list[Any]]) -> dict[str, str]:
