@@ -484,6 +484,10 @@ async def run_bulk(
     given = {flag: path for flag, path in outputs.items() if path is not None}
     inputs = [] if str(options.path) == "-" else [Path(options.path)]
     check_outputs(given, inputs=inputs, force=options.force)
+    if options.print_room.print_labels:
+        from shipctl.jobs.printing import check_printer
+
+        await asyncio.to_thread(check_printer, options.print_room.printer)
     async with _spooled(options.path, stdin) as spooled:
         report = BulkReport(status="invalid")
         await asyncio.to_thread(_validate, OrderSource(spooled.path, _load(options)), report)

@@ -23,6 +23,24 @@ def lp_command(path: Path, printer: str | None) -> list[str]:
     return [*command, "--", str(path)]
 
 
+def check_printer(printer: str | None) -> None:
+    """Before anything is bought: `lp` is there, and (when CUPS's `lpstat` is there too) the
+    printer is one CUPS knows. One clear OutputError otherwise."""
+    if shutil.which("lp") is None:
+        raise OutputError("cannot --print: `lp` (CUPS) is not installed or not on PATH")
+    if not printer or shutil.which("lpstat") is None:
+        return
+    try:
+        done = subprocess.run(["lpstat", "-p", printer], capture_output=True, text=True,
+                              timeout=LP_SECONDS, check=False)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise OutputError(f"cannot --print: lpstat failed ({error})") from None
+    if done.returncode != 0:
+        said = (done.stderr or done.stdout).strip().splitlines()
+        raise OutputError(f"cannot --print: printer {printer!r} is unknown to CUPS"
+                          + (f" ({said[-1]})" if said else ""))
+
+
 def print_file(path: Path, printer: str | None) -> str:
     """Print `path`; returns what lp said (its job id line). One clear OutputError when lp
     is not installed, the printer is unknown, or lp refuses the job."""

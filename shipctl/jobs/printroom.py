@@ -12,9 +12,10 @@ import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
-from shipctl.store.shipments import StoredOrder
+if TYPE_CHECKING:
+    from shipctl.store.shipments import StoredOrder
 
 SortKey = Literal["input", "carrier", "service", "sku", "zip", "reference"]
 Layout = Literal["4x6", "letter-2up", "a4-2up"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime
@@ -81,6 +82,10 @@ async def show_run(
             raise InputError(f"no run {run_id} (see `shipctl runs`)")
         recorded = row["options"] if isinstance(row["options"], Mapping) else {}
         room = print_room(recorded) if print_room is not None else PrintRoom()
+        if room.print_labels:
+            from shipctl.jobs.printing import check_printer
+
+            await asyncio.to_thread(check_printer, room.printer)
         if room.slips_out is not None:
             check_outputs({"--packing-slips": room.slips_out, **{
                 flag: path for flag, path in outputs.items() if path is not None}},

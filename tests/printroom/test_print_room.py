@@ -208,7 +208,7 @@ def test_bad_print_room_options_are_refused_before_anything_is_bought(
 
 
 def stand_in_lp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *,
-                printers: tuple[str, ...] = ("Zebra", "Laser")) -> Path:
+                printers: tuple[str, ...] = ("Zebra", "Laser"), lpstat: bool = False) -> Path:
     """An `lp` on PATH that knows `printers`, records its arguments and keeps each file."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
@@ -229,6 +229,16 @@ shutil.copy(args[-1], log / f"{{n}}.bin")
 print(f"request id is {{printer or 'default'}}-{{n + 1}} (1 file(s))")
 """)
     script.chmod(0o755)
+    if lpstat:  # CUPS's own check of a printer's name, as `lpstat -p NAME` answers it
+        status = bin_dir / "lpstat"
+        status.write_text(f"""#!/bin/sh
+for known in {' '.join(printers)}; do
+    [ "$2" = "$known" ] && echo "printer $2 is idle." && exit 0
+done
+echo "lpstat: Invalid destination name in list \\"$2\\"." >&2
+exit 1
+""")
+        status.chmod(0o755)
     monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
     return log
 
@@ -281,6 +291,23 @@ def test_an_unknown_printer_is_one_clear_error(
     assert (home / "labels.pdf").exists()  # the labels are written all the same
 
 
+def test_a_printer_cups_does_not_know_is_refused_before_anything_is_bought(
+    shipctl: Shipctl, home: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    log = stand_in_lp(home, monkeypatch, lpstat=True)
+    orders = write_file(home / "orders.csv", ROWS[:1])
+    result = shipctl("--simulate", "bulk", str(orders), "--yes", "--labels-out", "labels.pdf",
+                     "--print", "--printer", "Nowhere")
+    assert result.exit_code != 0
+    assert "printer 'Nowhere' is unknown to CUPS" in result.stderr
+    assert "Invalid destination" in result.stderr
+    assert not (home / "data" / "simulator.sqlite3").exists() and printed(log) == []
+    known = shipctl("--simulate", "bulk", str(orders), "--yes", "--labels-out", "labels.pdf",
+                    "--print", "--printer", "Laser")
+    assert known.exit_code == 0, known.stdout + known.stderr
+    assert [args[:2] for args, _ in printed(log)] == [["-d", "Laser"]]
+
+
 def test_no_lp_is_one_clear_error(
     shipctl: Shipctl, home: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -292,6 +319,7 @@ def test_no_lp_is_one_clear_error(
                      "--print")
     assert result.exit_code != 0
     assert "`lp` (CUPS) is not installed" in result.stderr
+    assert not (home / "data" / "simulator.sqlite3").exists()  # refused before buying
 
 
 def test_runs_show_reproduces_a_past_runs_sort_layout_and_slips(
