@@ -589,11 +589,13 @@ async def _phases(
 
 
 def _label_format(options: BulkOptions, settings: Settings) -> str:
-    """ZPL labels for a `.zpl` labels file; otherwise the asked-for or configured format."""
+    """ZPL or EPL2 labels for a `.zpl` or `.epl` labels file; otherwise the asked-for or
+    configured format."""
     from shipctl.jobs.exports import label_file_format
 
-    if options.labels_out is not None and label_file_format(options.labels_out) == "ZPL":
-        return "ZPL"
+    thermal = label_file_format(options.labels_out) if options.labels_out is not None else None
+    if thermal in ("ZPL", "EPL2"):
+        return thermal
     if options.label_format:
         return options.label_format
     return settings.label_format

@@ -169,7 +169,9 @@ def ink_by_half(path: Path, page_index: int) -> tuple[float, float]:
     return share(range(0, height // 2)), share(range(height // 2, height))
 
 
-def test_epl2_labels_for_thermal_printers(shipctl: Shipctl, home: Path) -> None:
+def test_epl2_labels_for_thermal_printers(
+    shipctl: Shipctl, home: Path, sql: Callable[..., list[Any]],
+) -> None:
     orders = write_file(home / "orders.csv", ROWS[:2])
     result = shipctl("--simulate", "bulk", str(orders), "--yes", "--labels-out", "labels.epl")
     assert result.exit_code == 0, result.stdout + result.stderr
@@ -177,6 +179,8 @@ def test_epl2_labels_for_thermal_printers(shipctl: Shipctl, home: Path) -> None:
     assert epl.startswith(b"\nN\n") and epl.count(b"\nP1") == 2
     assert b"^XA" not in epl and b"q812" in epl
     assert references_in(epl.decode()) == ["R-300", "R-100"]
+    assert {row["label_file_format"] for row in sql(
+        "SELECT label_file_format FROM shipments")} == {"EPL2"}  # bought as EPL2
 
 
 def test_label_dpi_reaches_the_shipment(
@@ -343,3 +347,17 @@ def test_runs_show_reproduces_a_past_runs_sort_layout_and_slips(
                                                                           for r in BY_ZIP]
     slips = page_texts(home / "slips.pdf")
     assert len(slips) == 2 and [r for t in slips for r in references_in(t)] == BY_ZIP
+
+
+def test_runs_show_prints_a_past_runs_labels_again(
+    shipctl: Shipctl, home: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    log = stand_in_lp(home, monkeypatch)
+    orders = write_file(home / "orders.csv", ROWS[:2])
+    assert shipctl("--simulate", "bulk", str(orders), "--yes").exit_code == 0
+    again = shipctl("--simulate", "runs", "show", "1", "--labels-out", "again.epl", "--print",
+                    "--printer", "Zebra")
+    assert again.exit_code == 0, again.stdout + again.stderr
+    [(args, data)] = printed(log)
+    assert args == ["-d", "Zebra", "-o", "raw", "--", "again.epl"]
+    assert data == (home / "again.epl").read_bytes() and data.count(b"\nP1") == 2
