@@ -13,7 +13,7 @@ from typing import Any
 from shipctl.carrier.client import request_json
 from shipctl.carrier.errors import CarrierTransientError, RateLimited
 from shipctl.carrier.executor import CarrierExecutor
-from shipctl.carrier.options import LabelSetup
+from shipctl.carrier.options import LabelSetup, shipment_options, shipment_params
 from shipctl.carrier.retry import backoff_delay
 from shipctl.errors import CarrierAuthError, CarrierError, OutcomeUnknownError
 from shipctl.models import (
@@ -54,8 +54,6 @@ async def create_shipment(
     label_format: str | None = None, label: LabelSetup | None = None,
 ) -> QuotedShipment:
     """Create the shipment and its rates (nothing is bought, so retrying is harmless)."""
-    from shipctl.carrier.options import shipment_options, shipment_params
-
     params: Json = {
         "to_address": address_params(order.to_address),
         "from_address": address_params(order.from_address or from_address),
