@@ -20,7 +20,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AliasChoices,
@@ -120,6 +120,9 @@ class Settings(BaseSettings):
     default_parcel: str | None = None
     default_rate_rule: str = "cheapest"
     label_format: LabelFormat = LabelFormat.PDF
+    # What is printed on each label (print_custom_1): the order reference, or nothing.
+    label_reference: Literal["reference", "none"] = "reference"
+    printer: str | None = Field(default=None, min_length=1, max_length=200)  # CUPS, for --print
     data_dir: Path = Field(default_factory=default_data_dir)
 
     @field_validator("parcels", mode="before")

@@ -187,6 +187,29 @@ class CustomsSettings(Model):
     restriction_comments: str | None = None
     eel_pfc: str = "NOEEI 30.37(a)"
     incoterm: Literal["DDU", "DDP"] | None = None
+# The `hazmat` values EasyPost accepts in a shipment's options.
+HAZMAT_CLASSES = ("PRIMARY_CONTAINED", "PRIMARY_PACKED", "PRIMARY", "SECONDARY_CONTAINED",
+                  "SECONDARY_PACKED", "SECONDARY", "ORMD", "LIMITED_QUANTITY", "LITHIUM")
+Hazmat = Literal["PRIMARY_CONTAINED", "PRIMARY_PACKED", "PRIMARY", "SECONDARY_CONTAINED",
+                 "SECONDARY_PACKED", "SECONDARY", "ORMD", "LIMITED_QUANTITY", "LITHIUM"]
+Signature = Literal["none", "signature", "adult"]
+
+
+class ShipmentOptions(Model):
+    """What an order asks of its shipment beyond the label: insurance (the declared value,
+    bought with the label), a signature, Saturday delivery, hazmat, a carrier account, or a
+    return label (`is_return`)."""
+
+    insurance: Annotated[Decimal, Field(gt=0, le=Decimal(100_000))] | None = None
+    signature: Signature | None = None
+    saturday_delivery: bool = False
+    hazmat: Hazmat | None = None
+    carrier_account: Annotated[str, Field(pattern=r"^ca_[A-Za-z0-9]{1,64}$")] | None = None
+    is_return: bool = False
+
+    def chosen(self) -> dict[str, object]:
+        """The options set, as JSON values (none set: empty)."""
+        return {k: _canonical(v) for k, v in self.model_dump(exclude_defaults=True).items()}
 
 
 class Order(Model):
@@ -208,9 +231,10 @@ class Order(Model):
 
     def needs_customs(self, default_from: Address | None = None) -> bool:
         return needs_customs(self.to_address, self.from_address or default_from)
+    options: ShipmentOptions | None = None
 
     def digest(self, default_from: Address | None = None) -> str:
-        """What the label depends on: addresses, parcel, carrier, service and rule.
+        """What the label depends on: addresses, parcel, carrier, service, rule and options.
 
         Two reads of the same order give the same digest; any change a label would show (an
         address, a weight, a requested service) gives another. The reference, the rows it came
@@ -232,6 +256,8 @@ class Order(Model):
             data["items"] = [{k: _canonical(v) for k, v in item.model_dump().items()}
                              for item in self.items]
             data["itn"] = self.itn
+        if self.options is not None and self.options.chosen():
+            data["options"] = self.options.chosen()  # absent when none: old digests stand
         text = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 
@@ -381,6 +407,7 @@ __all__ = [
     "RateRule",
     "RateStrategy",
     "RefundResult",
+    "ShipmentOptions",
     "TrackingEvent",
     "TrackingUpdate",
 ]

@@ -61,13 +61,18 @@ def label_fits(data: bytes, file_format: str) -> bool:
     """Whether a label file's bytes can go into a labels file of `file_format`."""
     if file_format.upper() == "ZPL":  # ZPL may open with ~ commands (graphics) before ^XA
         return b"^XA" in data[:65536] and not data.startswith((PDF_MAGIC, PNG_MAGIC))
+    if file_format.upper() == "EPL2":  # page mode: N clears the buffer, P prints
+        head = data[:65536]
+        return (head.lstrip().startswith(b"N") and b"\nP" in data
+                and not data.startswith((PDF_MAGIC, PNG_MAGIC)) and b"^XA" not in head)
     return data.startswith(PDF_MAGIC) or data.startswith(PNG_MAGIC)
 
 
 def merge_labels(labels: Sequence[bytes], label_format: str) -> bytes:
-    """One file to print: PDF (PDF and PNG labels as 4x6 pages), ZPL concatenated, or one PNG."""
+    """One file to print: PDF (PDF and PNG labels as 4x6 pages), ZPL or EPL2 concatenated,
+    or one PNG."""
     fmt = label_format.upper()
-    if fmt == "ZPL":
+    if fmt in ("ZPL", "EPL2"):
         return b"\n".join(label.rstrip(b"\r\n") for label in labels) + b"\n"
     if fmt == "PNG":
         if len(labels) != 1:
@@ -75,7 +80,7 @@ def merge_labels(labels: Sequence[bytes], label_format: str) -> bytes:
         return labels[0]
     if fmt == "PDF":
         return _merge_pdf(labels)
-    raise ValueError(f"label format {label_format!r} is not PDF, ZPL or PNG")
+    raise ValueError(f"label format {label_format!r} is not PDF, ZPL, EPL2 or PNG")
 
 
 def _merge_pdf(labels: Sequence[bytes]) -> bytes:

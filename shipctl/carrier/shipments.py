@@ -14,6 +14,7 @@ from shipctl.carrier.client import request_json
 from shipctl.carrier.customs import add_customs
 from shipctl.carrier.errors import CarrierTransientError, RateLimited
 from shipctl.carrier.executor import CarrierExecutor
+from shipctl.carrier.options import LabelSetup, shipment_options, shipment_params
 from shipctl.carrier.retry import backoff_delay
 from shipctl.errors import CarrierAuthError, CarrierError, OutcomeUnknownError
 from shipctl.models import (
@@ -30,7 +31,8 @@ from shipctl.models import (
 
 Json = dict[str, Any]
 
-LABEL_URL_FIELDS = {"PDF": "label_pdf_url", "ZPL": "label_zpl_url", "PNG": "label_url"}
+LABEL_URL_FIELDS = {"PDF": "label_pdf_url", "ZPL": "label_zpl_url", "EPL2": "label_epl2_url",
+                    "PNG": "label_url"}
 
 
 def address_params(address: Address) -> Json:
@@ -52,6 +54,7 @@ def parcel_params(parcel: Parcel) -> Json:
 async def create_shipment(
     executor: CarrierExecutor, order: Order, from_address: Address, *,
     label_format: str | None = None, customs: CustomsSettings | None = None,
+    label: LabelSetup | None = None,
 ) -> QuotedShipment:
     """Create the shipment and its rates (nothing is bought, so retrying is harmless); one
     that crosses a border carries the order's customs declaration (`customs` settings)."""
@@ -62,8 +65,8 @@ async def create_shipment(
         "reference": order.reference,
     }
     fmt = order.label_format or label_format
-    if fmt:
-        params["options"] = {"label_format": fmt.upper()}
+    params.update(shipment_params(order))
+    params["options"] = shipment_options(order, fmt, label or LabelSetup())
     add_customs(params, order, order.from_address or from_address, customs)
     data = await executor.call(
         lambda client: request_json(client, "POST", "/shipments", {"shipment": params}),
@@ -72,7 +75,10 @@ async def create_shipment(
     return quoted_shipment(data, executor.mode)
 
 
-async def buy(executor: CarrierExecutor, shipment_id: str, rate: Quote) -> PurchasedLabel:
+async def buy(
+    executor: CarrierExecutor, shipment_id: str, rate: Quote, *,
+    insurance: Decimal | None = None,
+) -> PurchasedLabel:
     """Buy `rate`, never blindly twice: after an unclear failure, look before buying again.
 
     A timeout, 5xx or dropped connection may hide a buy that went through, and
@@ -88,7 +94,7 @@ async def buy(executor: CarrierExecutor, shipment_id: str, rate: Quote) -> Purch
         try:
             data = await executor.call(
                 lambda client: request_json(client, "POST", f"/shipments/{shipment_id}/buy",
-                                            {"rate": {"id": rate.rate_id}}),
+                                            buy_params(rate, insurance)),
                 name="buy", idempotent=False,
             )
             return purchased_label(data, executor.mode)
@@ -118,6 +124,14 @@ async def buy(executor: CarrierExecutor, shipment_id: str, rate: Quote) -> Purch
     raise unclear
 
 
+def buy_params(rate: Quote, insurance: Decimal | None) -> Json:
+    """The buy's body: the rate, and the declared value to insure (bought with the label)."""
+    params: Json = {"rate": {"id": rate.rate_id}}
+    if insurance is not None:
+        params["insurance"] = f"{insurance:.2f}"
+    return params
+
+
 async def retrieve(executor: CarrierExecutor, shipment_id: str) -> QuotedShipment | PurchasedLabel:
     """The shipment as EasyPost has it now: a PurchasedLabel iff it has a postage label."""
     data = await executor.call(
@@ -130,10 +144,11 @@ async def retrieve(executor: CarrierExecutor, shipment_id: str) -> QuotedShipmen
 
 
 async def convert_label(executor: CarrierExecutor, shipment_id: str, file_format: str) -> str:
-    """The URL of the shipment's label in PDF, ZPL or PNG (EasyPost converts on request)."""
+    """The URL of the shipment's label in PDF, ZPL, EPL2 or PNG (EasyPost converts on
+    request)."""
     fmt = file_format.upper()
     if fmt not in LABEL_URL_FIELDS:
-        raise ValueError(f"label format {file_format!r} is not PDF, ZPL or PNG")
+        raise ValueError(f"label format {file_format!r} is not PDF, ZPL, EPL2 or PNG")
     data = await executor.call(
         lambda client: request_json(client, "GET", f"/shipments/{shipment_id}/label",
                                     {"file_format": fmt}),

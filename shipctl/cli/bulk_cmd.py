@@ -13,6 +13,8 @@ from rich.table import Table
 
 from shipctl import eventloop
 from shipctl.cli import options as opt
+from shipctl.cli import print_options as po
+from shipctl.cli import shipment_flags as sf
 from shipctl.cli.context import AppContext
 from shipctl.cli.tables import print_table
 from shipctl.errors import ExitCode
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
     from shipctl.cli.progress import OrderProgress
     from shipctl.config import Settings
     from shipctl.jobs.bulk import BulkOptions, BulkReport, Confirm, QuoteSummary
+    from shipctl.models import ShipmentOptions
     from shipctl.orders import LoadOptions
     from shipctl.store.shipments import StoredOrder
 
@@ -29,6 +32,7 @@ def _load_options(
     settings: Settings, fmt: str | None, mapping: str | None, maps: list[str] | None,
     mapping_file: Path | None, sku_weights: Path | None, default_weight: str | None,
     parcel: str | None, catalog: Path | None = None, default_phone: str | None = None,
+    shipment_options: ShipmentOptions | None = None,
 ) -> LoadOptions:
     from shipctl.jobs.bulk import load_options
     from shipctl.orders import load_mapping_file, load_sku_weights
@@ -52,6 +56,7 @@ def _load_options(
         user_map=user_map, sku_weights=load_sku_weights(sku_weights) if sku_weights else None,
         default_weight=weight, default_parcel=parcel,
         catalog=load_catalog(catalog) if catalog else None, default_phone=default_phone,
+        shipment_options=shipment_options,
     )
     load.check()
     return load
@@ -108,6 +113,19 @@ def bulk(
         rich_help_panel="Output")] = None,
     force: opt.Force = False,
     store: opt.Store = None,
+    sort: po.Sort = None,
+    labels_layout: po.LabelsLayout = None,
+    label_dpi: po.LabelDpi = None,
+    packing_slips: po.PackingSlips = None,
+    slips_with_labels: po.SlipsWithLabels = False,
+    print_: po.Print = False,
+    printer: po.Printer = None,
+    insurance: sf.Insurance = None,
+    signature: sf.Signature = None,
+    saturday_delivery: sf.Saturday = False,
+    hazmat: sf.Hazmat = None,
+    carrier_account: sf.CarrierAccount = None,
+    is_return: sf.Return = False,
 ) -> None:
     """Validate, quote and buy a label for every order in FILE; a rerun never buys twice."""
     from shipctl.jobs.bulk import BulkOptions
@@ -121,12 +139,18 @@ def bulk(
     options = BulkOptions(
         path=file if file == "-" else Path(file),
         load=_load_options(settings, fmt, mapping, maps, mapping_file, sku_weights,
-                           default_weight, parcel, catalog, default_phone),
+                           default_weight, parcel, catalog, default_phone, sf.shipment_options(
+                               insurance=insurance, signature=signature,
+                               saturday_delivery=saturday_delivery, hazmat=hazmat,
+                               carrier_account=carrier_account, is_return=is_return)),
         rule=opt.rate_rule(rule, carriers, max_days, max_rate, settings.default_rate_rule),
         label_format=label_format,
         dry_run=dry_run, skip_invalid=skip_invalid, rebuy=rebuy, concurrency=concurrency,
         results_out=opt.output_path(results_out), labels_out=opt.output_path(labels_out),
         force=force, store=_store(store),
+        print_room=po.print_room(settings, sort=sort, layout=labels_layout, dpi=label_dpi,
+                                 slips=packing_slips, slips_with_labels=slips_with_labels,
+                                 print_=print_, printer=printer, labels_out=labels_out),
     )
     from shipctl.cli.progress import OrderProgress
 
@@ -188,10 +212,16 @@ def _show_quote(context: AppContext, quote: QuoteSummary) -> None:
     for line in quote.lines:
         table.add_row(line.carrier, line.service, str(line.orders), f"${line.total:,.2f}",
                       f"${line.total / line.orders:,.2f}")
+    if quote.options.insurance_fee:
+        table.add_row("insurance", f"${quote.options.declared:,.2f} declared",
+                      str(quote.options.insured_orders), f"${quote.options.insurance_fee:,.2f}",
+                      "")
     table.add_section()
     table.add_row("[bold]all", "", f"[bold]{quote.orders}", f"[bold]${quote.total:,.2f}",
                   f"${quote.average:,.2f}")
     print_table(context.stdout, table)
+    for said in quote.options.lines():
+        context.stdout.print(f"option {escape(said)}")
     if quote.unquoted:
         _failures(context, "No matching rate or rejected by EasyPost", quote.unquoted,
                   quote.unquoted_count)
@@ -309,6 +339,10 @@ def _summary(context: AppContext, report: BulkReport) -> None:
         if report.international and report.labels_out.suffix.lower() == ".zpl":
             out.print("customs forms are PDFs and are not in the ZPL file: write a .pdf "
                       "(--labels-out) to print them")
+    if report.slips_out:
+        out.print(f"slips:   {report.slips_out} ({report.slips_written} slips)")
+    for said in report.printed:
+        out.print(f"printed: {escape(said)}")
     if report.status == "interrupted":
         out.print("[yellow]interrupted: rerun the same command to finish the run[/]")
 

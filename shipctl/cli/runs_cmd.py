@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -11,8 +12,12 @@ from rich.table import Table
 
 from shipctl import eventloop
 from shipctl.cli import options as opt
+from shipctl.cli import print_options as po
 from shipctl.cli.context import AppContext
 from shipctl.cli.tables import print_table
+
+if TYPE_CHECKING:
+    from shipctl.jobs.printroom import PrintRoom
 
 app = typer.Typer(help="Past runs and their orders.", invoke_without_command=True)
 
@@ -52,14 +57,31 @@ def show(
     labels_out: Annotated[Path | None, typer.Option("--labels-out",
                                                     help="Write the labels (.pdf/.zpl).")] = None,
     force: opt.Force = False,
+    sort: po.Sort = None,
+    labels_layout: po.LabelsLayout = None,
+    packing_slips: po.PackingSlips = None,
+    slips_with_labels: po.SlipsWithLabels = False,
+    print_: po.Print = False,
+    printer: po.Printer = None,
 ) -> None:
-    """A run's orders; with --results-out / --labels-out, its files again."""
+    """A run's orders; with --results-out / --labels-out / --packing-slips, its files again
+    (sorted and laid out as the run was, unless told otherwise)."""
     from shipctl.jobs.runs import show_run
 
     context: AppContext = ctx.obj
+
+    def room(recorded: Mapping[str, Any]) -> PrintRoom:
+        return po.print_room(
+            context.settings, sort=sort, layout=labels_layout, dpi=None, slips=packing_slips,
+            slips_with_labels=slips_with_labels or bool(
+                recorded.get("slips_with_labels") and labels_out
+                and labels_out.suffix.lower() == ".pdf"),
+            print_=print_, printer=printer, labels_out=labels_out, defaults=dict(recorded),
+        )
+
     detail = eventloop.run(show_run(context.settings, run_id, results_out=results_out,
                                     labels_out=labels_out, force=force,
-                                    carriers=context.carriers))
+                                    carriers=context.carriers, print_room=room))
     run = detail.run
     context.stdout.print(
         f"run {run.id} · {run.kind} · {run.mode} · {escape(run.input_path or '')} · {run.status}"
@@ -76,3 +98,7 @@ def show(
         context.stdout.print(f"results: {results_out}")
     if labels_out:
         context.stdout.print(f"labels:  {labels_out} ({detail.labels_written} labels)")
+    if packing_slips:
+        context.stdout.print(f"slips:   {packing_slips} ({detail.slips_written} slips)")
+    for said in detail.printed:
+        context.stdout.print(f"printed: {escape(said)}")

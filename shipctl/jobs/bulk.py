@@ -18,6 +18,8 @@ from typing import IO, TYPE_CHECKING, Any, Literal, Protocol
 
 from shipctl.errors import CarrierAuthError, CarrierError, InputError, OutputError
 from shipctl.jobs.orderflow import OrderFailed, OrderFlow, Outcome, Quoted
+from shipctl.jobs.printroom import PrintRoom
+from shipctl.jobs.quote_options import OptionsSummary, summarise
 from shipctl.models import Order, OrderState, Quote, RateRule, RunStatus
 from shipctl.orders import LoadOptions, OrderSource, RowError, SkippedOrder
 from shipctl.store.shipments import Scope, StoredOrder
@@ -69,6 +71,7 @@ class BulkOptions:
     labels_out: Path | None = None
     force: bool = False
     store: str | None = None  # None: the `store` setting
+    print_room: PrintRoom = field(default_factory=lambda: PrintRoom())
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,7 @@ class QuoteSummary:
     lines: list[ServiceTotal] = field(default_factory=list)
     unquoted: list[StoredOrder] = field(default_factory=list)
     unquoted_count: int = 0
+    options: OptionsSummary = field(default_factory=OptionsSummary)
 
     @property
     def orders(self) -> int:
@@ -101,7 +105,8 @@ class QuoteSummary:
 
     @property
     def total(self) -> Decimal:
-        return sum((line.total for line in self.lines), Decimal(0))
+        """The rates, and insuring the orders that declare a value."""
+        return sum((line.total for line in self.lines), self.options.insurance_fee)
 
     @property
     def average(self) -> Decimal:
@@ -143,6 +148,9 @@ class BulkReport:
     results_out: Path | None = None
     labels_out: Path | None = None
     labels_written: int = 0
+    slips_out: Path | None = None
+    slips_written: int = 0
+    printed: list[str] = field(default_factory=list)  # what lp said for each file printed
     bought_here: int = 0
     joined: bool = False
     without_sender: int = 0  # valid orders that ship from the configured warehouse
@@ -466,6 +474,7 @@ async def _summarise_quote(pool: Pool, run_id: int) -> QuoteSummary:
         lines=await _run_totals(pool, run_id, "created"),
         unquoted=await shipments.run_failures(pool, run_id, MAX_LISTED_ORDERS),
         unquoted_count=counts.get("failed", 0),
+        options=summarise(await shipments.run_options(pool, run_id, "created")),
     )
 
 
@@ -487,10 +496,15 @@ async def run_bulk(
     if options.load is None:
         options = replace(options, load=load_options(settings))
     assert options.load is not None
-    outputs = {"--results-out": options.results_out, "--labels-out": options.labels_out}
+    outputs = {"--results-out": options.results_out, "--labels-out": options.labels_out,
+               "--packing-slips": options.print_room.slips_out}
     given = {flag: path for flag, path in outputs.items() if path is not None}
     inputs = [] if str(options.path) == "-" else [Path(options.path)]
     check_outputs(given, inputs=inputs, force=options.force)
+    if options.print_room.print_labels:
+        from shipctl.jobs.printing import check_printer
+
+        await asyncio.to_thread(check_printer, options.print_room.printer)
     async with _spooled(options.path, stdin) as spooled:
         report = BulkReport(status="invalid")
         await asyncio.to_thread(_validate, OrderSource(spooled.path, _load(options)), report)
@@ -519,6 +533,7 @@ async def _ship(
     """Open (or join) the file's run and work it. The run's own lifecycle: a worker leaving
     on a rejected API key leaves it interrupted; otherwise the last worker on it closes it,
     once the output files are written (see `_close`)."""
+    from shipctl.carrier.options import LabelSetup
     from shipctl.jobs.runtime import open_runtime
     from shipctl.store import shipments
     from shipctl.store.claims import RunLease
@@ -535,7 +550,7 @@ async def _ship(
             input_sha256=spooled.sha256,
             options={"dry_run": options.dry_run, "rebuy": options.rebuy,
                      "mapping": report.mapping, "concurrency": concurrency,
-                     "label_format": label_format},
+                     "label_format": label_format, **options.print_room.run_options()},
         )
         report.run_id = run_id
         async with RunLease(pool, run_id) as lease:
@@ -549,6 +564,7 @@ async def _ship(
                 pool, carrier, from_address=settings.from_address,
                 rule=options.rule or settings.rate_rule(), label_format=label_format,
                 quiet_seconds=settings.timeout + 5, customs=settings.customs,
+                label=LabelSetup.of(settings, options.print_room.dpi),
             )
             done = _Work()
             try:
@@ -592,11 +608,13 @@ async def _phases(
 
 
 def _label_format(options: BulkOptions, settings: Settings) -> str:
-    """ZPL labels for a `.zpl` labels file; otherwise the asked-for or configured format."""
+    """ZPL or EPL2 labels for a `.zpl` or `.epl` labels file; otherwise the asked-for or
+    configured format."""
     from shipctl.jobs.exports import label_file_format
 
-    if options.labels_out is not None and label_file_format(options.labels_out) == "ZPL":
-        return "ZPL"
+    thermal = label_file_format(options.labels_out) if options.labels_out is not None else None
+    if thermal in ("ZPL", "EPL2"):
+        return thermal
     if options.label_format:
         return options.label_format
     return settings.label_format
@@ -644,20 +662,28 @@ async def _write_outputs(
     pool: Pool, run_id: int, report: BulkReport, options: BulkOptions, flow: OrderFlow,
 ) -> None:
     """The results and labels files, with every order of the file, in input order."""
-    from shipctl.jobs.exports import write_labels, write_results
+    from shipctl.jobs.exports import print_outputs, write_labels, write_results, write_slips
 
     path: Path | None = None
+    room = options.print_room
     try:
         if options.results_out is not None:
             path = options.results_out
-            await write_results(pool, run_id, path, force=options.force)
+            await write_results(pool, run_id, path, force=options.force, sort=room.sort)
             report.results_out = path
         if options.labels_out is not None:
             path = options.labels_out
             report.labels_written = await write_labels(
                 pool, run_id, path, force=options.force, executor=flow.carrier.executor,
+                room=room,
             )
             report.labels_out = path
+        if room.slips_out is not None:
+            path = room.slips_out
+            report.slips_written = await write_slips(pool, run_id, path, force=options.force,
+                                                     room=room)
+            report.slips_out = path
+        report.printed = await print_outputs(room, [report.labels_out, report.slips_out])
     except (OSError, CarrierError) as error:
         if isinstance(error, CarrierAuthError):
             raise

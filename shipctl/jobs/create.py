@@ -109,18 +109,20 @@ async def create_label(
             verified = await verify_address(carrier.executor, order.to_address)
             order = order.model_copy(update={"to_address": verified})
         if dry_run:
-            return CreateResult(rates=await _quote_only(carrier, order, rule, fmt))
+            return CreateResult(rates=await _quote_only(carrier, order, rule, fmt,
+                                                              settings))
         return await _buy(settings, carrier, order, rule, confirm, fmt, path, force, rebuy)
 
 
 async def _quote_only(
-    carrier: CarrierSession, order: Order, rule: RateRule, fmt: str
+    carrier: CarrierSession, order: Order, rule: RateRule, fmt: str, settings: Settings,
 ) -> RatesView:
+    from shipctl.carrier.options import LabelSetup
     from shipctl.carrier.shipments import create_shipment
 
     assert order.from_address is not None
     shipment = await create_shipment(carrier.executor, order, order.from_address,
-                                     label_format=fmt)
+                                     label_format=fmt, label=LabelSetup.of(settings))
     return rates_view(carrier, order, shipment, rule)
 
 
@@ -140,6 +142,7 @@ async def _buy(
     settings: Settings, carrier: CarrierSession, order: Order, rule: RateRule,
     confirm: Confirm, fmt: str, path: Path, force: bool, rebuy: bool,
 ) -> CreateResult:
+    from shipctl.carrier.options import LabelSetup
     from shipctl.jobs.orderflow import OrderFailed, OrderFlow
     from shipctl.jobs.runtime import open_database, recorded_run
     from shipctl.store import shipments as store
@@ -162,7 +165,8 @@ async def _buy(
                 "pass --rebuy to buy a new one"
             )
         flow = OrderFlow(pool, carrier, from_address=order.from_address, rule=rule,
-                         label_format=fmt, quiet_seconds=settings.timeout + 5)
+                         label_format=fmt, quiet_seconds=settings.timeout + 5,
+                         label=LabelSetup.of(settings))
         try:
             view, label = await _quote_confirm_purchase(flow, carrier, stored, order, rule,
                                                         confirm)

@@ -1,7 +1,8 @@
-"""A run's two output files: the results CSV and one print-ready file of its labels.
+"""A run's output files: the results CSV, one print-ready file of its labels, its slips.
 
-Both hold every order of the run's file in input order, including orders another run bought,
-so a rerun of a file that is all bought writes them again (a jammed printer, a lost PDF).
+All hold every order of the run's file, including orders another run bought, so a rerun of a
+file that is all bought writes them again (a jammed printer, a lost PDF); all in one order,
+the run's sort (input order unless asked otherwise), so slips and labels stack alike.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from shipctl.errors import CarrierError
 from shipctl.files import write_atomically
+from shipctl.jobs.printroom import PrintRoom, sort_orders
 from shipctl.jobs.results import result_row, results_csv
 from shipctl.models import OrderState
 from shipctl.store.shipments import StoredOrder
@@ -22,7 +24,8 @@ if TYPE_CHECKING:
 
 LABEL_DOWNLOADS = 16
 # What each output file can hold: a PDF takes PDF labels and PNG images as pages.
-FITS = {"PDF": ("PDF", "PNG"), "ZPL": ("ZPL",)}
+FITS = {"PDF": ("PDF", "PNG"), "ZPL": ("ZPL",), "EPL2": ("EPL2",)}
+NO_PRINT_ROOM = PrintRoom()
 
 
 def result_status(order: StoredOrder, run_id: int) -> str:
@@ -32,42 +35,64 @@ def result_status(order: StoredOrder, run_id: int) -> str:
     return order.state.value
 
 
-async def write_results(pool: Pool, run_id: int, path: Path, *, force: bool) -> None:
-    """Every order of the run's file in input order, with its status and tracking code."""
+async def run_stack(pool: Pool, run_id: int, sort: str = "input") -> list[StoredOrder]:
+    """Every order of the run's file, in the run's sort order."""
     from shipctl.store.shipments import iter_run_orders
 
+    orders = [order async for page in iter_run_orders(pool, run_id) for order in page]
+    return sort_orders(orders, sort)
+
+
+def bought(orders: list[StoredOrder]) -> list[StoredOrder]:
+    """The orders of a stack that have a label."""
+    return [o for o in orders if o.state is OrderState.PURCHASED and o.shipment_id]
+
+
+async def write_results(
+    pool: Pool, run_id: int, path: Path, *, force: bool, sort: str = "input",
+) -> None:
+    """Every order of the run's file, with its status and tracking code, in `sort` order."""
     rows = [result_row(order, result_status(order, run_id))
-            async for page in iter_run_orders(pool, run_id) for order in page]
+            for order in await run_stack(pool, run_id, sort)]
     await asyncio.to_thread(write_atomically, path, results_csv(rows), force=force)
 
 
 def label_file_format(path: Path) -> str:
-    """ZPL for a `.zpl` file, else one PDF (PNG labels are placed on 4x6 PDF pages)."""
-    return "ZPL" if path.suffix.lower() == ".zpl" else "PDF"
+    """ZPL for a `.zpl` file, EPL2 for `.epl`, else one PDF (PNG labels are placed on 4x6
+    PDF pages)."""
+    suffix = path.suffix.lower()
+    return {".zpl": "ZPL", ".epl": "EPL2"}.get(suffix, "PDF")
 
 
 async def write_labels(
     pool: Pool, run_id: int, path: Path, *, force: bool, executor: CarrierExecutor,
+    room: PrintRoom = NO_PRINT_ROOM,
 ) -> int:
-    """Every bought label of the run's file, in input order, merged into one file.
+    """Every bought label of the run's file, in the room's sort order, merged into one file
+    laid out as asked (PDF: 4x6 pages or two to a sheet, with each order's packing slip
+    before its label when `slips_with_labels`).
 
     Each label is checked to be in a format the file holds (by its bytes, not by what was
     asked for); one that is not, or whose stored URL no longer answers (an expired URL, a
     simulator since stopped), is asked of EasyPost again in the file's format.
     """
     from shipctl.carrier.labels import merge_labels
-    from shipctl.store.shipments import iter_run_orders
 
     fmt = label_file_format(path)
+    orders = bought(await run_stack(pool, run_id, room.sort))
     labels: list[bytes] = []
-    async for page in iter_run_orders(pool, run_id):
-        bought = [o for o in page if o.state is OrderState.PURCHASED and o.shipment_id]
-        page_labels = await _labels_of(executor, bought, fmt)
-        labels += await with_customs_forms(executor, bought, page_labels, fmt)
+    for start in range(0, len(orders), 500):
+        chunk = orders[start:start + 500]
+        chunk_labels = await _labels_of(executor, chunk, fmt)
+        if not room.slips_with_labels:  # a slip pairs with one page: forms would shift them
+            chunk_labels = await with_customs_forms(executor, chunk, chunk_labels, fmt)
+        labels += chunk_labels
     if not labels:
         return 0
     try:
         data = await asyncio.to_thread(merge_labels, labels, fmt)
+        if fmt == "PDF":
+            data = await asyncio.to_thread(_lay_out, data, orders, room)
     except ValueError as error:
         raise CarrierError(f"cannot make {path}: {error}", code="LABEL.MERGE") from None
     await asyncio.to_thread(write_atomically, path, data, force=force)
@@ -102,6 +127,34 @@ async def with_customs_forms(
     return stack
 
 
+def _lay_out(labels: bytes, orders: list[StoredOrder], room: PrintRoom) -> bytes:
+    from shipctl.jobs.printroom import impose, interleave
+    from shipctl.jobs.slips import render_slips
+
+    if room.slips_with_labels:
+        labels = interleave(render_slips(orders), labels)
+    return impose(labels, room.layout)
+
+
+async def write_slips(
+    pool: Pool, run_id: int, path: Path, *, force: bool, room: PrintRoom = NO_PRINT_ROOM,
+) -> int:
+    """One packing slip per bought order, in the same order (and layout) as the labels."""
+    from shipctl.jobs.printroom import impose
+    from shipctl.jobs.slips import render_slips
+
+    orders = bought(await run_stack(pool, run_id, room.sort))
+    if not orders:
+        return 0
+
+    def render() -> bytes:
+        return impose(render_slips(orders), room.layout)
+
+    data = await asyncio.to_thread(render)
+    await asyncio.to_thread(write_atomically, path, data, force=force)
+    return len(orders)
+
+
 async def _labels_of(
     executor: CarrierExecutor, orders: list[StoredOrder], fmt: str
 ) -> list[bytes]:
@@ -130,3 +183,16 @@ async def _labels_of(
     for i, data in zip(redo, fresh, strict=True):
         found[i] = data
     return [data for data in found if data is not None]
+
+
+async def print_outputs(room: PrintRoom, paths: list[Path | None]) -> list[str]:
+    """Send each written file to the room's printer when it asks to print; what lp said."""
+    from shipctl.jobs.printing import print_file
+
+    if not room.print_labels:
+        return []
+    said: list[str] = []
+    for path in paths:
+        if path is not None:
+            said.append(await asyncio.to_thread(print_file, path, room.printer) or str(path))
+    return said

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from shipctl.errors import CarrierAuthError, CarrierError, OutcomeUnknownError, ShipctlError
@@ -25,6 +26,7 @@ from shipctl.store.shipments import StoredOrder
 from shipctl.store.writer import StateWriter
 
 if TYPE_CHECKING:
+    from shipctl.carrier.options import LabelSetup
     from shipctl.carrier.session import CarrierSession
     from shipctl.store.database import Pool
 
@@ -87,8 +89,10 @@ class OrderFlow:
         writer: StateWriter | None = None,
         quiet_seconds: float = 35.0,
         customs: CustomsSettings | None = None,
+        label: LabelSetup | None = None,
     ) -> None:
         self.customs = customs
+        self.label = label
         self.carrier = carrier
         # How long a buy can still land after it was sent: the client timeout, and a margin.
         self.quiet_seconds = quiet_seconds
@@ -140,6 +144,7 @@ class OrderFlow:
             shipment = await shipments.create_shipment(
                 self.carrier.executor, stored.order, from_address,
                 label_format=self._format_for(stored), customs=self.customs,
+                label=self.label,
             )
             chosen = self._choose(stored, shipment)
         except CarrierError as error:
@@ -235,7 +240,8 @@ class OrderFlow:
         shipment_id = quoted.shipment.shipment_id if quoted.shipment else stored.shipment_id
         assert shipment_id is not None
         try:
-            label = await shipments.buy(self.carrier.executor, shipment_id, quoted.chosen)
+            label = await shipments.buy(self.carrier.executor, shipment_id, quoted.chosen,
+                                        insurance=_insurance(stored))
         except CarrierAuthError:
             raise
         except OutcomeUnknownError as error:
@@ -264,3 +270,9 @@ class OrderFlow:
 def _not_found(error: CarrierError) -> bool:
     code = (error.code or "").upper()
     return code in ("NOT_FOUND", "HTTP_404") or code.endswith(".NOT_FOUND")
+
+
+def _insurance(stored: StoredOrder) -> Decimal | None:
+    """The declared value to insure the order's label for, if any."""
+    options = getattr(stored.order, "options", None)
+    return options.insurance if options is not None else None

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, fields
+import asyncio
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,6 +15,7 @@ from shipctl.models import RunStatus
 if TYPE_CHECKING:
     from shipctl.carrier.session import CarrierFactory
     from shipctl.config import Settings
+    from shipctl.jobs.printroom import PrintRoom
     from shipctl.store.shipments import StoredOrder
 
 
@@ -53,15 +55,21 @@ class RunDetail:
     run: RunSummary
     orders: list[StoredOrder]
     labels_written: int = 0
+    slips_written: int = 0
+    printed: list[str] = field(default_factory=list)
 
 
 async def show_run(
     settings: Settings, run_id: int, *, results_out: Path | None = None,
     labels_out: Path | None = None, force: bool = False, carriers: CarrierFactory,
+    print_room: Callable[[Mapping[str, Any]], PrintRoom] | None = None,
 ) -> RunDetail:
-    """One run and its orders; optionally write its results CSV and labels file again."""
+    """One run and its orders; optionally write its results CSV, labels file and packing
+    slips again, sorted and laid out as the run was (`print_room` makes the PrintRoom from
+    the run's recorded options, the caller's own choices first), and print them."""
     from shipctl.files import check_outputs
-    from shipctl.jobs.exports import write_labels, write_results
+    from shipctl.jobs.exports import print_outputs, write_labels, write_results, write_slips
+    from shipctl.jobs.printroom import PrintRoom
     from shipctl.jobs.runtime import open_database
     from shipctl.store import shipments
 
@@ -72,13 +80,29 @@ async def show_run(
         row = await shipments.get_run(pool, run_id)
         if row is None:
             raise InputError(f"no run {run_id} (see `shipctl runs`)")
+        recorded = row["options"] if isinstance(row["options"], Mapping) else {}
+        room = print_room(recorded) if print_room is not None else PrintRoom()
+        if room.print_labels:
+            from shipctl.jobs.printing import check_printer
+
+            await asyncio.to_thread(check_printer, room.printer)
+        if room.slips_out is not None:
+            check_outputs({"--packing-slips": room.slips_out, **{
+                flag: path for flag, path in outputs.items() if path is not None}},
+                inputs=[], force=force)
         detail = RunDetail(run=RunSummary.from_row(row),
                            orders=await shipments.run_orders(pool, run_id))
         if results_out is not None:
-            await write_results(pool, run_id, results_out, force=force)
+            await write_results(pool, run_id, results_out, force=force, sort=room.sort)
         if labels_out is not None:
             async with carriers(settings) as carrier:
                 detail.labels_written = await write_labels(
                     pool, run_id, labels_out, force=force, executor=carrier.executor,
+                    room=room,
                 )
+        if room.slips_out is not None:
+            detail.slips_written = await write_slips(pool, run_id, room.slips_out,
+                                                     force=force, room=room)
+        detail.printed = await print_outputs(
+            room, [labels_out, room.slips_out if detail.slips_written else None])
     return detail

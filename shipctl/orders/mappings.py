@@ -63,6 +63,12 @@ TEMPLATE_COLUMNS: dict[str, tuple[str, ...]] = {
     "item.hs_tariff_number": ("hs tariff number", "hs code", "hs_tariff_number", "tariff code"),
     "item.origin_country": ("origin country", "country of origin"),
     "itn": ("itn", "aes itn"),
+    "insurance": ("insurance", "declared value", "insured value"),
+    "signature": ("signature", "delivery confirmation"),
+    "saturday_delivery": ("saturday delivery", "saturday"),
+    "hazmat": ("hazmat",),
+    "carrier_account": ("carrier account", "carrier account id"),
+    "return": ("return", "is return", "return label"),
 }
 USER_FIELDS = frozenset(TEMPLATE_COLUMNS)
 
@@ -76,6 +82,10 @@ EASYPOST_COLUMNS: dict[str, tuple[str, ...]] = {
     "height": ("parcel.height",),
     "predefined_package": ("parcel.predefined_package",),
     "label_format": ("options.label_format",),
+    "insurance": ("insurance",),
+    "saturday_delivery": ("options.saturday_delivery",),
+    "hazmat": ("options.hazmat",),
+    "return": ("is_return",),
     "carrier": ("carrier",),
     "service": ("service",),
 }

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from shipctl.errors import InputError
-from shipctl.models import Address, Order
+from shipctl.models import Address, Order, ShipmentOptions
 from shipctl.orders.catalog import Catalog
 from shipctl.orders.decoding import open_input
 from shipctl.orders.formats import FORMATS, Record, Records, detect_format, read_table
@@ -40,6 +40,7 @@ class LoadOptions:
     catalog: Catalog | None = None
     # The phone of international recipients whose order gives none.
     default_phone: str | None = None
+    shipment_options: ShipmentOptions | None = None  # the run's flags; columns override
 
     def check(self) -> None:
         """Refuse options that cannot work, before any byte is read."""

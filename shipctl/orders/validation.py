@@ -14,6 +14,7 @@ from shipctl.models import Address, Order, Parcel, RateRule
 from shipctl.orders import international
 from shipctl.orders.geography import country_code, us_state_code
 from shipctl.orders.outcomes import RowError, preview
+from shipctl.orders.shipment_options import options_of
 from shipctl.units import OUNCES_PER_UNIT, parse_dimensions, parse_weight
 
 # Field → (column as the file spells it, stripped value).
@@ -75,6 +76,7 @@ def order_from_cells(
     from_address = address(report, "from", required=False) or options.default_from
     parcel = _parcel(report, options, weight_oz)
     choices = _shipping_choices(report)
+    choices["options"] = options_of(report, getattr(options, "shipment_options", None))
     if report.errors or to_address is None or parcel is None:
         return report.errors
     order = _assemble(report, to_address, from_address, parcel, choices, rows)

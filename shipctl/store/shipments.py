@@ -25,6 +25,7 @@ from shipctl.models import (
     RateRule,
     RefundResult,
     RunStatus,
+    ShipmentOptions,
 )
 from shipctl.store.sql import query
 
@@ -98,6 +99,7 @@ def to_stored(row: asyncpg.Record) -> StoredOrder:
         label_format=row["label_format"],
         rows=tuple(row["source_rows"] or ()),
         items=_items(row), itn=row.get("customs_itn"),
+        options=ShipmentOptions.model_validate(row["options"]) if row.get("options") else None,
     )
     return StoredOrder(
         id=row["id"], reference=row["reference"], run_id=row["run_id"],
@@ -147,6 +149,7 @@ def _order_values(
         order.label_format or scope.label_format, scope.store, retry_failed,
         order.digest(scope.default_from),
         items_json(order), order.itn,
+        order.options.chosen() if order.options and order.options.chosen() else None,
     ]
 
 
@@ -369,6 +372,12 @@ async def run_totals(pool: asyncpg.Pool, run_id: int, state: str) -> list[dict[s
 async def run_counts(pool: asyncpg.Pool, run_id: int) -> dict[str, int]:
     """How many of the run's orders are in each state."""
     return {row["state"]: row["orders"] for row in await pool.fetch(query("run_counts"), run_id)}
+
+
+async def run_options(pool: asyncpg.Pool, run_id: int, state: str) -> list[ShipmentOptions]:
+    """The shipment options of the run's orders in `state` that have any."""
+    rows = await pool.fetch(query("run_options"), run_id, state)
+    return [ShipmentOptions.model_validate(row["options"]) for row in rows]
 
 
 async def run_failures(pool: asyncpg.Pool, run_id: int, limit: int) -> list[StoredOrder]:

@@ -12,14 +12,14 @@ INSERT INTO shipments (
     from_country, from_phone,
     weight_oz, length_in, width_in, height_in, predefined_package,
     requested_carrier, requested_service, rate_rule, label_format, store, order_digest,
-    items, customs_itn
+    items, customs_itn, options
 ) VALUES (
     $1, $2, 'pending', $3, $4, $5,
     $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
     $16, $17, $18, $19, $20, $21, $22, $23, $24,
     $25, $26, $27, $28, $29,
     $30, $31, $32, $33, $34, $36,
-    $37::jsonb, $38
+    $37::jsonb, $38, $39
 )
 ON CONFLICT (mode, store, reference) WHERE superseded_at IS NULL DO UPDATE
 SET run_id = EXCLUDED.run_id,
@@ -52,5 +52,5 @@ SET run_id = EXCLUDED.run_id,
     requested_service = EXCLUDED.requested_service,
     rate_rule = EXCLUDED.rate_rule, label_format = EXCLUDED.label_format,
     order_digest = EXCLUDED.order_digest,
-    items = EXCLUDED.items, customs_itn = EXCLUDED.customs_itn
+    items = EXCLUDED.items, customs_itn = EXCLUDED.customs_itn, options = EXCLUDED.options
 WHERE shipments.state IN ('pending', 'created', 'unknown', 'failed')
