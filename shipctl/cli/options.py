@@ -70,9 +70,20 @@ def rate_rule(rule: str | None, carriers: list[str] | None, max_days: int | None
     if strategy not in ("cheapest", "fastest"):
         raise typer.BadParameter(f"{strategy!r}: use cheapest or fastest", param_hint="--rule")
     try:
-        return RateRule.parse(strategy, carriers or [], max_days, max_rate)
+        parsed = RateRule.parse(strategy, carriers or [], max_days, max_rate)
     except (ValidationError, ValueError) as error:
         raise typer.BadParameter(str(error).splitlines()[0], param_hint="--carriers") from None
+    known_carriers([(c.carrier, c.service) for c in (*parsed.allow, *parsed.deny)], "--carriers")
+    return parsed
+
+
+def known_carriers(names: list[tuple[str, str | None]], hint: str) -> None:
+    """A BadParameter listing the valid names when a carrier or service is unknown."""
+    from shipctl.orders.carrier_names import carrier_problems
+
+    problems = carrier_problems(names)
+    if problems:
+        raise typer.BadParameter(problems[0], param_hint=hint)
 
 
 def require_confirmation_or_yes(context: AppContext, *, yes: bool, dry_run: bool) -> None:

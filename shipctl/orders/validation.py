@@ -9,7 +9,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from shipctl.models import Address, Order, Parcel, RateRule
+from shipctl.models import Address, CarrierService, Order, Parcel, RateRule
+from shipctl.orders.address_checks import check_us_geography, is_us_territory
+from shipctl.orders.carrier_names import carrier_problems
 from shipctl.orders.geography import country_code, us_state_code
 from shipctl.orders.outcomes import RowError, preview
 from shipctl.units import OUNCES_PER_UNIT, parse_dimensions, parse_weight
@@ -113,6 +115,9 @@ def address(report: RowReport, prefix: str, *, required: bool) -> Address | None
         parts["state"] = _us_state(report, prefix, parts["state"])
         if parts["zip"] and not _US_ZIP.match(parts["zip"]):
             report.add(f"{prefix}.zip", "a US ZIP has 5 or 9 digits")
+    if len(report.errors) == before and (parts["country"] == "US"
+                                         or is_us_territory(parts["country"])):
+        check_us_geography(report, prefix, parts)
     if len(report.errors) > before:
         return None
     try:
@@ -247,6 +252,9 @@ def _shipping_choices(report: RowReport) -> dict[str, Any]:
     if label_format and label_format not in LABEL_FORMATS:
         report.add("label_format", "a label format is PNG, PDF or ZPL")
     choices["label_format"] = label_format or None
+    if choices["carrier"]:
+        for problem in carrier_problems([(choices["carrier"], choices["service"])]):
+            report.add("service" if "service" in problem else "carrier", problem)
     choices["rate_rule"] = _rate_rule(report)
     return choices
 
@@ -267,6 +275,10 @@ def _rate_rule(report: RowReport) -> RateRule | None:
     match = _NUMBER.match(rate)
     if rate and not (match and _positive(match.group(1))):
         report.add("max_rate", "max_rate is an amount in dollars more than zero, such as 12.50")
+    else:
+        named = [CarrierService.parse(w.removeprefix("!")) for w in words]
+        for problem in carrier_problems((c.carrier, c.service) for c in named):
+            report.add("carriers", problem)
     if len(report.errors) > before:
         return None
     try:
