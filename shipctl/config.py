@@ -20,7 +20,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AliasChoices,
@@ -115,6 +115,8 @@ class Settings(BaseSettings):
     default_parcel: str | None = None
     default_rate_rule: str = "cheapest"
     label_format: LabelFormat = "PDF"
+    # `bulk` verifies every destination with EasyPost before quoting: off, on or strict.
+    verify: Literal["off", "on", "strict"] = "off"
     data_dir: Path = Field(default_factory=default_data_dir)
 
     @field_validator("parcels", mode="before")

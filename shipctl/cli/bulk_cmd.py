@@ -15,6 +15,7 @@ from shipctl import eventloop
 from shipctl.cli import options as opt
 from shipctl.cli.context import AppContext
 from shipctl.cli.tables import print_table
+from shipctl.cli.verify_view import show_verification, verify_mode
 from shipctl.errors import ExitCode
 
 if TYPE_CHECKING:
@@ -97,6 +98,15 @@ def bulk(
         rich_help_panel="Output")] = None,
     force: opt.Force = False,
     store: opt.Store = None,
+    verify: Annotated[bool, typer.Option(
+        "--verify", help="Verify every destination with EasyPost before quoting "
+        "(setting `verify`: off, on or strict).", rich_help_panel="Addresses")] = False,
+    verify_strict: Annotated[bool, typer.Option(
+        "--verify-strict", help="Verify with EasyPost's verify_strict.",
+        rich_help_panel="Addresses")] = False,
+    accept_corrections: Annotated[bool, typer.Option(
+        "--accept-corrections", help="Ship to the addresses as verification corrected them.",
+        rich_help_panel="Addresses")] = False,
 ) -> None:
     """Validate, quote and buy a label for every order in FILE; a rerun never buys twice."""
     from shipctl.jobs.bulk import BulkOptions
@@ -113,6 +123,8 @@ def bulk(
         dry_run=dry_run, skip_invalid=skip_invalid, rebuy=rebuy, concurrency=concurrency,
         results_out=opt.output_path(results_out), labels_out=opt.output_path(labels_out),
         force=force, store=_store(store),
+        verify=verify_mode(verify, verify_strict, settings.verify),
+        accept_corrections=accept_corrections,
     )
     from shipctl.cli.progress import OrderProgress
 
@@ -215,6 +227,7 @@ def _show_errors(context: AppContext, report: BulkReport) -> None:
 def _show(context: AppContext, report: BulkReport) -> int:
     """Print the outcome; return the exit code."""
     out = context.stdout
+    show_verification(context, report.verification)
     if report.status == "invalid":
         _show_errors(context, report)
         return ExitCode.BAD_INPUT

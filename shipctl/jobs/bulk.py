@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from shipctl.carrier.executor import ExecutorStats
     from shipctl.carrier.session import CarrierFactory, CarrierSession
     from shipctl.config import Settings
+    from shipctl.jobs.verify import VerifyReport
     from shipctl.store.claims import OrderClaims, RunLease
     from shipctl.store.database import Pool
 
@@ -69,6 +70,8 @@ class BulkOptions:
     labels_out: Path | None = None
     force: bool = False
     store: str | None = None  # None: the `store` setting
+    verify: str = "off"  # off, on or strict: verify every destination before quoting
+    accept_corrections: bool = False
 
 
 @dataclass(frozen=True)
@@ -146,6 +149,7 @@ class BulkReport:
     bought_here: int = 0
     joined: bool = False
     without_sender: int = 0  # valid orders that ship from the configured warehouse
+    verification: VerifyReport | None = None
 
     @property
     def purchased(self) -> int:
@@ -526,6 +530,10 @@ async def _ship(
             if not lease.joined:
                 await shipments.note_skips(pool, run_id, len(report.skipped),
                                            len(report.already_purchased))
+            if options.verify != "off" and not await _verified(pool, carrier, run_id, scope,
+                                                               options, report):
+                await lease.finish(RunStatus.INTERRUPTED)
+                return report
             flow = OrderFlow(
                 pool, carrier, from_address=settings.from_address,
                 rule=options.rule or settings.rate_rule(), label_format=label_format,
@@ -540,6 +548,24 @@ async def _ship(
                 raise
             report.bought_here = done.bought
             return await _close(pool, run_id, status, report, options, flow, lease)
+
+
+async def _verified(
+    pool: Pool, carrier: CarrierSession, run_id: int, scope: Scope, options: BulkOptions,
+    report: BulkReport,
+) -> bool:
+    """Verify the destinations (jobs/verify.py); False when undeliverable ones stop the run."""
+    from shipctl.jobs.verify import verify_destinations
+
+    report.verification = found = await verify_destinations(
+        pool, carrier, run_id, scope, strict=options.verify == "strict",
+        accept=options.accept_corrections, skip_invalid=options.skip_invalid)
+    report.error_count += len(found.undeliverable)
+    report.errors += found.undeliverable[: max(0, MAX_LISTED_ERRORS - len(report.errors))]
+    if found.undeliverable and not options.skip_invalid:
+        report.status = "invalid"
+        return False
+    return True
 
 
 async def _phases(

@@ -65,6 +65,10 @@ class StoredOrder:
     # EasyPost's answer to a refund of the label, when one was asked for (read by the
     # refund queries only; None elsewhere).
     refund_status: str | None = None
+    # What address verification said of the destination (`bulk --verify`), when it ran.
+    verification: str | None = None
+    verified_address: str | None = None
+    residential: bool | None = None
 
 
 def _address(row: asyncpg.Record, prefix: str) -> Address | None:
@@ -109,6 +113,8 @@ def to_stored(row: asyncpg.Record) -> StoredOrder:
         store=row["store"], order_digest=row["order_digest"],
         shipment_digest=row["shipment_digest"], label_file_format=row["label_file_format"],
         refund_status=row.get("refund_status"),
+        verification=row.get("verification"), verified_address=row.get("verified_address"),
+        residential=row.get("to_residential"),
     )
 
 
