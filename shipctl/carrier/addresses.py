@@ -13,28 +13,15 @@ from shipctl.models import Address
 
 
 async def verify_address(executor: CarrierExecutor, address: Address) -> Address:
-    """The address as EasyPost standardised it; AddressVerificationError lists what is wrong."""
-    params = {"address": address_params(address)}
-    reply = await executor.call(
-        lambda client: request_json(client, "POST", "/addresses/create_and_verify", params),
-        name="verify address",
-    )
-    data: dict[str, Any] = reply["address"]
-    failures = _failed_checks(data)
-    if failures:
+    """The address as EasyPost standardised it; AddressVerificationError lists what is wrong.
+
+    The same call as `bulk --verify` makes (`check_address`), for `create --verify`."""
+    check = await check_address(executor, address)
+    if check.address is None:
         raise AddressVerificationError(
-            f"address verification failed: {'; '.join(failures)}", code="ADDRESS.VERIFY.FAILURE"
+            f"address verification failed: {check.describe()}", code="ADDRESS.VERIFY.FAILURE"
         )
-    return _verified(address, data)
-
-
-def _failed_checks(data: dict[str, Any]) -> list[str]:
-    # create_and_verify answers 422 when verification fails; a 200 whose delivery check
-    # failed is treated the same, since buying a label for it would be a waste.
-    delivery = (data.get("verifications") or {}).get("delivery") or {}
-    if delivery.get("success", True):
-        return []
-    return field_messages(delivery.get("errors")) or ["the address could not be verified"]
+    return check.address
 
 
 def _verified(original: Address, data: dict[str, Any]) -> Address:
@@ -56,6 +43,11 @@ class AddressCheck:
     message: str | None = None
     suggestion: str | None = None
 
+    def describe(self) -> str:
+        """EasyPost's message, and its suggestion when it made one."""
+        text = self.message or "the address could not be verified"
+        return f"{text} (did you mean {self.suggestion}?)" if self.suggestion else text
+
 
 async def check_address(
     executor: CarrierExecutor, address: Address, *, strict: bool = False
@@ -70,7 +62,9 @@ async def check_address(
             name="verify address",
         )
     except AddressVerificationError as error:
-        return AddressCheck(None, message=error.message, suggestion=None)
+        # verify_strict: a 422 whose field errors are in the message already.
+        return AddressCheck(None, message=error.message.removeprefix(
+            "address verification failed: "))
     delivery = (data.get("verifications") or {}).get("delivery") or {}
     if not delivery.get("success", True):
         errors = delivery.get("errors") or []

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal, Protocol
 
 from shipctl.errors import CarrierAuthError, CarrierError, InputError, OutputError
+from shipctl.jobs.carrier_check import NamedCarriers
 from shipctl.jobs.orderflow import OrderFailed, OrderFlow, Outcome, Quoted
 from shipctl.models import Order, OrderState, Quote, RateRule, RunStatus
 from shipctl.orders import LoadOptions, OrderSource, RowError, SkippedOrder
@@ -150,6 +151,7 @@ class BulkReport:
     joined: bool = False
     without_sender: int = 0  # valid orders that ship from the configured warehouse
     verification: VerifyReport | None = None
+    carriers_named: NamedCarriers = field(default_factory=NamedCarriers)
 
     @property
     def purchased(self) -> int:
@@ -247,6 +249,7 @@ def _validate(source: OrderSource, report: BulkReport) -> None:
             report.skipped.append(item)
         else:
             report.valid += 1
+            report.carriers_named.note(item)
             if item.from_address is None:
                 report.without_sender += 1
     report.mapping = source.mapping
@@ -512,6 +515,8 @@ async def _ship(
     label_format = _label_format(options, settings)
     async with open_runtime(settings, carriers, concurrency=concurrency, pool_size=6) as runtime:
         pool, carrier = runtime.pool, runtime.carrier
+        if not await _account_has_carriers(carrier, options, report):
+            return report
         scope = Scope(mode=carrier.mode, store=options.store or settings.store,
                       default_from=settings.from_address, label_format=label_format)
         report.mode, report.store = scope.mode, scope.store
@@ -548,6 +553,21 @@ async def _ship(
                 raise
             report.bought_here = done.bought
             return await _close(pool, run_id, status, report, options, flow, lease)
+
+
+async def _account_has_carriers(
+    carrier: CarrierSession, options: BulkOptions, report: BulkReport
+) -> bool:
+    """Carriers the orders or --carriers name, checked against the account's."""
+    from shipctl.jobs.carrier_check import check_account_carriers
+
+    unknown = await check_account_carriers(carrier, report.carriers_named, options.rule)
+    report.errors += unknown
+    report.error_count += len(unknown)
+    if unknown and not options.skip_invalid:
+        report.status = "invalid"
+        return False
+    return True
 
 
 async def _verified(

@@ -25,30 +25,35 @@ def region_name(code: str) -> str:
 
 
 def check_us_geography(report: RowReport, prefix: str, parts: dict[str, str]) -> None:
-    """ZIP ↔ state (`Seattle, CA 98103` is caught), and APO/FPO/DPO only with AA/AE/AP.
+    """The problems of `geography_problems`, on the row's columns."""
+    for part, message in geography_problems(parts):
+        report.add(f"{prefix}.{part}", message)
+
+
+def geography_problems(parts: dict[str, str]) -> list[tuple[str, str]]:
+    """(part, message): ZIP ↔ state (`Seattle, CA 98103` is caught), APO/FPO/DPO only with
+    AA/AE/AP.
 
     `parts` holds the address's cleaned values: a US one (state a code), or one whose country
     is a US territory (PR, VI, GU, AS, MP), whose ZIP must then be that territory's."""
-    country, state, zip_code = parts["country"], parts.get("state", ""), parts["zip"]
-    city = " ".join(parts.get("city", "").upper().replace(".", "").split())
-    region = state if country == "US" else country
+    country, state, zip_code = parts.get("country") or "US", parts.get("state") or "", \
+        parts.get("zip") or ""
+    city = " ".join((parts.get("city") or "").upper().replace(".", "").split())
+    region = state.upper() if country == "US" else country
     if not region or not zip_code:
-        return
+        return []
     zip_state = state_of_zip(zip_code)
     if zip_state is None:
-        report.add(f"{prefix}.zip", f"no US ZIP starts with {zip_code[:3]}; check the ZIP")
-        return
+        return [("zip", f"no US ZIP starts with {zip_code[:3]}; check the ZIP")]
     if zip_state != region:
         where = "state" if country == "US" else "country"
-        report.add(f"{prefix}.{where}",
-                   f"ZIP {zip_code} is in {region_name(zip_state)}, not "
-                   f"{region}: check the {where} or the ZIP")  # fmt: skip
-        return
+        return [(where, f"ZIP {zip_code} is in {region_name(zip_state)}, not {region}: "
+                        f"check the {where} or the ZIP")]  # fmt: skip
     if region in MILITARY_STATES and city not in MILITARY_CITIES:
-        report.add(f"{prefix}.city", f"a military address in {region} has APO, FPO or DPO "
-                                     "as its city")  # fmt: skip
-    elif city in MILITARY_CITIES and region not in MILITARY_STATES:
-        report.add(f"{prefix}.state", f"{city} mail goes to state AA, AE or AP")
+        return [("city", f"a military address in {region} has APO, FPO or DPO as its city")]
+    if city in MILITARY_CITIES and region not in MILITARY_STATES:
+        return [("state", f"{city} mail goes to state AA, AE or AP")]
+    return []
 
 
 def is_us_territory(country: str) -> bool:
