@@ -22,7 +22,7 @@ from filelock import FileLock
 
 from shipctl.store import migrations
 
-TABLES = ("tracking_events", "trackers", "refunds", "shipments", "runs")
+TABLES = ("tracking_events", "trackers", "refunds", "shipments", "runs", "address_verifications")
 
 
 def _template_name() -> str:

@@ -15,7 +15,7 @@ from shipctl import eventloop
 from shipctl.cli import options as opt
 from shipctl.cli.context import AppContext
 from shipctl.cli.tables import print_table
-from shipctl.cli.verify_view import show_verification, verify_mode
+from shipctl.cli.verify_view import show_residential, show_verification, verify_mode
 from shipctl.errors import ExitCode
 
 if TYPE_CHECKING:
@@ -193,6 +193,7 @@ def _show_quote(context: AppContext, quote: QuoteSummary) -> None:
     if quote.unquoted:
         _failures(context, "No matching rate or rejected by EasyPost", quote.unquoted,
                   quote.unquoted_count)
+    show_residential(context, quote.residential)
 
 
 def _failures(context: AppContext, title: str, orders: list[StoredOrder], count: int) -> None:

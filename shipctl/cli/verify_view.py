@@ -45,3 +45,12 @@ def show_verification(context: AppContext, found: VerifyReport | None) -> None:
               f"{stored} already known); {len(found.undeliverable)} undeliverable"
               + (f", {found.unverified} without an answer (shipped as written)"
                  if found.unverified else ""))
+
+
+def show_residential(context: AppContext, by_carrier: dict[str, int]) -> None:
+    """Quoted orders to residential addresses (UPS and FedEx charge a surcharge for them)."""
+    if by_carrier:
+        parts = ", ".join(f"{escape(c)} {n}" for c, n in sorted(by_carrier.items()))
+        total = sum(by_carrier.values())
+        context.stdout.print(f"{total} to residential addresses ({parts}); UPS and FedEx add "
+                             "a residential surcharge")

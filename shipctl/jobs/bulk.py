@@ -98,6 +98,7 @@ class QuoteSummary:
     lines: list[ServiceTotal] = field(default_factory=list)
     unquoted: list[StoredOrder] = field(default_factory=list)
     unquoted_count: int = 0
+    residential: dict[str, int] = field(default_factory=dict)  # by carrier, when verified
 
     @property
     def orders(self) -> int:
@@ -450,12 +451,14 @@ async def _ship_phase(
 
 async def _summarise_quote(pool: Pool, run_id: int) -> QuoteSummary:
     from shipctl.store import shipments
+    from shipctl.store.addresses import residential_quoted
 
     counts = await shipments.run_counts(pool, run_id)
     return QuoteSummary(
         lines=await _run_totals(pool, run_id, "created"),
         unquoted=await shipments.run_failures(pool, run_id, MAX_LISTED_ORDERS),
         unquoted_count=counts.get("failed", 0),
+        residential=await residential_quoted(pool, run_id),
     )
 
 

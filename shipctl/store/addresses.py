@@ -84,3 +84,9 @@ async def fail_orders(pool: asyncpg.Pool, failures: Sequence[tuple[int, str, str
     """Mark orders failed: (order id, code, message)."""
     if failures:
         await pool.executemany(query("shipments_mark_failed"), failures)
+
+
+async def residential_quoted(pool: asyncpg.Pool, run_id: int) -> dict[str, int]:
+    """Quoted orders of the run going to residential addresses, by carrier."""
+    rows = await pool.fetch(query("run_residential_quoted"), run_id)
+    return {row["carrier"]: row["orders"] for row in rows}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +12,7 @@ import pytest
 
 from tests.jobs.bulk_support import TEMPLATE_HEADER, ledger, read_results, use_example_settings
 
+Run = Callable[..., Any]
 VERIFY = "POST /v2/addresses"
 CITIES = [("Portland", "OR", "97214"), ("Austin", "TX", "78701"), ("Denver", "CO", "80202"),
           ("Miami", "FL", "33130"), ("Boston", "MA", "02108")]
@@ -43,7 +46,7 @@ def verify_calls(data_dir: Path) -> int:
     return sum(stats["requests"].get(VERIFY, {}).values())
 
 
-def test_undeliverable_addresses_stop_the_run_before_quoting(shipctl, home: Path) -> None:
+def test_undeliverable_addresses_stop_the_run_before_quoting(shipctl: Run, home: Path) -> None:
     orders = write_verify_orders(home / "orders.csv", 200)
     result = shipctl("--simulate", "bulk", str(orders), "--yes", "--verify")
     assert result.exit_code == 2, result.stdout + result.stderr
@@ -63,7 +66,7 @@ def test_undeliverable_addresses_stop_the_run_before_quoting(shipctl, home: Path
 
 
 def test_skip_invalid_ships_the_rest_and_a_rerun_verifies_nothing(
-    shipctl, home: Path, sql: Any
+    shipctl: Run, home: Path, sql: Run
 ) -> None:
     orders = write_verify_orders(home / "orders.csv", 200)
     result = shipctl("--simulate", "bulk", str(orders), "--yes", "--verify", "--skip-invalid",
@@ -89,7 +92,7 @@ def test_skip_invalid_ships_the_rest_and_a_rerun_verifies_nothing(
 
 
 def test_accept_corrections_ships_to_the_corrected_address(
-    shipctl, home: Path, sql: Any
+    shipctl: Run, home: Path, sql: Run
 ) -> None:
     orders = write_verify_orders(home / "orders.csv", 40, bad_every=1000)
     result = shipctl("--simulate", "bulk", str(orders), "--yes", "--verify",
@@ -103,3 +106,20 @@ def test_accept_corrections_ships_to_the_corrected_address(
     fixed = [r for r in rows if r["verification"] == "corrected"]
     assert fixed and all(r["to_street1"].endswith("MAIN ST") for r in fixed)
     assert {r["to_residential"] for r in rows} <= {True, False}
+    report = shipctl("analytics", "--since", "1d", "--by", "addresses", "--format", "json")
+    assert report.exit_code == 0, report.stderr
+    lines = json.loads(report.stdout)["sections"]["addresses"]
+    assert sum(line["labels"] for line in lines) == 40
+    assert {line["verification"] for line in lines} == {"verified", "corrected"}
+    assert {line["destination"] for line in lines} <= {"residential", "commercial"}
+
+
+def test_the_quote_shows_residential_destinations(shipctl: Run, home: Path, sql: Run) -> None:
+    orders = write_verify_orders(home / "orders.csv", 20, bad_every=1000)
+    result = shipctl("--simulate", "bulk", str(orders), "--dry-run", "--verify")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    residential = sql("SELECT count(*) FROM shipments WHERE to_residential")[0][0]
+    assert residential > 0  # the simulator calls about 60 % of addresses residential
+    assert f"{residential} to residential addresses" in result.stdout
+    shown = " ".join(result.stdout.split())
+    assert "verified 10 addresses (10 asked of EasyPost, 0 already known)" in shown
