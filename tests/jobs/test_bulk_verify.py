@@ -106,6 +106,11 @@ def test_accept_corrections_ships_to_the_corrected_address(
     fixed = [r for r in rows if r["verification"] == "corrected"]
     assert fixed and all(r["to_street1"].endswith("MAIN ST") for r in fixed)
     assert {r["to_residential"] for r in rows} <= {True, False}
+    again = shipctl("--simulate", "bulk", str(orders), "--yes", "--verify",
+                    "--accept-corrections")
+    assert again.exit_code == 0, again.stdout + again.stderr
+    assert "40 already purchased" in again.stdout
+    assert "changed after purchase" not in again.stdout  # the file is the same
     report = shipctl("analytics", "--since", "1d", "--by", "addresses", "--format", "json")
     assert report.exit_code == 0, report.stderr
     lines = json.loads(report.stdout)["sections"]["addresses"]

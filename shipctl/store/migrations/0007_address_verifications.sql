@@ -16,3 +16,6 @@ ALTER TABLE shipments ADD COLUMN verification text
     CHECK (verification IN ('verified', 'corrected', 'undeliverable'));
 ALTER TABLE shipments ADD COLUMN verified_address text;
 ALTER TABLE shipments ADD COLUMN to_residential boolean;
+-- The order's digest as the file gave it, before an accepted correction changed the
+-- to-address: a rerun of the same file is then not "changed after purchase".
+ALTER TABLE shipments ADD COLUMN uncorrected_digest text;
