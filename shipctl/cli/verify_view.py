@@ -38,11 +38,12 @@ def show_verification(context: AppContext, found: VerifyReport | None) -> None:
             table.add_row(",".join(str(r) for r in fix.rows), escape(fix.reference), fix.field,
                           escape(fix.original), f"→ {escape(fix.corrected)}")
         print_table(out, table)
-        if len(found.corrections) > MAX_SHOWN:
-            out.print(f"… and {len(found.corrections) - MAX_SHOWN} more")
+        shown = min(len(found.corrections), MAX_SHOWN)
+        if found.correction_count > shown:
+            out.print(f"… and {found.correction_count - shown} more (see --results-out)")
     stored = found.addresses - found.calls
     out.print(f"verified {found.addresses} addresses ({found.calls} asked of EasyPost, "
-              f"{stored} already known); {len(found.undeliverable)} undeliverable"
+              f"{stored} already known); {found.undeliverable_count} undeliverable"
               + (f", {found.unverified} without an answer (shipped as written)"
                  if found.unverified else ""))
 

@@ -583,9 +583,9 @@ async def _verified(
     report.verification = found = await verify_destinations(
         pool, carrier, run_id, scope, strict=options.verify == "strict",
         accept=options.accept_corrections, skip_invalid=options.skip_invalid)
-    report.error_count += len(found.undeliverable)
+    report.error_count += found.undeliverable_count
     report.errors += found.undeliverable[: max(0, MAX_LISTED_ERRORS - len(report.errors))]
-    if found.undeliverable and not options.skip_invalid:
+    if found.undeliverable_count and not options.skip_invalid:
         report.status = "invalid"
         return False
     return True

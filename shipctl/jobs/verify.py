@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 VerifyMode = Literal["off", "on", "strict"]
 ADDRESS_FIELDS = ("street1", "street2", "city", "state", "zip", "country")
 UNDELIVERABLE = "ADDRESS.UNDELIVERABLE"
+MAX_LISTED = 1000
+PAGE = 2000  # orders read and verified at a time: memory stays flat on a large file
 
 
 @dataclass(frozen=True)
@@ -48,8 +50,10 @@ class VerifyReport:
     calls: int = 0  # verifications asked of EasyPost (the rest were stored)
     unverified: int = 0  # EasyPost gave no answer: shipped as written
     accepted: bool = False
-    corrections: list[Correction] = field(default_factory=list)
-    undeliverable: list[RowError] = field(default_factory=list)
+    corrections: list[Correction] = field(default_factory=list)  # the first MAX_LISTED
+    correction_count: int = 0
+    undeliverable: list[RowError] = field(default_factory=list)  # the first MAX_LISTED
+    undeliverable_count: int = 0
 
 
 def address_digest(address: Address, mode: str) -> str:
@@ -97,28 +101,35 @@ async def verify_destinations(
     pool: Pool, session: CarrierSession, run_id: int, scope: Scope, *, strict: bool,
     accept: bool, skip_invalid: bool,
 ) -> VerifyReport:
-    """Verify the run's pending destinations (stored verdicts first), record each order's
-    outcome, apply accepted corrections; undeliverable orders fail only with `skip_invalid`."""
+    """Verify the run's unfinished destinations (stored verdicts first), record each order's
+    outcome, apply accepted corrections; undeliverable orders fail only with `skip_invalid`.
+
+    A page of orders at a time: its new destinations are verified concurrently (the
+    executor bounds the calls in flight) and their verdicts stored before the next page."""
     from shipctl.store import addresses as store
 
-    orders = await store.pending_destinations(pool, run_id)
-    keyed = {order.id: address_digest(order.order.to_address, scope.mode) for order in orders}
-    distinct = {digest: order.order.to_address for order in orders
-                for digest in (keyed[order.id],)}
-    known = await store.verdicts(pool, distinct)
-    missing = [digest for digest in distinct if digest not in known]
-    answers = await asyncio.gather(*(_ask(session, distinct[d], strict) for d in missing))
-    fresh = {d: v for d, v in zip(missing, answers, strict=True) if v is not None}
-    await store.save_verdicts(pool, scope.mode, fresh)
-    known.update(fresh)
-    report = VerifyReport(addresses=len(distinct), calls=len(missing),
-                          unverified=len(missing) - len(fresh), accepted=accept)
-    outcomes = [outcome for order in orders
-                if (outcome := _outcome(order, known.get(keyed[order.id]), scope, report))]
-    await store.record_outcomes(pool, outcomes)
-    if skip_invalid:
-        await store.fail_orders(pool, [(o.order_id, UNDELIVERABLE, o.verified_address or "")
-                                       for o in outcomes if o.outcome == "undeliverable"])
+    report = VerifyReport(accepted=accept)
+    seen: set[str] = set()
+    async for orders in store.pending_destinations(pool, run_id, PAGE):
+        keyed = {order.id: address_digest(order.order.to_address, scope.mode)
+                 for order in orders}
+        distinct = {keyed[order.id]: order.order.to_address for order in orders}
+        report.addresses += len(distinct.keys() - seen)
+        seen.update(distinct)
+        known = await store.verdicts(pool, distinct)
+        missing = [digest for digest in distinct if digest not in known]
+        answers = await asyncio.gather(*(_ask(session, distinct[d], strict) for d in missing))
+        fresh = {d: v for d, v in zip(missing, answers, strict=True) if v is not None}
+        await store.save_verdicts(pool, scope.mode, fresh)
+        known.update(fresh)
+        report.calls += len(missing)
+        report.unverified += len(missing) - len(fresh)
+        outcomes = [outcome for order in orders
+                    if (outcome := _outcome(order, known.get(keyed[order.id]), scope, report))]
+        await store.record_outcomes(pool, outcomes)
+        if skip_invalid:
+            await store.fail_orders(pool, [(o.order_id, UNDELIVERABLE, o.verified_address or "")
+                                           for o in outcomes if o.outcome == "undeliverable"])
     return report
 
 
@@ -134,12 +145,16 @@ def _outcome(
         message = f"undeliverable: {verdict.message or 'the address could not be verified'}"
         if verdict.suggestion:
             message += f" (did you mean {verdict.suggestion}?)"
-        report.undeliverable.append(RowError(order.order.rows, "address", one_line(original),
-                                             message, order.reference))
+        report.undeliverable_count += 1
+        if len(report.undeliverable) < MAX_LISTED:
+            report.undeliverable.append(RowError(order.order.rows, "address",
+                                                 one_line(original), message, order.reference))
         return OrderVerification(order.id, "undeliverable", message, None)
     changed = changes(original, verdict.corrected)
+    report.correction_count += len(changed)
     report.corrections += [Correction(order.order.rows, order.reference, name, before, after)
-                           for name, before, after in changed]
+                           for name, before, after in changed][: MAX_LISTED
+                                                               - len(report.corrections)]
     if not changed:
         return OrderVerification(order.id, "verified", None, verdict.residential)
     corrected_line = one_line(verdict.corrected)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,8 +50,14 @@ async def save_verdicts(pool: asyncpg.Pool, mode: str, found: dict[str, Verdict]
         await pool.executemany(query("address_verifications_put"), rows)
 
 
-async def pending_destinations(pool: asyncpg.Pool, run_id: int) -> list[StoredOrder]:
-    return [to_stored(row) for row in await pool.fetch(query("run_pending_destinations"), run_id)]
+async def pending_destinations(
+    pool: asyncpg.Pool, run_id: int, page: int
+) -> AsyncIterator[list[StoredOrder]]:
+    """The run's unfinished orders in input order, `page` at a time."""
+    after = -1
+    while rows := await pool.fetch(query("run_pending_destinations"), run_id, after, page):
+        yield [to_stored(row) for row in rows]
+        after = rows[-1]["position"]
 
 
 @dataclass(frozen=True)

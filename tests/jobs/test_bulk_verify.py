@@ -66,8 +66,9 @@ def test_undeliverable_addresses_stop_the_run_before_quoting(shipctl: Run, home:
 
 
 def test_skip_invalid_ships_the_rest_and_a_rerun_verifies_nothing(
-    shipctl: Run, home: Path, sql: Run
+    shipctl: Run, home: Path, sql: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr("shipctl.jobs.verify.PAGE", 7)  # many pages: a verdict is asked once
     orders = write_verify_orders(home / "orders.csv", 200)
     result = shipctl("--simulate", "bulk", str(orders), "--yes", "--verify", "--skip-invalid",
                      "--results-out", "results.csv")
@@ -128,3 +129,32 @@ def test_the_quote_shows_residential_destinations(shipctl: Run, home: Path, sql:
     assert f"{residential} to residential addresses" in result.stdout
     shown = " ".join(result.stdout.split())
     assert "verified 10 addresses (10 asked of EasyPost, 0 already known)" in shown
+
+
+def test_verify_strict_refuses_with_easyposts_message(shipctl: Run, home: Path) -> None:
+    orders = write_verify_orders(home / "orders.csv", 10, bad_every=5)
+    result = shipctl("--simulate", "bulk", str(orders), "--yes", "--verify-strict")
+    assert result.exit_code == 2, result.stdout + result.stderr
+    shown = " ".join(result.stdout.split())
+    assert shown.count("Address not found") == 2
+    assert ledger(home / "data")["purchases"]["total"] == 0
+
+
+def test_what_counts_as_a_correction() -> None:
+    from shipctl.jobs.verify import address_digest, changes
+    from shipctl.models import Address
+
+    typed = Address(name="Ann", street1="388 Townsend Street", street2="Apt 20",
+                    city="San Francisco", state="CA", zip="94107")
+    verified = typed.model_copy(update={"street1": "388 TOWNSEND ST APT 20", "street2": None,
+                                        "city": "SAN FRANCISCO", "zip": "94107-1670"})
+    assert changes(typed, verified) == [
+        ("street1", "388 Townsend Street", "388 TOWNSEND ST APT 20"),
+        ("street2", "Apt 20", ""),
+    ]
+    assert changes(typed, typed.model_copy(update={"city": "san  francisco"})) == []
+    assert changes(typed, typed.model_copy(update={"zip": "94108"})) == [
+        ("zip", "94107", "94108")]
+    same = typed.model_copy(update={"name": "Bo", "street1": "388  townsend street"})
+    assert address_digest(same, "test") == address_digest(typed, "test")
+    assert address_digest(typed, "live") != address_digest(typed, "test")
