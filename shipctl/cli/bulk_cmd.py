@@ -261,7 +261,10 @@ def _show(context: AppContext, report: BulkReport) -> int:
     _summary(context, report)
     if report.status == "interrupted":
         return ExitCode.INTERRUPTED
-    return ExitCode.PARTIAL_FAILURE if report.failed or report.unknown else ExitCode.SUCCESS
+    # Undeliverable addresses skipped under --skip-invalid are invalid orders, not failures.
+    refused = report.verification.undeliverable_count if report.verification else 0
+    failed = report.failed - refused
+    return ExitCode.PARTIAL_FAILURE if failed > 0 or report.unknown else ExitCode.SUCCESS
 
 
 def _unknown_line(context: AppContext, report: BulkReport) -> None:
