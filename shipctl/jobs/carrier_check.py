@@ -2,7 +2,8 @@
 
 Loading refuses names no EasyPost account has (`Fedx`) offline; this asks the account which
 carriers it really has (`GET /v2/carrier_accounts`, one call, made only when a carrier is
-named) so that `UPS` on a USPS-only account is refused before quoting, not after.
+named) so that `UPS` on a USPS-only account is refused before quoting, not after. A key
+the API will not list carrier accounts for (test keys) keeps the offline check only.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from shipctl.errors import InputError
+from shipctl.errors import CarrierError, InputError
 from shipctl.models import Order, RateRule
 from shipctl.orders import RowError
 from shipctl.orders.carrier_names import unknown_carrier
@@ -51,7 +52,12 @@ async def check_account_carriers(
 
     if not named.first and not _rule_carriers(rule):
         return []
-    known = await account_carriers(session.executor)
+    try:
+        known = await account_carriers(session.executor)
+    except CarrierError:
+        # EasyPost lists carrier accounts to production keys only: a test key is refused
+        # (a key refused everywhere is reported by the first quote). Offline names stand.
+        return []
     if not known:
         return []  # an account that lists none: let EasyPost answer for each order
     for carrier in _rule_carriers(rule):
