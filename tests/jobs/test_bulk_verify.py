@@ -123,7 +123,8 @@ def test_accept_corrections_ships_to_the_corrected_address(
 
 def test_the_quote_shows_residential_destinations(shipctl: Run, home: Path, sql: Run) -> None:
     orders = write_verify_orders(home / "orders.csv", 20, bad_every=1000)
-    result = shipctl("--simulate", "bulk", str(orders), "--dry-run", "--verify")
+    result = shipctl("--simulate", "bulk", str(orders), "--dry-run",
+                     env={"SHIPCTL_VERIFY": "on"})  # the setting, not the flag
     assert result.exit_code == 0, result.stdout + result.stderr
     residential = sql("SELECT count(*) FROM shipments WHERE to_residential")[0][0]
     assert residential > 0  # the simulator calls about 60 % of addresses residential
