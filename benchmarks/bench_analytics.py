@@ -28,7 +28,8 @@ import asyncpg
 
 from shipctl import eventloop
 from shipctl.analytics.demo import seed_history
-from shipctl.analytics.export import report_rows
+from shipctl.analytics.export import report_rows, to_json
+from shipctl.analytics.html import build_html_report, render
 from shipctl.analytics.report import build_report, parse_sections, refresh_days
 from shipctl.analytics.sections import STALE_AFTER_DAYS
 from shipctl.analytics.window import Window, make_window
@@ -245,6 +246,8 @@ async def _bench(admin_url: str, shipments: int) -> str:
         out_of_sync = await pool.fetchval(OUT_OF_SYNC)
         sections = parse_sections(ALL)
         lines = []
+        formats = []
+        default = parse_sections(None)
         for label, since in (("last 30 days (default)", "30d"), (f"all {DAYS} days", f"{DAYS}d")):
             window = make_window(since, None, now)
 
@@ -275,6 +278,23 @@ async def _bench(admin_url: str, shipments: int) -> str:
                 f"| {label} | {rows:,} | {cold:.3f} | {sql_a:.3f} / {sql_b:.3f} | {py_s:.3f} | "
                 f"{py_s / sql_s:.1f}× | {'yes' if same else 'NO'} | {load:.1f} |"
             )
+
+            # The command's whole work per format: the default sections as JSON text, and the
+            # HTML page (the same sections plus the chart rows, the figures and the markup).
+            async def as_json(window: Window = window) -> str:
+                report = await build_report(pool, window, default, top=10, as_of=now)
+                return to_json(report)
+
+            async def as_html(window: Window = window) -> str:
+                html = await build_html_report(pool, window, top=10, as_of=now)
+                return render(html, generated=now)
+
+            json_s, text = await _median_seconds(SQL_RUNS, as_json)
+            html_s, page = await _median_seconds(SQL_RUNS, as_html)
+            formats.append(
+                f"| {label} | {json_s:.3f} | {html_s:.3f} | {len(text) / 1000:.1f} kB "
+                f"| {len(page) / 1e6:.2f} MB | {os.getloadavg()[0]:.1f} |"
+            )
     finally:
         await pool.close()
     return "\n".join([
@@ -301,6 +321,17 @@ async def _bench(admin_url: str, shipments: int) -> str:
         "| SQL faster (warm) | same figures | load |",
         "|---|---:|---:|---:|---:|---:|---|---:|",
         *lines,
+        "",
+        "### `--format json` vs `--format html`",
+        "",
+        "The default sections (mode: all) as the JSON text, and the HTML report (the same "
+        "sections plus the chart rows from the rollups, the plotly figures and the page with "
+        f"plotly.js inlined); warm, median of {SQL_RUNS} runs each. The page's size is "
+        "almost all plotly.js (4.8 MB).",
+        "",
+        "| window | JSON s | HTML s | JSON size | HTML size | load |",
+        "|---|---:|---:|---:|---:|---:|",
+        *formats,
     ]) + "\n"  # fmt: skip
 
 

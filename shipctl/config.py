@@ -114,7 +114,7 @@ class Settings(BaseSettings):
     parcels: dict[str, ParcelPreset] = Field(default_factory=dict)
     default_parcel: str | None = None
     default_rate_rule: str = "cheapest"
-    label_format: LabelFormat = "PDF"
+    label_format: LabelFormat = LabelFormat.PDF
     # `bulk` verifies every destination with EasyPost before quoting: off, on or strict.
     verify: Literal["off", "on", "strict"] = "off"
     data_dir: Path = Field(default_factory=default_data_dir)

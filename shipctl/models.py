@@ -13,10 +13,11 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from shipctl.choices import LabelFormat, RateStrategy
+
 _US_ZIP = re.compile(r"^\d{5}(-?\d{4})?$")
 _STATE = re.compile(r"^[A-Za-z]{2}$")
 
-LabelFormat = Literal["PNG", "PDF", "ZPL"]
 Mode = Literal["live", "test", "simulated"]
 
 
@@ -103,7 +104,7 @@ class CarrierService(Model):
 class RateRule(Model):
     """How to choose among the rates EasyPost offers."""
 
-    strategy: Literal["cheapest", "fastest"] = "cheapest"
+    strategy: RateStrategy = RateStrategy.CHEAPEST
     allow: tuple[CarrierService, ...] = ()
     deny: tuple[CarrierService, ...] = ()
     max_days: Annotated[int, Field(ge=0)] | None = None
@@ -112,7 +113,7 @@ class RateRule(Model):
     @classmethod
     def parse(
         cls,
-        strategy: str = "cheapest",
+        strategy: str = RateStrategy.CHEAPEST,
         carriers: list[str] | tuple[str, ...] = (),
         max_days: int | None = None,
         max_rate: Decimal | str | None = None,
@@ -313,6 +314,7 @@ __all__ = [
     "Quote",
     "QuotedShipment",
     "RateRule",
+    "RateStrategy",
     "RefundResult",
     "TrackingEvent",
     "TrackingUpdate",

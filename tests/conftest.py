@@ -11,10 +11,11 @@ import asyncio
 import hashlib
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 import pytest
@@ -22,6 +23,7 @@ from filelock import FileLock
 
 from shipctl.store import migrations
 
+T = TypeVar("T")
 TABLES = ("tracking_events", "trackers", "refunds", "shipments", "runs", "address_verifications")
 
 
@@ -103,17 +105,31 @@ def db(database_url: str) -> str:
     return database_url
 
 
+def run_blocking(work: Coroutine[Any, Any, T]) -> T:
+    """Finish `work` from synchronous test code, whether or not an event loop is running.
+
+    Inside an async test, on a thread of its own: the test's loop waits, as for any blocking
+    call, so helpers such as `sql(...)` serve sync and async tests alike.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(work)
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, work).result()
+
+
+async def _fetch(url: str, sql: str, *args: Any) -> list[asyncpg.Record]:
+    conn = await asyncpg.connect(url)
+    try:
+        return list(await conn.fetch(sql, *args))
+    finally:
+        await conn.close()
+
+
 def fetch(url: str, sql: str, *args: Any) -> list[asyncpg.Record]:
     """Run one query against `url` for an assertion."""
-
-    async def go() -> list[asyncpg.Record]:
-        conn = await asyncpg.connect(url)
-        try:
-            return list(await conn.fetch(sql, *args))
-        finally:
-            await conn.close()
-
-    return asyncio.run(go())
+    return run_blocking(_fetch(url, sql, *args))
 
 
 @pytest.fixture
@@ -127,6 +143,11 @@ class CliResult:
     exit_code: int
     stdout: str
     stderr: str
+
+
+# The types of the `shipctl` and `sql` fixtures, for tests' annotations.
+Shipctl = Callable[..., CliResult]
+Sql = Callable[..., list[asyncpg.Record]]
 
 
 @pytest.fixture

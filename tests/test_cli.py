@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.conftest import Shipctl
+
 HEAVY = ("easypost", "asyncpg", "aiohttp", "reportlab", "pypdf", "PIL", "pydantic")
 
 
@@ -56,7 +58,7 @@ def test_unknown_command_is_a_usage_error() -> None:
     assert "Traceback" not in done.stderr
 
 
-def test_embedded_data_dir_unusable_names_the_path(shipctl, isolated_env: Path) -> None:
+def test_embedded_data_dir_unusable_names_the_path(shipctl: Shipctl, isolated_env: Path) -> None:
     blocker = isolated_env / "a-file"
     blocker.write_text("")
     result = shipctl(
@@ -66,7 +68,7 @@ def test_embedded_data_dir_unusable_names_the_path(shipctl, isolated_env: Path) 
     assert str(blocker) in result.stderr and "Traceback" not in result.stderr
 
 
-def test_corrupt_embedded_data_dir_names_the_path(shipctl, isolated_env: Path) -> None:
+def test_corrupt_embedded_data_dir_names_the_path(shipctl: Shipctl, isolated_env: Path) -> None:
     pgdata = isolated_env / "broken" / "pgdata"
     pgdata.mkdir(parents=True)
     (pgdata / "PG_VERSION").write_text("99\n")
@@ -77,7 +79,7 @@ def test_corrupt_embedded_data_dir_names_the_path(shipctl, isolated_env: Path) -
     assert str(pgdata) in result.stderr and "Traceback" not in result.stderr
 
 
-def test_debug_shows_the_traceback(shipctl, isolated_env: Path) -> None:
+def test_debug_shows_the_traceback(shipctl: Shipctl, isolated_env: Path) -> None:
     (isolated_env / "shipctl.toml").write_text("concurrency = 0")
     try:
         shipctl("--debug", "config", "show")
@@ -85,12 +87,6 @@ def test_debug_shows_the_traceback(shipctl, isolated_env: Path) -> None:
         assert "concurrency" in str(error)
     else:
         raise AssertionError("--debug should re-raise")
-
-
-def test_readme_quick_start_commands_exist() -> None:
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    assert "shipctl --simulate --config examples/shipctl.toml bulk examples/orders.csv" in readme
-    assert ". .venv/bin/activate && pytest" in readme
 
 
 def test_async_commands_run_on_uvloop() -> None:

@@ -11,9 +11,7 @@ import pytest
 
 from shipctl.config import Settings, default_concurrency, describe, load_settings, mask_url
 from shipctl.errors import ConfigError
-from tests.conftest import CliResult
-
-Shipctl = Callable[..., CliResult]
+from tests.conftest import Shipctl
 
 
 def _user_config(home: Path, text: str) -> None:
@@ -23,7 +21,7 @@ def _user_config(home: Path, text: str) -> None:
 
 
 def test_precedence_flags_env_project_user(
-    isolated_env: Path, monkeypatch: pytest.MonkeyPatch
+    isolated_env: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     _user_config(isolated_env, 'label_format = "PNG"\nconcurrency = 3\ntimeout = 7\n'
                                'default_rate_rule = "fastest"\n')
@@ -73,7 +71,7 @@ def test_bad_config_file_names_file_key_and_problem(
 
 
 def test_secrets_are_masked_in_config_show(
-    shipctl: Shipctl, monkeypatch: pytest.MonkeyPatch
+    shipctl: Shipctl, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("EASYPOST_API_KEY", "EZTK0123456789secretsecret")
     result = shipctl("config", "show",
@@ -95,7 +93,7 @@ def test_describe_lists_every_setting(isolated_env: Path) -> None:
 
 
 def test_bad_config_through_the_cli_is_one_line_exit_3(
-    shipctl: Shipctl, isolated_env: Path
+    shipctl: Shipctl, isolated_env: Path,
 ) -> None:
     (isolated_env / "shipctl.toml").write_text("concurrency = 0")
     result = shipctl("config", "show")

@@ -9,46 +9,44 @@ import asyncpg
 import pytest
 
 from shipctl.store import database, migrations
+from tests.conftest import Shipctl, Sql
 
 
-def test_migrations_are_numbered_and_recorded(sql) -> None:
+def test_migrations_are_numbered_and_recorded(sql: Sql) -> None:
     shipped = [m.version for m in migrations.available()]
     assert shipped == sorted(shipped) and shipped[0] == 1
     recorded = [r["version"] for r in sql("SELECT version FROM schema_migrations ORDER BY 1")]
     assert recorded == shipped
 
 
-def test_concurrent_migrations_apply_once(database_url: str) -> None:
+async def test_concurrent_migrations_apply_once(database_url: str) -> None:
     """Several processes connecting at once to an empty database apply each migration once."""
-
-    async def go() -> list[int]:
-        admin = await asyncpg.connect(database_url)
-        await admin.execute("DROP DATABASE IF EXISTS shipctl_race WITH (FORCE)")
-        await admin.execute("CREATE DATABASE shipctl_race")
-        await admin.close()
-        url = urlunsplit(urlsplit(database_url)._replace(path="/shipctl_race"))
-        conns = [await asyncpg.connect(url) for _ in range(4)]
+    admin = await asyncpg.connect(database_url)
+    await admin.execute("DROP DATABASE IF EXISTS shipctl_race WITH (FORCE)")
+    await admin.execute("CREATE DATABASE shipctl_race")
+    await admin.close()
+    url = urlunsplit(urlsplit(database_url)._replace(path="/shipctl_race"))
+    conns = [await asyncpg.connect(url) for _ in range(4)]
+    try:
         results = await asyncio.gather(*(migrations.migrate(c) for c in conns))
-        count = await conns[0].fetchval("SELECT count(*) FROM schema_migrations")
+        recorded = await conns[0].fetchval("SELECT count(*) FROM schema_migrations")
+    finally:
         for c in conns:
             await c.close()
-        return [len(r) for r in results] + [count]
-
-    *applied, recorded = asyncio.run(go())
-    assert sum(applied) == len(migrations.available())
+    assert sum(len(r) for r in results) == len(migrations.available())
     assert recorded == len(migrations.available())
 
 
-def test_unreachable_database_is_one_line_without_password() -> None:
+async def test_unreachable_database_is_one_line_without_password() -> None:
     target = database.Target(url="postgresql://shipper:hunter2@127.0.0.1:1/orders", embedded=False)
     with pytest.raises(database.DatabaseConfigError) as caught:
-        asyncio.run(database.create_pool(target))
+        await database.create_pool(target)
     message = caught.value.message
     assert "127.0.0.1:1/orders" in message
     assert "hunter2" not in message and "\n" not in message
 
 
-def test_reference_is_unique_among_current_labels(sql) -> None:
+def test_reference_is_unique_among_current_labels(sql: Sql) -> None:
     sql("INSERT INTO shipments (reference) VALUES ('A-1')")
     with pytest.raises(asyncpg.UniqueViolationError):
         sql("INSERT INTO shipments (reference) VALUES ('A-1')")
@@ -57,7 +55,7 @@ def test_reference_is_unique_among_current_labels(sql) -> None:
     assert len(sql("SELECT 1 FROM shipments WHERE reference = 'A-1'")) == 2
 
 
-def test_tracking_events_deduplicate(sql) -> None:
+def test_tracking_events_deduplicate(sql: Sql) -> None:
     sql("INSERT INTO trackers (tracking_code) VALUES ('EZ1')")
     insert = (
         "INSERT INTO tracking_events (tracking_code, occurred_at, status, message) "
@@ -68,7 +66,7 @@ def test_tracking_events_deduplicate(sql) -> None:
     assert len(sql("SELECT 1 FROM tracking_events")) == 1
 
 
-def test_db_status_and_migrate_cli(shipctl) -> None:
+def test_db_status_and_migrate_cli(shipctl: Shipctl) -> None:
     result = shipctl("db", "status")
     assert result.exit_code == 0, result.stderr
     assert "0 pending" in result.stdout
@@ -76,7 +74,7 @@ def test_db_status_and_migrate_cli(shipctl) -> None:
     assert "nothing pending" in shipctl("db", "migrate", "--sql").stdout
 
 
-def test_bad_database_url_exit_code_and_masking(shipctl) -> None:
+def test_bad_database_url_exit_code_and_masking(shipctl: Shipctl) -> None:
     result = shipctl(
         "db", "migrate", env={"DATABASE_URL": "postgresql://shipper:hunter2@127.0.0.1:1/orders"}
     )

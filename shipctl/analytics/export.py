@@ -52,7 +52,8 @@ def to_json(report: Report) -> str:
         "since": _iso(window.since),
         "until": _iso(window.until),
         "carrier": window.carrier,
-        "mode": window.mode,
+        "mode": window.mode,  # null: every mode
+        "modes": list(window.modes),
         "top": report.top,
         "sections": report_rows(report),
     }

@@ -9,6 +9,9 @@ FROM shipments s
 WHERE s.state = 'failed'
   AND s.created_at >= $1 AND s.created_at < $2
   AND ($3::text IS NULL OR lower(coalesce(s.carrier, s.requested_carrier)) = lower($3::text))
-  AND ($4::text IS NULL OR s.mode = $4::text)
+  AND ($4::text IS NULL OR report_mode(s.mode, s.reference) = $4::text)
+  -- a dry run only quotes: its refusals are quote failures, not purchase failures
+  AND NOT EXISTS (SELECT 1 FROM runs r
+                  WHERE r.id = s.run_id AND r.options @> '{"dry_run": true}')
 GROUP BY 1
 ORDER BY failures DESC, error_code

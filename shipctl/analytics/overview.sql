@@ -1,7 +1,7 @@
 -- overview: one row. Labels bought = shipments purchased in [$1, $2) that are purchased or
 -- refunded (refunded ones also count as refunds), from the day rollups of migration 0004;
 -- failures are judged by created_at, since a failed purchase has no purchased_at.
--- $3 carrier (NULL = all), $4 mode (NULL = all).
+-- $3 carrier (NULL = all), $4 report mode (NULL = all; see report_mode(), migration 0006).
 WITH bought AS (
     SELECT coalesce(sum(f.labels), 0)::bigint AS labels,
            coalesce(sum(f.spend), 0) AS spend,
@@ -20,7 +20,10 @@ WITH bought AS (
     WHERE s.state = 'failed'
       AND s.created_at >= $1 AND s.created_at < $2
       AND ($3::text IS NULL OR lower(coalesce(s.carrier, s.requested_carrier)) = lower($3::text))
-      AND ($4::text IS NULL OR s.mode = $4::text)
+      AND ($4::text IS NULL OR report_mode(s.mode, s.reference) = $4::text)
+      -- a dry run only quotes: its refusals are quote failures, not purchase failures
+      AND NOT EXISTS (SELECT 1 FROM runs r
+                      WHERE r.id = s.run_id AND r.options @> '{"dry_run": true}')
 )
 SELECT b.labels,
        b.spend,

@@ -26,7 +26,7 @@ WITH shipped AS MATERIALIZED (
       AND coalesce(s.tracking_status, 'unknown')
           NOT IN ('delivered', 'return_to_sender', 'failure', 'cancelled')
       AND ($3::text IS NULL OR lower(s.carrier) = lower($3::text))
-      AND ($4::text IS NULL OR s.mode = $4::text)
+      AND ($4::text IS NULL OR report_mode(s.mode, s.reference) = $4::text)
 ), exceptions AS (
     SELECT sum(labels)::bigint AS total,
            coalesce(sum(labels) FILTER (WHERE status = 'return_to_sender'), 0)::bigint

@@ -119,7 +119,7 @@ def bulk(
         load=_load_options(settings, fmt, mapping, maps, mapping_file, sku_weights,
                            default_weight, parcel),
         rule=opt.rate_rule(rule, carriers, max_days, max_rate, settings.default_rate_rule),
-        label_format=opt.label_format(label_format),
+        label_format=label_format,
         dry_run=dry_run, skip_invalid=skip_invalid, rebuy=rebuy, concurrency=concurrency,
         results_out=opt.output_path(results_out), labels_out=opt.output_path(labels_out),
         force=force, store=_store(store),

@@ -117,7 +117,7 @@ def create(
 
     result = eventloop.run(create_label(
         settings, order, rule=rate_rule, confirm=confirm,
-        label_format=opt.label_format(label_format), label_out=opt.output_path(label_out),
+        label_format=label_format, label_out=opt.output_path(label_out),
         force=force, verify=verify, dry_run=dry_run, rebuy=rebuy, carriers=context.carriers,
     ))
     if as_json:

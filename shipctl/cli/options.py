@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from shipctl.choices import LabelFormat, RateStrategy
 from shipctl.errors import InputError
 
 if TYPE_CHECKING:
@@ -15,8 +16,11 @@ if TYPE_CHECKING:
     from shipctl.models import RateRule
 
 Rule = Annotated[
-    str | None,
-    typer.Option("--rule", help="cheapest (default) or fastest.", rich_help_panel="Rates"),
+    RateStrategy | None,
+    typer.Option("--rule", case_sensitive=False, metavar=RateStrategy.metavar(),
+                 show_default=False, rich_help_panel="Rates",
+                 help="How to choose among the allowed rates (default: setting "
+                 "default_rate_rule, else cheapest)."),
 ]
 Carriers = Annotated[
     list[str] | None,
@@ -42,8 +46,10 @@ Concurrency = Annotated[
                  help="EasyPost calls in flight (default: 8 per CPU core, SHIPCTL_CONCURRENCY)."),
 ]
 LabelFormatOption = Annotated[
-    str | None,
-    typer.Option("--label-format", help="PNG, PDF or ZPL (default from settings)."),
+    LabelFormat | None,
+    typer.Option("--label-format", case_sensitive=False, metavar=LabelFormat.metavar(),
+                 show_default=False,
+                 help="Label file format (default: setting label_format, else PDF)."),
 ]
 Force = Annotated[bool, typer.Option("--force", help="Overwrite existing output files.")]
 Store = Annotated[str | None, typer.Option(
@@ -52,7 +58,7 @@ Store = Annotated[str | None, typer.Option(
 Yes = Annotated[bool, typer.Option("--yes", "-y", help="Buy without asking.")]
 
 
-def rate_rule(rule: str | None, carriers: list[str] | None, max_days: int | None,
+def rate_rule(rule: RateStrategy | None, carriers: list[str] | None, max_days: int | None,
               max_rate: str | None, default: str) -> RateRule:
     """A RateRule from the options, or a BadParameter naming the option."""
     from pydantic import ValidationError
@@ -66,11 +72,8 @@ def rate_rule(rule: str | None, carriers: list[str] | None, max_days: int | None
             raise typer.BadParameter(
                 f"{max_rate!r} is not a price", param_hint="--max-rate"
             ) from None
-    strategy = rule or default
-    if strategy not in ("cheapest", "fastest"):
-        raise typer.BadParameter(f"{strategy!r}: use cheapest or fastest", param_hint="--rule")
     try:
-        parsed = RateRule.parse(strategy, carriers or [], max_days, max_rate)
+        parsed = RateRule.parse(rule or default, carriers or [], max_days, max_rate)
     except (ValidationError, ValueError) as error:
         raise typer.BadParameter(str(error).splitlines()[0], param_hint="--carriers") from None
     known_carriers([(c.carrier, c.service) for c in (*parsed.allow, *parsed.deny)], "--carriers")
@@ -92,14 +95,6 @@ def require_confirmation_or_yes(context: AppContext, *, yes: bool, dry_run: bool
         raise InputError(
             "no terminal to confirm the purchase on: pass --yes to buy, or --dry-run to quote"
         )
-
-
-def label_format(value: str | None) -> str | None:
-    if value is None:
-        return None
-    if value.upper() not in ("PNG", "PDF", "ZPL"):
-        raise typer.BadParameter(f"{value!r}: use PNG, PDF or ZPL", param_hint="--label-format")
-    return value.upper()
 
 
 def output_path(value: Path | None) -> Path | None:

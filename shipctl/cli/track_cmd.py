@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
-import time
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Annotated
 
@@ -17,10 +15,9 @@ from shipctl import eventloop
 from shipctl.cli.context import AppContext
 from shipctl.cli.tables import print_table
 from shipctl.errors import ExitCode
+from shipctl.moments import parse_since
 
 if TYPE_CHECKING:
-    from rich.progress import Progress
-
     from shipctl.jobs.track import (
         CodeResult,
         LookupFailure,
@@ -28,78 +25,6 @@ if TYPE_CHECKING:
         SweepReport,
         TrackingException,
     )
-
-LOG_EVERY = 5.0
-_DAYS = re.compile(r"^\s*(\d{1,5})\s*([dw]?)\s*$")
-
-
-def _days(text: str, option: str) -> timedelta:
-    """`60d`, `8w` or a bare number of days."""
-    match = _DAYS.match(text.lower())
-    if not match:
-        raise typer.BadParameter(f"{text!r}: use days like 60d, or weeks like 8w",
-                                 param_hint=option)
-    count = int(match[1])
-    return timedelta(weeks=count) if match[2] == "w" else timedelta(days=count)
-
-
-class SweepLog:
-    """The sweep's progress: a Rich bar at a terminal, a plain line every few seconds off one."""
-
-    def __init__(self, console: Console, *, live: bool, quiet: bool) -> None:
-        self.console = console
-        self.live = live and not quiet
-        self.quiet = quiet
-        self.total = self.checked = self.failed = 0
-        self._started = self._last = time.monotonic()
-        self._bar: Progress | None = None
-
-    def begin(self, total: int) -> None:
-        self.total = total
-        self._started = self._last = time.monotonic()
-        if self.live and total:
-            # imported here: rich.progress costs `shipctl --help` ~20 ms
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeElapsedColumn,
-            )
-
-            self._bar = Progress(
-                TextColumn("[bold]tracking"), BarColumn(), MofNCompleteColumn(),
-                TextColumn("{task.fields[detail]}"), TimeElapsedColumn(),
-                console=self.console,
-            )
-            self._bar.start()
-            self._bar.add_task("tracking", total=total, detail="")
-
-    def advance(self, checked: int, failed: int) -> None:
-        self.checked += checked
-        self.failed += failed
-        if self._bar is not None:
-            self._bar.update(self._bar.task_ids[0], advance=checked + failed,
-                             detail=f"[red]{self.failed} failed[/] · {self._rate():.0f}/s")
-        elif not self.quiet and time.monotonic() - self._last >= LOG_EVERY:
-            self._line()
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.stop()
-            self._bar = None
-
-    def _rate(self) -> float:
-        elapsed = time.monotonic() - self._started
-        return (self.checked + self.failed) / elapsed if elapsed > 0 else 0.0
-
-    def _line(self) -> None:
-        self._last = time.monotonic()
-        self.console.print(
-            f"track: {self.checked + self.failed}/{self.total} checked={self.checked} "
-            f"failed={self.failed} rate={self._rate():.1f}/s",
-            markup=False, highlight=False, soft_wrap=True,
-        )
 
 
 def track(
@@ -111,7 +36,8 @@ def track(
         "--carrier", help="Carrier of the codes given, e.g. USPS (default: the shipment's).")]
         = None,
     since: Annotated[str, typer.Option(
-        "--since", help="Sweep labels bought within this long, e.g. 60d or 8w.")] = "60d",
+        "--since", help="Sweep labels bought since then: an age (60d, 8w, 2m) or a date.")]
+        = "60d",
     stale_days: Annotated[int, typer.Option(
         "--stale-days", min=1, help="No new event for this many days is an exception.")] = 5,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
@@ -142,14 +68,16 @@ def track(
             carriers=context.carriers))
         raise typer.Exit(_show_lookup(context, lookup, as_json=as_json, quiet=quiet,
                                       fail_on_exceptions=fail_on_exceptions))
-    log = SweepLog(context.stderr, live=context.interactive and not as_json, quiet=quiet)
-    try:
+    now = context.clock()
+    purchased_since = parse_since(since, now)
+    from shipctl.cli.progress import TrackingProgress
+
+    with TrackingProgress(context.stderr, live=context.interactive and not as_json,
+                          quiet=quiet) as progress:
         report = eventloop.run(jobs.run_sweep(
-            settings, now=context.clock(), since=_days(since, "--since"),
+            settings, now=now, since=now - purchased_since,
             stale_after=stale_after, method="each" if method == "each" else "list",
-            progress=log, carriers=context.carriers))
-    finally:
-        log.close()
+            progress=progress, carriers=context.carriers))
     raise typer.Exit(_show_sweep(context, report, as_json=as_json, quiet=quiet,
                                  fail_on_exceptions=fail_on_exceptions))
 

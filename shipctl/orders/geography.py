@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from importlib.resources import files
 
 US_STATES: dict[str, str] = {
     "alabama": "AL", "alaska": "AK", "arizona": "AZ", "arkansas": "AR", "california": "CA",
@@ -23,19 +24,10 @@ US_STATES: dict[str, str] = {
 }  # fmt: skip
 US_STATE_CODES = frozenset(US_STATES.values()) | {"FM", "MH", "PW"}
 
-# ISO 3166-1 alpha-2, as EasyPost expects.
-_ISO_CODES = """
-AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR
-BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ
-EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW
-GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY
-KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV
-MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY
-QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG
-TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM
-ZW
-"""
-COUNTRY_CODES = frozenset(_ISO_CODES.split())
+# ISO 3166-1 alpha-2, as EasyPost expects: the list the simulator checks addresses against too.
+COUNTRY_CODES = frozenset(
+    files("shipctl.iso3166").joinpath("alpha2.txt").read_text("ascii").split()
+)
 
 COUNTRY_NAMES: dict[str, str] = {
     "united states": "US", "united states of america": "US", "usa": "US", "u.s.a.": "US",
@@ -49,7 +41,7 @@ COUNTRY_NAMES: dict[str, str] = {
     "china": "CN", "south korea": "KR", "korea": "KR", "india": "IN", "singapore": "SG",
     "hong kong": "HK", "taiwan": "TW", "israel": "IL", "brazil": "BR", "argentina": "AR",
     "chile": "CL", "colombia": "CO", "peru": "PE", "south africa": "ZA",
-    "puerto rico": "PR", "philippines": "PH",
+    "puerto rico": "PR", "philippines": "PH", "kosovo": "XK",
 }  # fmt: skip
 
 _SPACES = re.compile(r"\s+")

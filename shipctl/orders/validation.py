@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from shipctl.choices import LabelFormat, RateStrategy
 from shipctl.models import Address, CarrierService, Order, Parcel, RateRule
 from shipctl.orders.address_checks import check_us_geography, is_us_territory
 from shipctl.orders.carrier_names import carrier_problems
@@ -23,7 +24,6 @@ Dimensions = tuple[Decimal, Decimal, Decimal]
 MAX_CELL_CHARS = 1000
 MAX_REFERENCE_CHARS = 100
 MAX_WEIGHT_OZ = Decimal(2400)
-LABEL_FORMATS = ("PNG", "PDF", "ZPL")
 _US_ZIP = re.compile(r"^\d{5}(-?\d{4})?$")
 _NUMBER = re.compile(r"^\$?\s*([0-9]*\.?[0-9]+)$")
 _CARRIER_WORD = re.compile(r"^!?[A-Za-z0-9][\w.&-]*(:[\w .&-]+)?$")
@@ -248,10 +248,10 @@ def _shipping_choices(report: RowReport) -> dict[str, Any]:
         "carrier": report.value("carrier") or None,
         "service": report.value("service") or None,
     }
-    label_format = report.value("label_format").upper()
-    if label_format and label_format not in LABEL_FORMATS:
-        report.add("label_format", "a label format is PNG, PDF or ZPL")
-    choices["label_format"] = label_format or None
+    label_format = report.value("label_format")
+    choices["label_format"] = LabelFormat.parse(label_format) if label_format else None
+    if label_format and choices["label_format"] is None:
+        report.add("label_format", f"a label format is {LabelFormat.spoken()}")
     if choices["carrier"]:
         for problem in carrier_problems([(choices["carrier"], choices["service"])]):
             report.add("service" if "service" in problem else "carrier", problem)
@@ -266,8 +266,8 @@ def _rate_rule(report: RowReport) -> RateRule | None:
     if not (strategy or words or days or rate):
         return None
     before = len(report.errors)
-    if strategy and strategy not in ("cheapest", "fastest"):
-        report.add("rate_rule", "a rate rule is cheapest or fastest")
+    if strategy and RateStrategy.parse(strategy) is None:
+        report.add("rate_rule", f"a rate rule is {RateStrategy.spoken()}")
     if any(not _CARRIER_WORD.match(w) for w in words):
         report.add("carriers", "carriers look like USPS;UPS:Ground;!FedEx (! excludes one)")
     if days and not (days.isdigit() and len(days) < 4):

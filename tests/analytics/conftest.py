@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import asyncpg
 import pytest
+
+from shipctl.models import TrackingUpdate
+from shipctl.store.tracking import store_updates
 
 
 def t(text: str) -> datetime:
@@ -117,7 +119,16 @@ async def _insert(url: str) -> None:
 
 
 @pytest.fixture
-def history(db: str) -> str:
+async def history(db: str) -> str:
     """The hand-made history above, stored in the emptied test database."""
-    asyncio.run(_insert(db))
+    await _insert(db)
     return db
+
+
+async def store_tracking(url: str, updates: list[TrackingUpdate]) -> None:
+    """Store tracking updates as a sweep would, through a pool of its own."""
+    pool = await asyncpg.create_pool(url, min_size=1, max_size=2)
+    try:
+        await store_updates(pool, updates)
+    finally:
+        await pool.close()

@@ -4,19 +4,18 @@ promises `delivery_days` business days after the purchase, and judges deliveries
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import pytest
 
 from shipctl.carrier.shipments import promised_date, purchased_label
 from shipctl.models import TrackingEvent, TrackingUpdate
-from shipctl.store.tracking import store_updates
+from tests.analytics.conftest import store_tracking
+from tests.conftest import run_blocking
 from tests.jobs.test_create import CONFIG, TO
 
 pytestmark = pytest.mark.db
@@ -48,17 +47,6 @@ def test_a_label_without_dates_gets_its_promise_from_delivery_days() -> None:
     assert purchased_label(given, "simulated").est_delivery_date == t("2026-03-09 20:00")
 
 
-def _deliver(url: str, updates: list[TrackingUpdate]) -> None:
-    async def go() -> None:
-        pool = await asyncpg.create_pool(url, min_size=1, max_size=2)
-        try:
-            await store_updates(pool, updates)
-        finally:
-            await pool.close()
-
-    asyncio.run(go())
-
-
 def test_on_time_share_with_null_dates_from_easypost(
     shipctl: Callable[..., Any], sql: Callable[..., Any], db: str, isolated_env: Path,
 ) -> None:
@@ -79,7 +67,8 @@ def test_on_time_share_with_null_dates_from_easypost(
         earliest = row["purchased_at"] + timedelta(days=row["delivery_days"])
         assert promise >= earliest - timedelta(seconds=2)
     on_time, late = rows
-    _deliver(db, [
+    # the CLI runs its own event loop in-process, so this test is synchronous
+    run_blocking(store_tracking(db, [
         TrackingUpdate(tracking_code=on_time["tracking_code"], status="delivered",
                        delivered_at=on_time["est_delivery_date"] - timedelta(hours=1),
                        events=(TrackingEvent(occurred_at=on_time["purchased_at"],
@@ -88,7 +77,7 @@ def test_on_time_share_with_null_dates_from_easypost(
                        delivered_at=late["est_delivery_date"] + timedelta(days=2),
                        events=(TrackingEvent(occurred_at=late["purchased_at"],
                                              status="delivered"),)),
-    ])
+    ]))
     bought = min(r["purchased_at"] for r in rows).date()
     result = shipctl("analytics", "--since", bought.isoformat(), "--until",
                      (bought + timedelta(days=60)).isoformat(), "--by", "carrier",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import random
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -36,13 +35,16 @@ async def _report(url: str, since: str, until: str, **settings: str) -> dict[str
         await pool.close()
 
 
-def report(url: str, since: str = "2026-03-01", until: str = "2026-03-31", **settings: str) -> Any:
-    return asyncio.run(_report(url, since, until, **settings))
+async def report(url: str, since: str = "2026-03-01", until: str = "2026-03-31",
+                 **settings: str) -> Any:
+    return await _report(url, since, until, **settings)
 
 
-def test_report_builds_rollups_and_then_reads_them(history: str, sql: Callable[..., Any]) -> None:
+async def test_report_builds_rollups_and_then_reads_them(
+    history: str, sql: Callable[..., Any],
+) -> None:
     assert sql("SELECT count(*) FROM analytics_service_days")[0][0] == 0
-    first = report(history)
+    first = await report(history)
     # every whole March day with labels was rebuilt and its change notes consumed
     days = sql("SELECT DISTINCT day FROM analytics_service_days ORDER BY day")
     assert [str(d[0]) for d in days] == [
@@ -51,11 +53,11 @@ def test_report_builds_rollups_and_then_reads_them(history: str, sql: Callable[.
     ]  # fmt: skip
     assert sql(f"SELECT count(*) FROM analytics_changes WHERE {MARCH_DAYS}")[0][0] == 0
     assert sql("SELECT count(*) FROM analytics_route_days")[0][0] > 0
-    assert report(history) == first
+    assert await report(history) == first
 
 
-def test_changes_after_a_refresh_are_seen(history: str, sql: Callable[..., Any]) -> None:
-    before = report(history)
+async def test_changes_after_a_refresh_are_seen(history: str, sql: Callable[..., Any]) -> None:
+    before = await report(history)
     assert before["overview"][0]["delivered"] == 5
     # S6 is delivered (a tracking sweep writes the tracker; the copy trigger updates S6),
     # S8's label is refunded with a partial refund, and S1 is deleted.
@@ -69,9 +71,9 @@ def test_changes_after_a_refresh_are_seen(history: str, sql: Callable[..., Any])
     assert [str(d[0]) for d in noted] == ["2026-03-02", "2026-03-20", "2026-03-30"]
 
     # Read-only: no refresh possible, the changed days are read from the shipments.
-    read_only = report(history, default_transaction_read_only="on")
+    read_only = await report(history, default_transaction_read_only="on")
     assert sql(f"SELECT count(DISTINCT day) FROM analytics_changes WHERE {MARCH_DAYS}")[0][0] == 3
-    after = report(history)  # refreshes, then reads the rebuilt rollups
+    after = await report(history)  # refreshes, then reads the rebuilt rollups
     assert sql(f"SELECT count(*) FROM analytics_changes WHERE {MARCH_DAYS}")[0][0] == 0
     assert read_only == after
     overview = after["overview"][0]
@@ -86,69 +88,66 @@ def test_changes_after_a_refresh_are_seen(history: str, sql: Callable[..., Any])
     assert (ups["delivered"], ups["transit_days_mean"], ups["transit_days_p90"]) == (2, 1.5, 1.9)
 
 
-def test_window_edges_inside_days_are_read_from_shipments(history: str) -> None:
-    report(history)  # rollups built for every March day
+async def test_window_edges_inside_days_are_read_from_shipments(history: str) -> None:
+    await report(history)  # rollups built for every March day
     # 2 March 10:00 (S1 bought at exactly 10:00: in) to 10 March 10:00 (S4 at 08:00 in,
     # S3 at 12:00 out): S1 S2 S10 S4.
-    figures = report(history, "2026-03-02T10:00", "2026-03-10T10:00")
+    figures = await report(history, "2026-03-02T10:00", "2026-03-10T10:00")
     overview = figures["overview"][0]
     assert (overview["labels"], overview["spend"]) == (4, "44.75")
     assert [(d["period"], d["labels"]) for d in figures["day"]] == [
         ("2026-03-02", 1), ("2026-03-03", 1), ("2026-03-05", 1), ("2026-03-10", 1)]
     # A window inside one day: S3 and S4 both bought on 10 March.
-    inside = report(history, "2026-03-10T07:00", "2026-03-10T13:00")["overview"][0]
+    inside = (await report(history, "2026-03-10T07:00", "2026-03-10T13:00"))["overview"][0]
     assert (inside["labels"], inside["spend"]) == (2, "21.75")
 
 
-def test_histogram_percentile_equals_percentile_cont(db: str) -> None:
+async def test_histogram_percentile_equals_percentile_cont(db: str) -> None:
     rng = random.Random(7)
 
-    async def go() -> None:
-        conn = await asyncpg.connect(db)
-        try:
-            for _ in range(60):
-                values = [rng.randint(0, 9) for _ in range(rng.randint(1, 40))]
-                counts: dict[int, int] = {}
-                for v in values:
-                    counts[v] = counts.get(v, 0) + 1
-                days = list(counts)  # histogram pairs in no particular order
-                for fraction in (0.0, 0.1, 0.5, 0.9, 1.0):
-                    expected = await conn.fetchval(
-                        "SELECT percentile_cont($2::float8) WITHIN GROUP (ORDER BY v) "
-                        "FROM unnest($1::int[]) AS v", values, fraction)  # fmt: skip
-                    got = await conn.fetchval(
-                        "SELECT transit_percentile($1::int[], $2::bigint[], $3)",
-                        [*days, None], [*(counts[d] for d in days), 3], fraction)  # fmt: skip
-                    assert got == pytest.approx(expected), (values, fraction)
-            assert await conn.fetchval(
-                "SELECT transit_percentile('{}'::int[], '{}'::bigint[], 0.5)") is None
-        finally:
-            await conn.close()
-
-    asyncio.run(go())
+    conn = await asyncpg.connect(db)
+    try:
+        for _ in range(60):
+            values = [rng.randint(0, 9) for _ in range(rng.randint(1, 40))]
+            counts: dict[int, int] = {}
+            for v in values:
+                counts[v] = counts.get(v, 0) + 1
+            days = list(counts)  # histogram pairs in no particular order
+            for fraction in (0.0, 0.1, 0.5, 0.9, 1.0):
+                expected = await conn.fetchval(
+                    "SELECT percentile_cont($2::float8) WITHIN GROUP (ORDER BY v) "
+                    "FROM unnest($1::int[]) AS v", values, fraction)  # fmt: skip
+                got = await conn.fetchval(
+                    "SELECT transit_percentile($1::int[], $2::bigint[], $3)",
+                    [*days, None], [*(counts[d] for d in days), 3], fraction)  # fmt: skip
+                assert got == pytest.approx(expected), (values, fraction)
+        assert await conn.fetchval(
+            "SELECT transit_percentile('{}'::int[], '{}'::bigint[], 0.5)") is None
+    finally:
+        await conn.close()
 
 
-def test_truncate_empties_the_rollups(history: str, sql: Callable[..., Any]) -> None:
-    report(history)
+async def test_truncate_empties_the_rollups(history: str, sql: Callable[..., Any]) -> None:
+    await report(history)
     sql("TRUNCATE shipments CASCADE")
     assert sql("SELECT count(*) FROM analytics_service_days")[0][0] == 0
     assert sql("SELECT count(*) FROM analytics_route_days")[0][0] == 0
-    assert report(history)["overview"][0]["labels"] == 0
+    assert (await report(history))["overview"][0]["labels"] == 0
 
 
-def test_demo_seed_notes_every_day_despite_replica_role(db: str, sql: Callable[..., Any]) -> None:
+async def test_demo_seed_notes_every_day_despite_replica_role(
+    db: str, sql: Callable[..., Any],
+) -> None:
     """`demo seed` loads with session_replication_role = replica; the notes still happen."""
 
-    async def go() -> None:
-        conn = await asyncpg.connect(db)
-        try:
-            await conn.execute("SET session_replication_role = replica")
-            await conn.execute(
-                "INSERT INTO shipments (reference, state, mode, carrier, service, rate, "
-                "purchased_at) VALUES ('R1', 'purchased', 'simulated', 'USPS', 'Priority', "
-                "5.00, $1)", t("2026-03-04 12:00"))  # fmt: skip
-        finally:
-            await conn.close()
+    conn = await asyncpg.connect(db)
+    try:
+        await conn.execute("SET session_replication_role = replica")
+        await conn.execute(
+            "INSERT INTO shipments (reference, state, mode, carrier, service, rate, "
+            "purchased_at) VALUES ('R1', 'purchased', 'simulated', 'USPS', 'Priority', "
+            "5.00, $1)", t("2026-03-04 12:00"))  # fmt: skip
+    finally:
+        await conn.close()
 
-    asyncio.run(go())
     assert [str(d[0]) for d in sql("SELECT day FROM analytics_changes")] == ["2026-03-04"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -12,8 +11,7 @@ import pytest
 
 from shipctl.models import TrackingEvent, TrackingUpdate
 from shipctl.store import migrations
-from shipctl.store.tracking import store_updates
-from tests.analytics.conftest import SHIPMENTS, TRACKERS, _insert, t
+from tests.analytics.conftest import SHIPMENTS, TRACKERS, _insert, store_tracking, t
 
 pytestmark = pytest.mark.db
 
@@ -31,17 +29,6 @@ COPY = (
 )
 
 
-def _sweep(url: str, updates: list[TrackingUpdate]) -> None:
-    async def go() -> None:
-        pool = await asyncpg.create_pool(url, min_size=1, max_size=2)
-        try:
-            await store_updates(pool, updates)
-        finally:
-            await pool.close()
-
-    asyncio.run(go())
-
-
 def test_history_is_copied_in_sync(history: str, sql: Callable[..., Any]) -> None:
     assert sql(OUT_OF_SYNC) == []
     [s2] = sql(COPY, "S2")
@@ -55,7 +42,7 @@ def test_history_is_copied_in_sync(history: str, sql: Callable[..., Any]) -> Non
     assert tuple(s5) == (None, None, None, None)
 
 
-def test_tracking_sweep_updates_the_copy(history: str, sql: Callable[..., Any]) -> None:
+async def test_tracking_sweep_updates_the_copy(history: str, sql: Callable[..., Any]) -> None:
     delivered = TrackingUpdate(
         tracking_code="T6", status="delivered", delivered_at=t("2026-03-23 11:00"),
         est_delivery_date=t("2026-03-23 20:00"),
@@ -65,7 +52,7 @@ def test_tracking_sweep_updates_the_copy(history: str, sql: Callable[..., Any]) 
         tracking_code="T9", status="in_transit", est_delivery_date=t("2026-04-03 20:00"),
         events=(TrackingEvent(occurred_at=t("2026-04-01 09:00"), status="in_transit"),),
     )  # fmt: skip
-    _sweep(history, [delivered, first_seen])
+    await store_tracking(history, [delivered, first_seen])
     assert sql(OUT_OF_SYNC) == []
     [s6] = sql(COPY, "S6")
     # the first promise stays, the last scan moves on
@@ -89,39 +76,36 @@ def test_codes_and_deletes_follow_the_trackers(history: str, sql: Callable[..., 
     assert tuple(sql(COPY, "S2")[0]) == (None, None, None, None)
 
 
-def test_migration_backfills_stored_shipments(db: str) -> None:
+async def test_migration_backfills_stored_shipments(db: str) -> None:
     """A database at version 2 with shipments and trackers gets its copies on upgrade."""
     old = db.replace("/shipctl_test_", "/shipctl_v2_", 1)
     name = urlsplit(old).path.lstrip("/")
 
-    async def go() -> tuple[list[int], list[Any], int]:
-        admin = await asyncpg.connect(db)
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{name}"')
+    admin = await asyncpg.connect(db)
+    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        conn = await asyncpg.connect(old)
         try:
-            conn = await asyncpg.connect(old)
-            try:
-                for migration in migrations.available()[:2]:
-                    async with conn.transaction():
-                        await conn.execute(migration.sql)
-                await conn.execute(
-                    "CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text"
-                    " NOT NULL, applied_at timestamptz NOT NULL DEFAULT now());"
-                    "INSERT INTO schema_migrations VALUES (1, 'initial'), (2, 'analytics')"
-                )
-                await _insert(old)
-                applied = [m.version for m in await migrations.migrate(conn)]
-                copied = await conn.fetchval(
-                    "SELECT count(*) FROM shipments WHERE tracking_status IS NOT NULL"
-                )
-                return applied, await conn.fetch(OUT_OF_SYNC), copied
-            finally:
-                await conn.close()
+            for migration in migrations.available()[:2]:
+                async with conn.transaction():
+                    await conn.execute(migration.sql)
+            await conn.execute(
+                "CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text"
+                " NOT NULL, applied_at timestamptz NOT NULL DEFAULT now());"
+                "INSERT INTO schema_migrations VALUES (1, 'initial'), (2, 'analytics')"
+            )
+            await _insert(old)
+            applied = [m.version for m in await migrations.migrate(conn)]
+            copied = await conn.fetchval(
+                "SELECT count(*) FROM shipments WHERE tracking_status IS NOT NULL"
+            )
+            out_of_sync = await conn.fetch(OUT_OF_SYNC)
         finally:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            await admin.close()
-
-    applied, out_of_sync, copied = asyncio.run(go())
+            await conn.close()
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
     assert applied == [m.version for m in migrations.available()[2:]]
     assert out_of_sync == []
     tracked = {code for code, *_ in TRACKERS}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 from collections.abc import Callable
 
@@ -22,54 +21,45 @@ from .simulated import FROM, TO, executor_for, order
 Simulator = Callable[..., RunningSimulator]
 
 
-def test_a_deliverable_address_comes_back_standardised(simulator: Simulator) -> None:
+async def test_a_deliverable_address_comes_back_standardised(simulator: Simulator) -> None:
     sim = simulator()
-
-    async def run() -> None:
-        async with executor_for(sim, 2) as executor:
-            verified = await verify_address(executor, TO)
-            assert verified.street1 == "22 OAK AVE"
-            assert verified.zip.startswith("02101-")
-
-    asyncio.run(run())
+    async with executor_for(sim, 2) as executor:
+        verified = await verify_address(executor, TO)
+    assert verified.street1 == "22 OAK AVE"
+    assert verified.zip.startswith("02101-")
 
 
-def test_a_failed_verification_lists_easyposts_field_messages(simulator: Simulator) -> None:
+async def test_a_failed_verification_lists_easyposts_field_messages(
+    simulator: Simulator,
+) -> None:
     sim = simulator()
     no_number = TO.model_copy(update={"street1": "Oak Avenue"})
-
-    async def run() -> None:
+    with pytest.raises(AddressVerificationError) as raised:
         async with executor_for(sim, 2) as executor:
             await verify_address(executor, no_number)
-
-    with pytest.raises(AddressVerificationError) as raised:
-        asyncio.run(run())
     assert raised.value.code == "ADDRESS.VERIFY.FAILURE"
     assert raised.value.exit_code == ExitCode.BAD_INPUT
     assert "street1: House number is missing" in raised.value.message
     assert sim.stats()["purchases"]["total"] == 0
 
 
-def buy_labels(sim: RunningSimulator, fmt: str, count: int) -> list[bytes]:
-    async def run() -> list[bytes]:
-        async with executor_for(sim, 4) as executor:
-            urls = []
-            for i in range(count):
-                quoted = await shipments.create_shipment(
-                    executor, order(f"{fmt}-{i}"), FROM, label_format=fmt)
-                label = await shipments.buy(
-                    executor, quoted.shipment_id, choose_rate(quoted, RateRule()))
-                urls.append(label.label_url)
-            return await fetch_labels(urls, concurrency=4)
-
-    return asyncio.run(run())
+async def buy_labels(sim: RunningSimulator, fmt: str, count: int) -> list[bytes]:
+    async with executor_for(sim, 4) as executor:
+        urls = []
+        for i in range(count):
+            quoted = await shipments.create_shipment(
+                executor, order(f"{fmt}-{i}"), FROM, label_format=fmt)
+            label = await shipments.buy(
+                executor, quoted.shipment_id, choose_rate(quoted, RateRule()))
+            urls.append(label.label_url)
+        return await fetch_labels(urls, concurrency=4)
 
 
-def test_pdf_and_png_labels_merge_into_one_4x6_pdf(simulator: Simulator) -> None:
+async def test_pdf_and_png_labels_merge_into_one_4x6_pdf(simulator: Simulator) -> None:
     from pypdf import PdfReader
 
     sim = simulator()
-    pdfs, pngs = buy_labels(sim, "PDF", 2), buy_labels(sim, "PNG", 2)
+    pdfs, pngs = await buy_labels(sim, "PDF", 2), await buy_labels(sim, "PNG", 2)
     assert all(p.startswith(b"%PDF") for p in pdfs)
     assert all(p.startswith(b"\x89PNG") for p in pngs)
     merged = PdfReader(io.BytesIO(merge_labels([*pdfs, *pngs], "PDF")))
@@ -78,9 +68,9 @@ def test_pdf_and_png_labels_merge_into_one_4x6_pdf(simulator: Simulator) -> None
             for p in merged.pages} == {(288, 432)}
 
 
-def test_zpl_labels_concatenate_in_order(simulator: Simulator) -> None:
+async def test_zpl_labels_concatenate_in_order(simulator: Simulator) -> None:
     sim = simulator()
-    zpls = buy_labels(sim, "ZPL", 3)
+    zpls = await buy_labels(sim, "ZPL", 3)
     merged = merge_labels(zpls, "ZPL")
     assert merged.count(b"^XA") == 3 and merged.count(b"^XZ") == 3
     assert merged.index(zpls[0].strip()) < merged.index(zpls[1].strip()) < merged.index(

@@ -63,18 +63,14 @@ def test_client_pool_is_sized_to_the_concurrency_and_never_retries(simulator: Si
     [("500", 24, 0.3), ("503", 24, 0.3), ("drop", 24, 0.3), ("lost_response", 24, 0.5),
      ("timeout", 6, 0.25)],
 )
-def test_every_label_is_bought_exactly_once_despite_faults(
+async def test_every_label_is_bought_exactly_once_despite_faults(
     simulator: Simulator, kind: str, count: int, fault_rate: float
 ) -> None:
     sim = simulator(fault_rate=fault_rate, fault_kinds=(kind,), seed=7, timeout_delay=2.0)
     timeout = 1.0 if kind == "timeout" else 10.0
-
-    async def run() -> tuple[list[PurchasedLabel], int]:
-        async with executor_for(sim, 8, timeout=timeout) as executor:
-            labels = await ship_all(executor, count, kind)
-            return labels, executor.stats.retries
-
-    labels, retries = asyncio.run(run())
+    async with executor_for(sim, 8, timeout=timeout) as executor:
+        labels = await ship_all(executor, count, kind)
+    retries = executor.stats.retries
     stats = sim.stats()
     assert stats["faults"].get(kind, 0) > 0, stats["faults"]
     assert retries > 0 or kind == "lost_response"
@@ -82,18 +78,16 @@ def test_every_label_is_bought_exactly_once_despite_faults(
     assert_bought_once_each(sim, labels)
 
 
-def test_a_rate_limited_run_rides_the_simulators_token_bucket(simulator: Simulator) -> None:
+async def test_a_rate_limited_run_rides_the_simulators_token_bucket(
+    simulator: Simulator,
+) -> None:
     """End to end, briefly: the real SDK against the simulator's real bucket, in real time."""
     limit, pairs = 50.0, 100
     sim = simulator(rate_limit=limit, latency=0.05, jitter=0.2, seed=5)
-
-    async def run() -> tuple[list[PurchasedLabel], CarrierExecutor, float]:
-        async with executor_for(sim, 32) as executor:
-            started = time.monotonic()
-            labels = await ship_all(executor, pairs, "limited")
-            return labels, executor, time.monotonic() - started
-
-    labels, executor, seconds = asyncio.run(run())
+    async with executor_for(sim, 32) as executor:
+        started = time.monotonic()
+        labels = await ship_all(executor, pairs, "limited")
+        seconds = time.monotonic() - started
     stats = executor.stats
     print(f"\nrate-limited run: {seconds:.1f} s, {stats}")  # for the record (-s)
     assert len(labels) == pairs
@@ -121,27 +115,22 @@ class FakeClock:
 
 
 @pytest.mark.parametrize(("max_elapsed", "attempts"), [(150.0, 2), (450.0, 5)])
-def test_429s_are_retried_after_retry_after_until_max_elapsed_on_the_executors_clock(
+async def test_429s_are_retried_after_retry_after_until_max_elapsed_on_the_executors_clock(
     simulator: Simulator, max_elapsed: float, attempts: int
 ) -> None:
     # One request per 100 s: the first call takes the burst, then Retry-After says 100.
     sim = simulator(rate_limit=0.01)
     clock = FakeClock()
-
-    async def run() -> CarrierExecutor:
-        async with executor_for(
-            sim, 2, clock=clock, sleep=clock.sleep, max_elapsed=max_elapsed
-        ) as executor:
-            await shipments.create_shipment(executor, order("R1"), FROM)
-            with pytest.raises(RateLimited) as raised:
-                await shipments.create_shipment(executor, order("R2"), FROM)
-            assert raised.value.http_status == 429
-            before = clock.now
-            await executor.sleep(7.0)  # callers' own pauses run on the same clock
-            assert clock.now == before + 7.0
-            return executor
-
-    stats = asyncio.run(run()).stats
+    async with executor_for(
+        sim, 2, clock=clock, sleep=clock.sleep, max_elapsed=max_elapsed
+    ) as executor:
+        await shipments.create_shipment(executor, order("R1"), FROM)
+        with pytest.raises(RateLimited):
+            await shipments.create_shipment(executor, order("R2"), FROM)
+        before = clock.now
+        await executor.sleep(7.0)  # callers' own pauses run on the same clock
+        assert clock.now == before + 7.0
+    stats = executor.stats
     assert (stats.attempts - 1, stats.rate_limited, stats.failures) == (attempts, attempts, 1)
     retries = [s for s in clock.slept if s >= 100.0]
     assert len(retries) == attempts - 1 and all(s <= 100.05 + 0.25 for s in retries)
@@ -161,105 +150,83 @@ def test_building_an_executor_leaves_the_switch_interval_alone(simulator: Simula
         sys.setswitchinterval(before)
 
 
-def test_server_errors_that_persist_end_in_a_carrier_error(simulator: Simulator) -> None:
+async def test_server_errors_that_persist_end_in_a_carrier_error(simulator: Simulator) -> None:
     sim = simulator(fault_rate=1.0, fault_kinds=("503",))
-
-    async def run() -> CarrierExecutor:
-        async with executor_for(sim, 2, max_attempts=3) as executor:
-            with pytest.raises(CarrierServerError) as raised:
-                await shipments.create_shipment(executor, order("R1"), FROM)
-            assert raised.value.code == "SERVICE_UNAVAILABLE"
-            assert "503" in raised.value.message
-            return executor
-
-    stats = asyncio.run(run()).stats
+    async with executor_for(sim, 2, max_attempts=3) as executor:
+        with pytest.raises(CarrierServerError) as raised:
+            await shipments.create_shipment(executor, order("R1"), FROM)
+        assert raised.value.code == "SERVICE_UNAVAILABLE"
+        assert "503" in raised.value.message
+    stats = executor.stats
     assert (stats.attempts, stats.retries, stats.server_errors, stats.failures) == (3, 2, 3, 1)
 
 
-def test_a_refused_key_is_a_configuration_error(simulator: Simulator) -> None:
+async def test_a_refused_key_is_a_configuration_error(simulator: Simulator) -> None:
     sim = simulator()  # the simulator accepts any non-empty key, so an empty one is refused
-
-    async def run() -> None:
+    with pytest.raises(CarrierAuthError) as raised:
         async with executor_for(sim, 2, api_key="") as executor:
             await shipments.create_shipment(executor, order("R1"), FROM)
-
-    with pytest.raises(CarrierAuthError) as raised:
-        asyncio.run(run())
     assert raised.value.exit_code == ExitCode.CONFIGURATION
     assert "EasyPost rejected the API key" in raised.value.message
 
 
-def test_invalid_params_come_back_as_input_errors_with_field_messages(
+async def test_invalid_params_come_back_as_input_errors_with_field_messages(
     simulator: Simulator,
 ) -> None:
     sim = simulator()
     nowhere = TO.model_copy(update={"country": "ZZ", "state": None})
-
-    async def run() -> None:
+    with pytest.raises(CarrierInputError) as raised:
         async with executor_for(sim, 2) as executor:
             await shipments.create_shipment(executor, order("R1", to=nowhere), FROM)
-
-    with pytest.raises(CarrierInputError) as raised:
-        asyncio.run(run())
     assert raised.value.code == "PARAMETER.INVALID"
     assert raised.value.exit_code == ExitCode.BAD_INPUT
     assert "to_address.country: is not a valid country code" in raised.value.message
 
 
-def test_buying_a_bought_shipment_returns_its_label_without_a_second_purchase(
+async def test_buying_a_bought_shipment_returns_its_label_without_a_second_purchase(
     simulator: Simulator,
 ) -> None:
     sim = simulator()
-
-    async def run() -> tuple[PurchasedLabel, PurchasedLabel]:
-        async with executor_for(sim, 2) as executor:
-            quoted = await shipments.create_shipment(executor, order("R1"), FROM)
-            rate = choose_rate(quoted, RateRule())
-            first = await shipments.buy(executor, quoted.shipment_id, rate)
-            return first, await shipments.buy(executor, quoted.shipment_id, rate)
-
-    first, second = asyncio.run(run())
+    async with executor_for(sim, 2) as executor:
+        quoted = await shipments.create_shipment(executor, order("R1"), FROM)
+        rate = choose_rate(quoted, RateRule())
+        first = await shipments.buy(executor, quoted.shipment_id, rate)
+        second = await shipments.buy(executor, quoted.shipment_id, rate)
     assert first.tracking_code == second.tracking_code
     assert_bought_once_each(sim, [first])
 
 
-def test_retrieve_refund_and_convert(simulator: Simulator) -> None:
+async def test_retrieve_refund_and_convert(simulator: Simulator) -> None:
     sim = simulator()
-
-    async def run() -> None:
-        async with executor_for(sim, 2) as executor:
-            quoted = await shipments.create_shipment(
-                executor, order("R1"), FROM, label_format="PDF"
-            )
-            assert await shipments.retrieve(executor, quoted.shipment_id) == quoted
-            label = await shipments.buy(executor, quoted.shipment_id, quoted.rates[0])
-            assert label.label_format == "PDF" and label.mode == "simulated"
-            assert await shipments.retrieve(executor, quoted.shipment_id) == label
-            zpl = await shipments.convert_label(executor, quoted.shipment_id, "zpl")
-            assert zpl.endswith(".zpl")
-            refund = await refunds.request_refund(executor, quoted.shipment_id)
-            assert (refund.refund_status, refund.tracking_code) == (
-                "submitted", label.tracking_code)
-            # EasyPost refuses a second refund (422); the label's refund status answers it.
-            again = await refunds.request_refund(executor, quoted.shipment_id)
-            assert again.refund_status == "submitted"
-            assert sim.stats()["requests"]["POST /v2/shipments/{id}/refund"] == {"200": 1, "422": 1}
-
-    asyncio.run(run())
+    async with executor_for(sim, 2) as executor:
+        quoted = await shipments.create_shipment(
+            executor, order("R1"), FROM, label_format="PDF"
+        )
+        assert await shipments.retrieve(executor, quoted.shipment_id) == quoted
+        label = await shipments.buy(executor, quoted.shipment_id, quoted.rates[0])
+        assert label.label_format == "PDF" and label.mode == "simulated"
+        assert await shipments.retrieve(executor, quoted.shipment_id) == label
+        zpl = await shipments.convert_label(executor, quoted.shipment_id, "zpl")
+        assert zpl.endswith(".zpl")
+        refund = await refunds.request_refund(executor, quoted.shipment_id)
+        assert (refund.refund_status, refund.tracking_code) == (
+            "submitted", label.tracking_code)
+        # EasyPost refuses a second refund (422); the label's refund status answers it.
+        again = await refunds.request_refund(executor, quoted.shipment_id)
+        assert again.refund_status == "submitted"
+        assert sim.stats()["requests"]["POST /v2/shipments/{id}/refund"] == {"200": 1, "422": 1}
 
 
-def test_the_api_key_never_appears_in_an_error_or_its_traceback(simulator: Simulator) -> None:
+async def test_the_api_key_never_appears_in_an_error_or_its_traceback(
+    simulator: Simulator,
+) -> None:
     import traceback
 
     sim = simulator(fault_rate=1.0, fault_kinds=("drop",))
     key = "EZAKsecret0123456789"
-
-    async def run() -> None:
+    with pytest.raises(CarrierConnectionError) as raised:
         async with executor_for(sim, 2, api_key=key, max_attempts=2) as executor:
             await shipments.create_shipment(executor, order("R1"), FROM)
-
-    with pytest.raises(CarrierConnectionError) as raised:
-        asyncio.run(run())
     shown = "".join(traceback.format_exception(raised.value))
     assert "connection to EasyPost failed" in shown
     assert key not in shown and key not in repr(raised.value.__cause__)

@@ -3,7 +3,6 @@ the simulator is wired in by the CLI's composition root, never imported by carri
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,50 +20,38 @@ from shipctl.simulator import RunningSimulator
 from .simulated import FROM, order
 
 
-def test_simulate_runs_the_simulator_in_process(isolated_env: Path) -> None:
+async def test_simulate_runs_the_simulator_in_process(isolated_env: Path) -> None:
     settings = Settings(simulate=True, data_dir=isolated_env / "data", concurrency=5)
-
-    async def run() -> None:
-        async with connect_carrier(settings) as session:
-            assert session.mode == "simulated"
-            assert session.executor.concurrency == 5
-            assert pool_size(session.executor.client) == 5
-            quoted = await shipments.create_shipment(session.executor, order("R1"), FROM)
-            assert quoted.mode == "simulated"
-            assert session.simulator_stats is not None
-            assert session.simulator_stats()["requests_total"] >= 1
-
-    asyncio.run(run())
+    async with connect_carrier(settings) as session:
+        assert session.mode == "simulated"
+        assert session.executor.concurrency == 5
+        assert pool_size(session.executor.client) == 5
+        quoted = await shipments.create_shipment(session.executor, order("R1"), FROM)
+        assert quoted.mode == "simulated"
+        assert session.simulator_stats is not None
+        assert session.simulator_stats()["requests_total"] >= 1
     assert (isolated_env / "data" / "simulator.sqlite3").exists()
 
 
-def test_no_key_names_the_variable_and_simulate(isolated_env: Path) -> None:
+async def test_no_key_names_the_variable_and_simulate(isolated_env: Path) -> None:
     settings = Settings(data_dir=isolated_env / "data")
-
-    async def run() -> None:
+    with pytest.raises(MissingApiKeyError) as raised:
         async with connect_carrier(settings):
             pass
-
-    with pytest.raises(MissingApiKeyError) as raised:
-        asyncio.run(run())
     assert raised.value.exit_code == ExitCode.CONFIGURATION
     assert "EASYPOST_API_KEY" in raised.value.message and "--simulate" in raised.value.message
 
 
-def test_an_api_base_on_a_simulator_is_simulated(
+async def test_an_api_base_on_a_simulator_is_simulated(
     isolated_env: Path, simulator: Callable[..., RunningSimulator]
 ) -> None:
     sim = simulator()
     settings = Settings(easypost_api_key=SecretStr("EZAKsecret"), easypost_api_base=sim.api_base,
                         data_dir=isolated_env / "data")
-
-    async def run() -> None:
-        async with connect_carrier(settings, concurrency=3) as session:
-            assert session.mode == "simulated"
-            assert session.executor.concurrency == 3
-            assert session.simulator_stats is not None
-
-    asyncio.run(run())
+    async with connect_carrier(settings, concurrency=3) as session:
+        assert session.mode == "simulated"
+        assert session.executor.concurrency == 3
+        assert session.simulator_stats is not None
 
 
 def test_key_modes() -> None:
@@ -100,7 +87,7 @@ def test_carrier_never_imports_the_simulator() -> None:
             assert not any(n.startswith("shipctl.simulator") for n in names), module.name
 
 
-def test_a_session_opens_on_the_api_it_is_given(
+async def test_a_session_opens_on_the_api_it_is_given(
     isolated_env: Path, simulator: Callable[..., RunningSimulator]
 ) -> None:
     sim = simulator()
@@ -108,14 +95,11 @@ def test_a_session_opens_on_the_api_it_is_given(
     api = CarrierApi(sim.api_base, "EZTK-given", "test")
     assert "EZTK-given" not in repr(api)
 
-    async def run() -> None:
-        async with open_carrier(settings, api=api, concurrency=2) as session:
-            assert (session.mode, session.simulator_stats) == ("test", None)
-            assert session.executor.concurrency == 2
-            quoted = await shipments.create_shipment(session.executor, order("R1"), FROM)
-            assert quoted.mode == "test"
-
-    asyncio.run(run())
+    async with open_carrier(settings, api=api, concurrency=2) as session:
+        assert (session.mode, session.simulator_stats) == ("test", None)
+        assert session.executor.concurrency == 2
+        quoted = await shipments.create_shipment(session.executor, order("R1"), FROM)
+        assert quoted.mode == "test"
     assert sim.stats()["requests_total"] >= 1
 
 

@@ -14,6 +14,7 @@ import pypdf
 import pytest
 
 from shipctl.simulator import SimulatorConfig, running_simulator
+from tests.conftest import Shipctl, Sql
 from tests.jobs.bulk_support import (
     EXAMPLES,
     ledger,
@@ -23,13 +24,21 @@ from tests.jobs.bulk_support import (
 )
 
 
+def table_rows(text: str) -> list[list[str]]:
+    """The body rows of the Rich tables in `text`, cell by cell."""
+    return [[cell.strip() for cell in line.strip().strip("│").split("│")]
+            for line in text.splitlines() if line.startswith("│")]
+
+
 @pytest.fixture
 def home(isolated_env: Path) -> Path:
     use_example_settings(isolated_env)
     return isolated_env
 
 
-def test_buys_every_order_once_with_results_and_labels(shipctl, home: Path, sql) -> None:
+def test_buys_every_order_once_with_results_and_labels(
+    shipctl: Shipctl, home: Path, sql: Sql,
+) -> None:
     result = shipctl("--simulate", "bulk", str(EXAMPLES / "orders.csv"), "--yes",
                      "--results-out", "results.csv", "--labels-out", "labels.pdf")
     assert result.exit_code == 0, result.stdout + result.stderr
@@ -47,7 +56,7 @@ def test_buys_every_order_once_with_results_and_labels(shipctl, home: Path, sql)
     assert "purchased 62 · failed 0" in result.stdout
 
 
-def test_rerun_buys_nothing_again(shipctl, home: Path) -> None:
+def test_rerun_buys_nothing_again(shipctl: Shipctl, home: Path) -> None:
     orders = write_orders(home / "orders.csv", 12)
     assert shipctl("--simulate", "bulk", str(orders), "--yes").exit_code == 0
     again = shipctl("--simulate", "bulk", str(orders), "--yes", "--results-out", "again.csv")
@@ -60,7 +69,7 @@ def test_rerun_buys_nothing_again(shipctl, home: Path) -> None:
 
 
 def test_a_refunded_order_is_reported_refunded_and_not_bought_again(
-    shipctl, home: Path, sql
+    shipctl: Shipctl, home: Path,
 ) -> None:
     orders = write_orders(home / "orders.csv", 4)
     assert shipctl("--simulate", "bulk", str(orders), "--yes").exit_code == 0
@@ -79,7 +88,7 @@ def test_a_refunded_order_is_reported_refunded_and_not_bought_again(
     assert ledger(home / "data")["purchases"]["total"] == 8
 
 
-def test_only_orders_bought_by_another_run_are_skipped(shipctl, home: Path) -> None:
+def test_only_orders_bought_by_another_run_are_skipped(shipctl: Shipctl, home: Path) -> None:
     first = write_orders(home / "first.csv", 4)
     assert shipctl("--simulate", "bulk", str(first), "--yes").exit_code == 0
     both = write_orders(home / "both.csv", 9)  # the same four references, then five new ones
@@ -92,7 +101,7 @@ def test_only_orders_bought_by_another_run_are_skipped(shipctl, home: Path) -> N
                         for i in range(9)}
 
 
-def test_rebuy_buys_a_new_label_on_purpose(shipctl, home: Path, sql) -> None:
+def test_rebuy_buys_a_new_label_on_purpose(shipctl: Shipctl, home: Path, sql: Sql) -> None:
     orders = write_orders(home / "orders.csv", 3)
     assert shipctl("--simulate", "bulk", str(orders), "--yes").exit_code == 0
     assert shipctl("--simulate", "bulk", str(orders), "--yes", "--rebuy").exit_code == 0
@@ -102,7 +111,9 @@ def test_rebuy_buys_a_new_label_on_purpose(shipctl, home: Path, sql) -> None:
     assert current[0]["n"] == 3
 
 
-def test_invalid_file_buys_nothing_and_names_row_column_value(shipctl, home: Path, sql) -> None:
+def test_invalid_file_buys_nothing_and_names_row_column_value(
+    shipctl: Shipctl, home: Path, sql: Sql,
+) -> None:
     orders = write_orders(home / "orders.csv", 4, rows=[
         ["BAD-1", "Ann Lee", "1 Main St", "Austin", "TX", "9410", "12oz", "small"],
         ["BAD-2", "Bo Chen", "2 Main St", "Austin", "TX", "78701", "abc", "small"],
@@ -110,15 +121,21 @@ def test_invalid_file_buys_nothing_and_names_row_column_value(shipctl, home: Pat
     result = shipctl("--simulate", "bulk", str(orders), "--yes")
     assert result.exit_code == 2
     assert "Traceback" not in result.stderr
-    assert "6" in result.stdout and "zip" in result.stdout and "9410" in result.stdout
-    assert "7" in result.stdout and "weight" in result.stdout and "abc" in result.stdout
+    assert result.stdout.splitlines()[0].strip() == "2 invalid order rows — nothing was bought"
+    assert table_rows(result.stdout) == [
+        ["6", "zip", "9410", "a US ZIP has 5 or 9 digits"],
+        ["7", "weight", "abc",
+         "a weight is a positive number with an optional unit (oz, lb, g, kg)"],
+    ]
     assert sql("SELECT count(*) AS n FROM shipments")[0]["n"] == 0
     skipped = shipctl("--simulate", "bulk", str(orders), "--yes", "--skip-invalid")
     assert skipped.exit_code == 0, skipped.stdout
     assert ledger(home / "data")["purchases"]["total"] == 4
 
 
-def test_dry_run_quotes_then_the_real_run_reuses_the_shipments(shipctl, home: Path) -> None:
+def test_dry_run_quotes_then_the_real_run_reuses_the_shipments(
+    shipctl: Shipctl, home: Path,
+) -> None:
     orders = write_orders(home / "orders.csv", 5)
     quoted = shipctl("--simulate", "bulk", str(orders), "--dry-run")
     assert quoted.exit_code == 0, quoted.stderr
@@ -132,14 +149,14 @@ def test_dry_run_quotes_then_the_real_run_reuses_the_shipments(shipctl, home: Pa
     assert stats["requests"]["POST /v2/shipments"]["201"] == created
 
 
-def test_refuses_to_buy_without_a_terminal_or_yes(shipctl, home: Path) -> None:
+def test_refuses_to_buy_without_a_terminal_or_yes(shipctl: Shipctl, home: Path) -> None:
     orders = write_orders(home / "orders.csv", 2)
     result = shipctl("--simulate", "bulk", str(orders))
     assert result.exit_code == 2
     assert "--yes" in result.stderr
 
 
-def test_results_file_escapes_formulas(shipctl, home: Path) -> None:
+def test_results_file_escapes_formulas(shipctl: Shipctl, home: Path) -> None:
     orders = write_orders(home / "orders.csv", 0, rows=[
         ["=HYPERLINK(\"x\")", "Eve", "1 Main St", "Austin", "TX", "78701", "8oz", "small"],
         ["@SUM(A1)", "Mal", "2 Main St", "Austin", "TX", "78701", "8oz", "small"],
@@ -150,7 +167,7 @@ def test_results_file_escapes_formulas(shipctl, home: Path) -> None:
     assert references == ["'=HYPERLINK(\"x\")", "'@SUM(A1)"]
 
 
-def test_existing_output_is_not_overwritten_without_force(shipctl, home: Path) -> None:
+def test_existing_output_is_not_overwritten_without_force(shipctl: Shipctl, home: Path) -> None:
     orders = write_orders(home / "orders.csv", 1)
     (home / "r.csv").write_text("keep me")
     result = shipctl("--simulate", "bulk", str(orders), "--yes", "--results-out", "r.csv")
@@ -160,7 +177,7 @@ def test_existing_output_is_not_overwritten_without_force(shipctl, home: Path) -
 
 
 def test_order_left_created_after_a_crash_is_resolved_not_rebought(
-    shipctl, home: Path, sql
+    shipctl: Shipctl, home: Path, sql: Sql
 ) -> None:
     """The buy took effect but the process died before recording it: a rerun finds the label."""
     orders = write_orders(home / "orders.csv", 3)
@@ -180,7 +197,9 @@ def test_order_left_created_after_a_crash_is_resolved_not_rebought(
     assert set(states.values()) == {"purchased"}
 
 
-def test_shopify_export_groups_line_items_and_lists_skips(shipctl, home: Path, sql) -> None:
+def test_shopify_export_groups_line_items_and_lists_skips(
+    shipctl: Shipctl, home: Path, sql: Sql,
+) -> None:
     result = shipctl("--simulate", "bulk", str(EXAMPLES / "shopify_orders_export.csv"), "--yes",
                      "--sku-weights", str(EXAMPLES / "skus.csv"))
     assert result.exit_code == 0, result.stdout + result.stderr
@@ -189,7 +208,7 @@ def test_shopify_export_groups_line_items_and_lists_skips(shipctl, home: Path, s
     assert rows and any(r["n"] > 1 for r in rows)
 
 
-def test_json_orders(shipctl, home: Path, sql) -> None:
+def test_json_orders(shipctl: Shipctl, home: Path, sql: Sql) -> None:
     result = shipctl("--simulate", "bulk", str(EXAMPLES / "orders.json"), "--yes")
     assert result.exit_code == 0, result.stdout + result.stderr
     assert sql("SELECT count(*) AS n FROM shipments WHERE state='purchased'")[0]["n"] == 10
@@ -210,7 +229,7 @@ def _bulk(orders: Path, home: Path, env: dict[str, str], *extra: str) -> subproc
     )
 
 
-def test_two_processes_on_one_file_buy_each_order_once(home: Path, db: str, sql) -> None:
+def test_two_processes_on_one_file_buy_each_order_once(home: Path, db: str, sql: Sql) -> None:
     orders = write_orders(home / "orders.csv", 80)
     with running_simulator(SimulatorConfig(latency=0.02, seed=3)) as sim:
         env = _subprocess_env(home, db, sim.api_base)
@@ -223,7 +242,7 @@ def test_two_processes_on_one_file_buy_each_order_once(home: Path, db: str, sql)
     assert sql("SELECT count(*) AS n FROM shipments WHERE state='purchased'")[0]["n"] == 80
 
 
-def test_ctrl_c_stops_cleanly_and_a_rerun_finishes(home: Path, db: str, sql) -> None:
+def test_ctrl_c_stops_cleanly_and_a_rerun_finishes(home: Path, db: str, sql: Sql) -> None:
     orders = write_orders(home / "orders.csv", 120)
     with running_simulator(SimulatorConfig(latency=0.1, seed=5)) as sim:
         env = _subprocess_env(home, db, sim.api_base)
@@ -247,9 +266,10 @@ def test_ctrl_c_stops_cleanly_and_a_rerun_finishes(home: Path, db: str, sql) -> 
     assert sql("SELECT count(*) AS n FROM runs")[0]["n"] == 1
 
 
-def test_library_confirm_callback_sees_the_quote_and_can_decline(home: Path, db: str) -> None:
+async def test_library_confirm_callback_sees_the_quote_and_can_decline(
+    home: Path, db: str,
+) -> None:
     """`run_bulk` from Python: a declined quote buys nothing; an accepted one buys it all."""
-    from shipctl import eventloop
     from shipctl.cli.wiring import connect_carrier
     from shipctl.config import load_settings
     from shipctl.jobs.bulk import BulkOptions, QuoteSummary, run_bulk
@@ -262,12 +282,12 @@ def test_library_confirm_callback_sees_the_quote_and_can_decline(home: Path, db:
         seen.append(quote)
         return False
 
-    declined = eventloop.run(run_bulk(settings, BulkOptions(path=orders), confirm=decline,
-                                      carriers=connect_carrier))
+    declined = await run_bulk(settings, BulkOptions(path=orders), confirm=decline,
+                               carriers=connect_carrier)
     assert declined.status == "declined"
     assert seen[0].orders == 4 and seen[0].total > 0
     assert ledger(home / "data")["purchases"]["total"] == 0
-    accepted = eventloop.run(run_bulk(settings, BulkOptions(path=orders),
-                                      confirm=lambda quote: True, carriers=connect_carrier))
+    accepted = await run_bulk(settings, BulkOptions(path=orders), confirm=lambda quote: True,
+                               carriers=connect_carrier)
     assert accepted.status == "completed" and accepted.purchased == 4
     assert ledger(home / "data")["purchases"]["total"] == 4

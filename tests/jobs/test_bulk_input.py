@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import Shipctl
 from tests.jobs.bulk_support import TEMPLATE_HEADER, ledger, use_example_settings, write_orders
 
 HEADER = ",".join(TEMPLATE_HEADER) + "\n"
@@ -36,7 +37,7 @@ def home(isolated_env: Path) -> Path:
         ("negative.csv", (HEADER + GOOD.replace("12oz", "-1")).encode(), "-1"),
     ],
 )
-def test_bad_files(shipctl, home: Path, name: str, content: bytes, expected: str) -> None:
+def test_bad_files(shipctl: Shipctl, home: Path, name: str, content: bytes, expected: str) -> None:
     path = home / name
     path.write_bytes(content)
     result = shipctl("--simulate", "bulk", str(path), "--yes")
@@ -47,7 +48,7 @@ def test_bad_files(shipctl, home: Path, name: str, content: bytes, expected: str
     assert ledger(home / "data")["purchases"]["total"] == 0
 
 
-def test_a_two_gigabyte_file_is_refused_at_once(shipctl, home: Path) -> None:
+def test_a_two_gigabyte_file_is_refused_at_once(shipctl: Shipctl, home: Path) -> None:
     path = home / "huge.csv"
     with path.open("wb") as handle:
         handle.write(HEADER.encode())
@@ -57,7 +58,7 @@ def test_a_two_gigabyte_file_is_refused_at_once(shipctl, home: Path) -> None:
     assert "2.0 GiB" in result.stderr and "split" in result.stderr
 
 
-def test_missing_file(shipctl, home: Path) -> None:
+def test_missing_file(shipctl: Shipctl, home: Path) -> None:
     result = shipctl("--simulate", "bulk", "nope.csv", "--yes")
     assert result.exit_code == 2 and "no such file" in result.stderr
 

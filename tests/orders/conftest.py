@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -36,11 +37,11 @@ def errors(items: list[Item]) -> list[RowError]:
 def load(tmp_path: Path) -> Load:
     """Write `content` (str or bytes) to a file named `name` and load all of it."""
 
-    def _load(content: str | bytes, name: str = "orders.csv", **options: object) -> list[Item]:
+    def _load(content: str | bytes, name: str = "orders.csv", **options: Any) -> list[Item]:
         path = tmp_path / name
         data = content.encode() if isinstance(content, str) else content
         path.write_bytes(data)
         options.setdefault("parcel_presets", PRESETS)
-        return list(OrderSource(path, LoadOptions(**options)))  # type: ignore[arg-type]
+        return list(OrderSource(path, LoadOptions(**options)))
 
     return _load

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import tomllib
 from decimal import Decimal
+from typing import Any
 
 from shipctl.models import Order
 from shipctl.orders import LoadOptions, OrderSource, SkippedOrder, load_sku_weights
 
-from .conftest import EXAMPLES, PRESETS, errors, orders
+from .conftest import EXAMPLES, PRESETS, Item, errors, orders
 
 
-def _load(name: str, **options: object) -> tuple[str, list[object]]:
-    source = OrderSource(EXAMPLES / name, LoadOptions(parcel_presets=PRESETS, **options))  # type: ignore[arg-type]
+def _load(name: str, **options: Any) -> tuple[str, list[Item]]:
+    source = OrderSource(EXAMPLES / name, LoadOptions(parcel_presets=PRESETS, **options))
     items = list(source)
     return source.mapping, items
 
@@ -20,8 +21,8 @@ def _load(name: str, **options: object) -> tuple[str, list[object]]:
 def test_orders_csv_is_fifty_plus_valid_orders_in_many_states() -> None:
     mapping, items = _load("orders.csv")
     assert mapping == "shipctl"
-    assert errors(items) == []  # type: ignore[arg-type]
-    loaded = orders(items)  # type: ignore[arg-type]
+    assert errors(items) == []
+    loaded = orders(items)
     assert len(loaded) >= 50
     assert len({o.to_address.state for o in loaded}) >= 40
     assert any(o.to_address.company for o in loaded)
@@ -33,7 +34,7 @@ def test_orders_csv_is_fifty_plus_valid_orders_in_many_states() -> None:
 def test_orders_json_matches_the_csv_template() -> None:
     mapping, items = _load("orders.json")
     assert mapping == "shipctl"
-    loaded = orders(items)  # type: ignore[arg-type]
+    loaded = orders(items)
     assert len(loaded) == len(items) == 10
     assert [o.rows for o in loaded[:2]] == [(1,), (2,)]
 
@@ -42,7 +43,7 @@ def test_shopify_export_groups_items_skips_and_weighs() -> None:
     skus = load_sku_weights(EXAMPLES / "skus.csv")
     mapping, items = _load("shopify_orders_export.csv", sku_weights=skus)
     assert mapping == "shopify"
-    assert errors(items) == []  # type: ignore[arg-type]
+    assert errors(items) == []
     skipped = {s.reference: s.reason for s in items if isinstance(s, SkippedOrder)}
     assert skipped == {
         "#1003": "nothing to ship (only gift cards or items that do not require shipping)",

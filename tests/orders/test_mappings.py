@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,10 +25,10 @@ EASYPOST_HEADER = (
 EASYPOST_ROW = "EP-1,Ann Lee,1 Main St,Springfield,IL,62701,10,8,4,12.5,zpl,USPS,Priority,,,,,"
 
 
-def _mapping(tmp_path: Path, text: str, name: str = "orders.csv", **options: object) -> str:
+def _mapping(tmp_path: Path, text: str, name: str = "orders.csv", **options: Any) -> str:
     path = tmp_path / name
     path.write_text(text)
-    with OrderSource(path, LoadOptions(**options)) as source:  # type: ignore[arg-type]
+    with OrderSource(path, LoadOptions(**options)) as source:
         return source.mapping
 
 

@@ -3,18 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import easypost
 import pytest
+from easypost.errors import ApiError
 
 from shipctl.simulator import RunningSimulator, SimulatorConfig, running_simulator
 
-FROM = {"name": "Jack Sparrow", "street1": "388 Townsend St", "street2": "Apt 20",
-        "city": "San Francisco", "state": "CA", "zip": "94107", "country": "US"}
-TO = {"name": "Elizabeth Swan", "street1": "179 N Harbor Dr", "city": "Redondo Beach",
-      "state": "CA", "zip": "90277", "country": "US"}
-PARCEL = {"length": 10, "width": 8, "height": 4, "weight": 15.4}
+# Request bodies: values of several types, as the SDK passes them on.
+FROM: dict[str, Any] = {
+    "name": "Jack Sparrow", "street1": "388 Townsend St", "street2": "Apt 20",
+    "city": "San Francisco", "state": "CA", "zip": "94107", "country": "US"}
+TO: dict[str, Any] = {
+    "name": "Elizabeth Swan", "street1": "179 N Harbor Dr", "city": "Redondo Beach",
+    "state": "CA", "zip": "90277", "country": "US"}
+PARCEL: dict[str, Any] = {"length": 10, "width": 8, "height": 4, "weight": 15.4}
+
+
+def error_detail(error: ApiError, key: str = "field", index: int = 0) -> Any:
+    """What an API error's listed error says; the SDK types `errors` as strings, not objects."""
+    return cast(list[Any], error.errors)[index][key]
+
+
+def carrier_accounts(client: easypost.EasyPostClient) -> list[Any]:
+    """The account's carrier accounts: a list, though the SDK's hint says a dict."""
+    return cast(list[Any], client.carrier_account.all())
 
 
 @pytest.fixture

@@ -68,7 +68,7 @@ def test_batch_is_created_bought_once_and_listed(
 
     bought = client.batch.buy(batch.id)
     assert bought.state == "purchasing"
-    queued = {s.reference: (s.batch_status, s.tracking_code) for s in bought.shipments}
+    queued = {s.reference: (s.batch_status, s.tracking_code) for s in bought["shipments"]}
     assert queued["chosen"] == ("queued_for_purchase", None)
     assert queued["bought-before"] == ("postage_purchased", before.tracking_code)
     assert bought.status.queued_for_purchase == 2

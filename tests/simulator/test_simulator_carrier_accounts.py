@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from shipctl.simulator import SimulatorConfig, running_simulator
 from shipctl.simulator.config import parse_carriers
 
-from .conftest import shipment_params
+from .conftest import carrier_accounts, shipment_params
 
 ALL = ("USPS", "UPS", "FedEx")
 
@@ -25,7 +25,7 @@ def full() -> Iterator[easypost.EasyPostClient]:
 
 
 def test_a_new_test_account_has_usps_only(client: easypost.EasyPostClient) -> None:
-    [usps] = client.carrier_account.all()
+    [usps] = carrier_accounts(client)
     assert usps.id == "ca_b25657e9896e4d63ac8151ac346ac41e"  # the SDK test suite's
     assert (usps.object, usps.type, usps.readable) == ("CarrierAccount", "UspsAccount", "USPS")
     assert usps.description == "USPS Account" and usps.billing_type == "easypost"
@@ -37,7 +37,7 @@ def test_a_new_test_account_has_usps_only(client: easypost.EasyPostClient) -> No
 
 
 def test_configured_accounts(full: easypost.EasyPostClient) -> None:
-    accounts = full.carrier_account.all()
+    accounts = carrier_accounts(full)
     assert [(a.readable, a.type) for a in accounts] == [
         ("USPS", "UspsAccount"), ("UPS", "UpsAccount"), ("FedEx", "FedexAccount")]
     assert all(a.id.startswith("ca_") and len(a.id) == 35 for a in accounts)
@@ -50,7 +50,7 @@ def test_configured_accounts(full: easypost.EasyPostClient) -> None:
 def test_rates_come_only_from_the_shipments_carrier_accounts(
     full: easypost.EasyPostClient,
 ) -> None:
-    ups = next(a for a in full.carrier_account.all() if a.readable == "UPS")
+    ups = next(a for a in carrier_accounts(full) if a.readable == "UPS")
     shipment = full.shipment.create(**shipment_params(carrier_accounts=[ups.id]))
     assert {r.carrier for r in shipment.rates} == {"UPS"} and len(shipment.rates) == 3
     as_objects = full.shipment.create(**shipment_params(carrier_accounts=[{"id": ups.id}]))
@@ -63,9 +63,8 @@ def test_rates_come_only_from_the_shipments_carrier_accounts(
 def test_an_account_without_ups_cannot_rate_with_it(client: easypost.EasyPostClient) -> None:
     # The UPS account id of a simulator that has one; this account has none.
     with running_simulator(SimulatorConfig(carriers=ALL)) as other:
-        ups = next(a.id for a in easypost.EasyPostClient(
-            "EZTK_simulated", api_base=other.api_base).carrier_account.all()
-            if a.readable == "UPS")
+        ups = next(a.id for a in carrier_accounts(easypost.EasyPostClient(
+            "EZTK_simulated", api_base=other.api_base)) if a.readable == "UPS")
     shipment = client.shipment.create(**shipment_params(carrier_accounts=[ups]))
     assert shipment.rates == []
     with pytest.raises(NotFoundError):
@@ -94,7 +93,7 @@ def test_the_config_checks_and_normalises_its_values() -> None:
     for bad in ({"carriers": ("DHL",)}, {"refund_reject_rate": 1.5}, {"refund_days": -1.0},
                 {"delivery_dates": "sometimes"}):
         with pytest.raises(ValueError):
-            SimulatorConfig(**bad)  # type: ignore[arg-type]
+            SimulatorConfig(**bad)
 
 
 def test_serve_rejects_an_unknown_carrier() -> None:

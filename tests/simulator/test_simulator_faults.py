@@ -37,7 +37,7 @@ def test_fault_kinds(kind: str, error: type[Exception]) -> None:
 def test_timeout_fault_outlasts_the_client() -> None:
     config = SimulatorConfig(fault_rate=1.0, fault_kinds=("timeout",), timeout_delay=3.0)
     with running_simulator(config) as sim:
-        client = easypost.EasyPostClient("EZTK-test", api_base=sim.api_base, timeout=0.5)
+        client = easypost.EasyPostClient("EZTK-test", api_base=sim.api_base, timeout=1)
         with pytest.raises(TimeoutError):  # the answer would have come after 3 s
             client.shipment.create(**shipment_params())
     # Leaving the block must not wait out the sleeping request.

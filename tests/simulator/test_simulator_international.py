@@ -12,7 +12,7 @@ from easypost.errors import InvalidRequestError, NotFoundError
 
 from shipctl.simulator import SimulatorConfig, running_simulator
 
-from .conftest import FROM, PARCEL, shipment_params
+from .conftest import FROM, PARCEL, error_detail, shipment_params
 
 TORONTO = {"name": "Ann Tremblay", "street1": "100 Queen St W", "city": "Toronto",
            "state": "ON", "zip": "M5H 2N2", "country": "CA", "phone": "4165550100"}
@@ -141,10 +141,10 @@ def test_customs_items_inline_on_the_shipment(client: easypost.EasyPostClient) -
 def test_bad_customs_are_refused(client: easypost.EasyPostClient) -> None:
     with pytest.raises(InvalidRequestError) as error:
         client.customs_item.create(description="Shirt", quantity=1, weight=3)
-    assert error.value.errors[0]["field"] == "value"
+    assert error_detail(error.value) == "value"
     with pytest.raises(InvalidRequestError) as error:
         client.customs_info.create(**{**INFO, "contents_type": "other"})
-    assert error.value.errors[0]["field"] == "customs_info.contents_explanation"
+    assert error_detail(error.value) == "customs_info.contents_explanation"
     with pytest.raises(NotFoundError):
         client.customs_info.retrieve("cstinfo_" + "0" * 32)
     with pytest.raises(NotFoundError):
@@ -162,7 +162,7 @@ def test_parcels(client: easypost.EasyPostClient) -> None:
     assert shipment.parcel.id == parcel.id
     with pytest.raises(InvalidRequestError) as error:
         client.parcel.create(length=1)
-    assert error.value.errors[0]["field"] == "parcel.weight"
+    assert error_detail(error.value) == "parcel.weight"
     with pytest.raises(NotFoundError):
         client.parcel.retrieve("prcl_" + "0" * 32)
 

@@ -14,7 +14,7 @@ from easypost.errors import InvalidRequestError
 from PIL import Image
 from pypdf import PdfReader
 
-from .conftest import shipment_params
+from .conftest import error_detail, shipment_params
 
 CUSTOM = {"print_custom_1": "ORDER #A-1001", "print_custom_2": "Bin 14 / shelf C",
           "print_custom_3": "Gift: no invoice"}
@@ -87,7 +87,7 @@ def test_a_bad_label_date_is_refused(client: easypost.EasyPostClient) -> None:
     shipment = client.shipment.create(**shipment_params(options={"label_date": "next tuesday"}))
     with pytest.raises(InvalidRequestError) as raised:
         client.shipment.buy(shipment.id, rate=shipment.rates[0])
-    assert raised.value.errors[0]["field"] == "options.label_date"
+    assert error_detail(raised.value) == "options.label_date"
     assert client.shipment.retrieve(shipment.id).postage_label is None
 
 

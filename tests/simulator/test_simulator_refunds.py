@@ -17,7 +17,7 @@ from .conftest import shipment_params
 
 # One simulated day per real minute: a label stays pre_transit (unscanned) for some 20 s,
 # and a refund is answered `refund_days` (0.01 day, 0.6 s) after it was asked for.
-SLOW = {"seed": 3, "days_per_minute": 1.0, "refund_days": 0.01}
+SLOW: dict[str, Any] = {"seed": 3, "days_per_minute": 1.0, "refund_days": 0.01}
 
 
 @pytest.fixture

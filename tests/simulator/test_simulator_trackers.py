@@ -43,17 +43,17 @@ def test_same_code_same_tracker_and_list(client: easypost.EasyPostClient) -> Non
     other = client.tracker.create(tracking_code="EZ4000000004", carrier="USPS")
     client.tracker.create(tracking_code="EZ1000000001", carrier="USPS")
     found = client.tracker.all(tracking_codes=["EZ2000000002", "EZ4000000004"])
-    assert {t.id for t in found.trackers} == {first.id, other.id}
-    assert found.has_more is False
+    assert {t.id for t in found["trackers"]} == {first.id, other.id}
+    assert found["has_more"] is False
     page = client.tracker.all(page_size=1)
-    assert len(page.trackers) == 1 and page.has_more is True
+    assert len(page["trackers"]) == 1 and page["has_more"] is True
 
 
 def test_a_deleted_tracker_is_gone(client: easypost.EasyPostClient) -> None:
     kept = client.tracker.create(tracking_code="EZ1000000001", carrier="USPS")
     gone = client.tracker.create(tracking_code="EZ2000000002", carrier="USPS")
     client.tracker.delete(gone.id)
-    assert [t.id for t in client.tracker.all().trackers] == [kept.id]
+    assert [t.id for t in client.tracker.all()["trackers"]] == [kept.id]
     for call in (client.tracker.retrieve, client.tracker.delete):
         with pytest.raises(easypost.errors.NotFoundError):
             call(gone.id)

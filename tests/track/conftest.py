@@ -3,7 +3,6 @@ and purchased shipments seeded with tracking codes the simulator knows."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from pydantic import SecretStr
 
 from shipctl.config import Settings
 from shipctl.simulator import RunningSimulator, SimulatorConfig, running_simulator
+from tests.conftest import run_blocking
 
 FROM = {"name": "Warehouse", "street1": "388 Townsend St", "city": "San Francisco",
         "state": "CA", "zip": "94107", "country": "US"}
@@ -109,7 +109,7 @@ def seed_shipments(
         finally:
             await conn.close()
 
-    asyncio.run(go())
+    run_blocking(go())
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
 import sys
 import textwrap
 import time
@@ -44,25 +43,25 @@ SWEEP = textwrap.dedent("""
 """)
 
 
-def test_killed_sweep_keeps_what_it_stored_and_a_rerun_completes(
+async def test_killed_sweep_keeps_what_it_stored_and_a_rerun_completes(
     settings: Settings, seed: Callable[..., None], sql: Sql, db: str, tmp_path: Path
 ) -> None:
     with running_simulator(SimulatorConfig(seed=5, days_per_minute=0.5, latency=0.02)) as sim:
         labels = buy_labels(sim.api_base, 113) + ez_labels()
         seed(labels)
-        process = subprocess.Popen(
-            [sys.executable, "-c", SWEEP, sim.api_base, db, str(tmp_path / "data")],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", SWEEP, sim.api_base, db, str(tmp_path / "data"),
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         )
         stored = 0
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and process.poll() is None:
+        while time.monotonic() < deadline and process.returncode is None:
             stored = sql("SELECT count(*) AS n FROM trackers")[0]["n"]
             if stored >= 20:
                 break
-            time.sleep(0.02)
+            await asyncio.sleep(0.02)
         os.kill(process.pid, signal.SIGKILL)
-        _, stderr = process.communicate(timeout=30)
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
         assert process.returncode == -signal.SIGKILL, stderr.decode()
         kept = sql("SELECT count(*) AS n FROM trackers")[0]["n"]
         assert 20 <= kept < len(labels), "the sweep was not caught midway"
@@ -75,7 +74,7 @@ def test_killed_sweep_keeps_what_it_stored_and_a_rerun_completes(
         events_before = sql("SELECT count(*) AS n FROM tracking_events")[0]["n"]
 
         aimed = settings.model_copy(update={"easypost_api_base": sim.api_base})
-        report = asyncio.run(track.run_sweep(aimed, now=real_now(), carriers=connect_carrier))
+        report = await track.run_sweep(aimed, now=real_now(), carriers=connect_carrier)
     assert report.outcome == "completed", "the killed sweep's lock must not linger"
     assert report.failed == 0 and report.checked == len(labels)
     assert sql("SELECT count(*) AS n FROM trackers")[0]["n"] == len(labels)

@@ -20,9 +20,9 @@ from .conftest import TEST_CODES, buy_labels, ez_labels, real_now
 Sql = Callable[..., list[Any]]
 
 
-def sweep(settings: Settings, **options: Any) -> track.SweepReport:
+async def sweep(settings: Settings, **options: Any) -> track.SweepReport:
     options.setdefault("now", real_now())
-    return asyncio.run(track.run_sweep(settings, carriers=connect_carrier, **options))
+    return await track.run_sweep(settings, **options, carriers=connect_carrier)
 
 
 def tracker_requests(sim: RunningSimulator) -> int:
@@ -33,11 +33,11 @@ def tracker_requests(sim: RunningSimulator) -> int:
     )
 
 
-def test_test_codes_report_their_statuses(
+async def test_test_codes_report_their_statuses(
     sim: RunningSimulator, settings: Settings, seed: Callable[..., None], sql: Sql
 ) -> None:
     seed(ez_labels())
-    report = sweep(settings)
+    report = await sweep(settings)
 
     assert report.outcome == "completed" and report.failed == 0
     assert report.in_flight == report.checked == 7
@@ -68,15 +68,15 @@ def test_test_codes_report_their_statuses(
                      "EZ6000000006": ("failure",)}
 
 
-def test_rerun_adds_no_events_and_skips_final(
+async def test_rerun_adds_no_events_and_skips_final(
     sim: RunningSimulator, settings: Settings, seed: Callable[..., None], sql: Sql
 ) -> None:
     seed(buy_labels(sim.api_base, 12) + ez_labels())
-    first = sweep(settings)
+    first = await sweep(settings)
     events = sql("SELECT count(*) AS n FROM tracking_events")[0]["n"]
     assert first.checked == 19 and first.new_events == events > 0
 
-    second = sweep(settings)
+    second = await sweep(settings)
     assert second.in_flight == 19 - 3  # delivered, returned and failed are final
     assert second.new_events == 0
     assert sql("SELECT count(*) AS n FROM tracking_events")[0]["n"] == events
@@ -84,42 +84,43 @@ def test_rerun_adds_no_events_and_skips_final(
     assert checked == 19
 
 
-def test_only_current_purchased_shipments_within_since(
+async def test_only_current_purchased_shipments_within_since(
     sim: RunningSimulator, settings: Settings, seed: Callable[..., None], sql: Sql
 ) -> None:
     old, recent = ez_labels()[:1], ez_labels()[1:2]
     seed(old, purchased_at=real_now() - timedelta(days=90))
     seed(recent)
     sql("UPDATE shipments SET superseded_at = now() WHERE tracking_code = 'EZ2000000002'")
-    assert sweep(settings).in_flight == 0
+    assert (await sweep(settings)).in_flight == 0
     sql("UPDATE shipments SET superseded_at = NULL")
-    report = sweep(settings, since=timedelta(days=30))
+    report = await sweep(settings, since=timedelta(days=30))
     assert [row["tracking_code"] for row in sql("SELECT tracking_code FROM trackers")] == [
         "EZ2000000002"]
     assert report.in_flight == 1
-    assert sweep(settings, since=timedelta(days=120)).in_flight == 2
+    assert (await sweep(settings, since=timedelta(days=120))).in_flight == 2
 
 
-def test_nothing_in_flight(settings: Settings, sim: RunningSimulator) -> None:
-    report = sweep(settings)
+async def test_nothing_in_flight(settings: Settings, sim: RunningSimulator) -> None:
+    report = await sweep(settings)
     assert report.outcome == "completed" and report.in_flight == 0 and report.checked == 0
     assert tracker_requests(sim) == 0
 
 
-def test_late_and_stale_judged_by_the_injected_clock(
+async def test_late_and_stale_judged_by_the_injected_clock(
     sim: RunningSimulator, settings: Settings, seed: Callable[..., None]
 ) -> None:
     seed(buy_labels(sim.api_base, 3))
-    assert sweep(settings).exceptions == ()
-    report = sweep(settings, now=real_now() + timedelta(days=20))
+    assert (await sweep(settings)).exceptions == ()
+    report = await sweep(settings, now=real_now() + timedelta(days=20))
     assert {e.kinds for e in report.exceptions} == {("stale", "late")}
     assert len(report.exceptions) == 3
     assert all(e.reference and e.reference.startswith("REF-") for e in report.exceptions)
-    assert sweep(settings, now=real_now() + timedelta(days=20),
-                 stale_after=timedelta(days=30)).exceptions[0].kinds == ("late",)
+    later = await sweep(settings, now=real_now() + timedelta(days=20),
+                        stale_after=timedelta(days=30))
+    assert later.exceptions[0].kinds == ("late",)
 
 
-def test_sweep_with_faults_stores_every_tracker(
+async def test_sweep_with_faults_stores_every_tracker(
     settings: Settings, seed: Callable[..., None], sql: Sql
 ) -> None:
     from shipctl.simulator import SimulatorConfig, running_simulator
@@ -131,49 +132,45 @@ def test_sweep_with_faults_stores_every_tracker(
         faulty.set_faults(0.15, kinds=("500", "503", "drop", "timeout"))
         aimed = settings.model_copy(update={"easypost_api_base": faulty.api_base,
                                             "timeout": 1.0})
-        report = sweep(aimed)
+        report = await sweep(aimed)
         assert faulty.stats()["faults_total"] > 0
     assert report.failed == 0 and report.checked == len(labels)
     assert sql("SELECT count(*) AS n FROM trackers")[0]["n"] == len(labels)
 
 
-def test_method_each_stores_the_same(
+async def test_method_each_stores_the_same(
     sim: RunningSimulator, settings: Settings, seed: Callable[..., None], sql: Sql
 ) -> None:
     seed(ez_labels())
-    report = sweep(settings, method="each")
+    report = await sweep(settings, method="each")
     assert report.checked == 7 and report.method == "each"
     assert {r["tracking_code"]: r["status"] for r in sql("SELECT * FROM trackers")} == TEST_CODES
     assert "GET /v2/trackers" not in sim.stats()["requests"]
 
 
-def test_a_failing_lookup_is_reported_and_the_sweep_goes_on(
+async def test_a_failing_lookup_is_reported_and_the_sweep_goes_on(
     sim: RunningSimulator, settings: Settings, seed: Callable[..., None], sql: Sql
 ) -> None:
     from shipctl.carrier.client import make_client
     from shipctl.carrier.executor import CarrierExecutor
 
     seed(ez_labels())
-
-    async def go() -> track.SweepReport:
-        client = make_client("EZTK-x", api_base=sim.api_base, timeout=5.0, concurrency=4)
-        # one attempt per call, so injected errors become failures instead of retries
-        async with CarrierExecutor(client, 4, max_attempts=1) as executor, open_pool(
-            settings.database_url.get_secret_value() if settings.database_url else None,
-            settings.data_dir,
-        ) as pool:
-            return await track.sweep(pool, executor, now=real_now())
-
     sim.set_faults(1.0, kinds=("500",))
-    report = asyncio.run(go())
+    client = make_client("EZTK-x", api_base=sim.api_base, timeout=5.0, concurrency=4)
+    # one attempt per call, so injected errors become failures instead of retries
+    async with CarrierExecutor(client, 4, max_attempts=1) as executor, open_pool(
+        settings.database_url.get_secret_value() if settings.database_url else None,
+        settings.data_dir,
+    ) as pool:
+        report = await track.sweep(pool, executor, now=real_now())
     assert report.outcome == "completed" and report.checked == 0 and report.failed == 7
     assert {f.error_code for f in report.failures} == {"INTERNAL_SERVER_ERROR"}
     assert sql("SELECT count(*) AS n FROM trackers")[0]["n"] == 0
     sim.set_faults(0.0)
-    assert sweep(settings).checked == 7
+    assert (await sweep(settings)).checked == 7
 
 
-def test_overlapping_sweeps_second_skips(
+async def test_overlapping_sweeps_second_skips(
     sim: RunningSimulator, settings: Settings, seed: Callable[..., None], sql: Sql
 ) -> None:
     seed(buy_labels(sim.api_base, 30) + ez_labels())
@@ -189,17 +186,14 @@ def test_overlapping_sweeps_second_skips(
         def advance(self, checked: int, failed: int) -> None:
             self.done.set()
 
-    async def go() -> tuple[track.SweepReport, track.SweepReport]:
-        first_batch = FirstBatch()
-        async with open_pool(url, settings.data_dir) as pool, connect_carrier(settings) as carrier:
-            first = asyncio.create_task(track.sweep(
-                pool, carrier.executor, now=real_now(), progress=first_batch, batch_size=10))
-            await first_batch.done.wait()
-            async with open_pool(url, settings.data_dir) as other_pool:
-                second = await track.sweep(other_pool, carrier.executor, now=real_now())
-            return await first, second
-
-    first, second = asyncio.run(go())
+    first_batch = FirstBatch()
+    async with open_pool(url, settings.data_dir) as pool, connect_carrier(settings) as carrier:
+        first_sweep = asyncio.create_task(track.sweep(
+            pool, carrier.executor, now=real_now(), progress=first_batch, batch_size=10))
+        await first_batch.done.wait()
+        async with open_pool(url, settings.data_dir) as other_pool:
+            second = await track.sweep(other_pool, carrier.executor, now=real_now())
+        first = await first_sweep
     assert first.outcome == "completed" and first.checked == 37
     assert second.outcome == "skipped" and second.checked == 0
     # each code looked up once: four paced list pages, no creates (the buys made trackers)
@@ -210,9 +204,9 @@ def test_overlapping_sweeps_second_skips(
 
 
 @pytest.mark.parametrize("codes", [["EZ4000000004"]])
-def test_lock_is_free_after_a_sweep(
+async def test_lock_is_free_after_a_sweep(
     settings: Settings, seed: Callable[..., None], codes: list[str], sim: RunningSimulator
 ) -> None:
     seed([label for label in ez_labels() if label.tracking_code in codes])
-    assert sweep(settings).outcome == "completed"
-    assert sweep(settings).outcome == "completed"
+    assert (await sweep(settings)).outcome == "completed"
+    assert (await sweep(settings)).outcome == "completed"
