@@ -97,3 +97,15 @@ def test_zip_table_edges() -> None:
     assert state_of_zip("98103") == "WA" and state_of_zip("00501") == "NY"
     assert state_of_zip("99950") == "AK" and state_of_zip("96960") == "MH"
     assert state_of_zip("21300") is None and state_of_zip("abcde") is None
+
+
+def test_the_offline_table_agrees_with_the_simulators_address_check() -> None:
+    """Two copies (the simulator imports nothing from shipctl): every prefix agrees, so an
+    order refused offline is one the simulator would refuse, and the other way round."""
+    from shipctl.orders.zip_prefixes import SINGLE_ZIPS
+    from shipctl.simulator import geography
+
+    for prefix in range(1000):
+        zip_code = f"{prefix:03d}01"
+        assert state_of_zip(zip_code) == geography.state_of_zip(zip_code), zip_code
+    assert all(geography.state_of_zip(z) is not None for z in SINGLE_ZIPS)
