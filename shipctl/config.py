@@ -123,6 +123,8 @@ class Settings(BaseSettings):
     # What is printed on each label (print_custom_1): the order reference, or nothing.
     label_reference: Literal["reference", "none"] = "reference"
     printer: str | None = Field(default=None, min_length=1, max_length=200)  # CUPS, for --print
+    # `bulk` verifies every destination with EasyPost before quoting: off, on or strict.
+    verify: Literal["off", "on", "strict"] = "off"
     data_dir: Path = Field(default_factory=default_data_dir)
 
     @field_validator("parcels", mode="before")

@@ -24,7 +24,7 @@ from filelock import FileLock
 from shipctl.store import migrations
 
 T = TypeVar("T")
-TABLES = ("tracking_events", "trackers", "refunds", "shipments", "runs")
+TABLES = ("tracking_events", "trackers", "refunds", "shipments", "runs", "address_verifications")
 
 
 def _template_name() -> str:

@@ -112,6 +112,13 @@ SECTIONS: dict[str, Section] = {
             _f("share", Kind.SHARE, "share"),
             _f("example_message", Kind.TEXT, "typical message"),
         )),
+        Section("addresses", "Destinations: residential and verified", "addresses", (
+            _f("destination", Kind.TEXT, "destination"),
+            _f("verification", Kind.TEXT, "verification"),
+            _f("labels", Kind.COUNT, "labels"),
+            _f("spend", Kind.MONEY, "spend"),
+            _f("share", Kind.SHARE, "share"),
+        )),
     )
 }  # fmt: skip
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from shipctl.carrier.client import request_json
@@ -12,28 +13,15 @@ from shipctl.models import Address
 
 
 async def verify_address(executor: CarrierExecutor, address: Address) -> Address:
-    """The address as EasyPost standardised it; AddressVerificationError lists what is wrong."""
-    params = {"address": address_params(address)}
-    reply = await executor.call(
-        lambda client: request_json(client, "POST", "/addresses/create_and_verify", params),
-        name="verify address",
-    )
-    data: dict[str, Any] = reply["address"]
-    failures = _failed_checks(data)
-    if failures:
+    """The address as EasyPost standardised it; AddressVerificationError lists what is wrong.
+
+    The same call as `bulk --verify` makes (`check_address`), for `create --verify`."""
+    check = await check_address(executor, address)
+    if check.address is None:
         raise AddressVerificationError(
-            f"address verification failed: {'; '.join(failures)}", code="ADDRESS.VERIFY.FAILURE"
+            f"address verification failed: {check.describe()}", code="ADDRESS.VERIFY.FAILURE"
         )
-    return _verified(address, data)
-
-
-def _failed_checks(data: dict[str, Any]) -> list[str]:
-    # create_and_verify answers 422 when verification fails; a 200 whose delivery check
-    # failed is treated the same, since buying a label for it would be a waste.
-    delivery = (data.get("verifications") or {}).get("delivery") or {}
-    if delivery.get("success", True):
-        return []
-    return field_messages(delivery.get("errors")) or ["the address could not be verified"]
+    return check.address
 
 
 def _verified(original: Address, data: dict[str, Any]) -> Address:
@@ -44,3 +32,62 @@ def _verified(original: Address, data: dict[str, Any]) -> Address:
               for name in Address.model_fields}
     fields["street2"] = data.get("street2") or None
     return Address.model_validate(fields)
+
+
+@dataclass(frozen=True)
+class AddressCheck:
+    """What EasyPost said of one address: standardised (None when undeliverable), or why not."""
+
+    address: Address | None
+    residential: bool | None = None
+    message: str | None = None
+    suggestion: str | None = None
+
+    def describe(self) -> str:
+        """EasyPost's message, and its suggestion when it made one."""
+        text = self.message or "the address could not be verified"
+        return f"{text} (did you mean {self.suggestion}?)" if self.suggestion else text
+
+
+async def check_address(
+    executor: CarrierExecutor, address: Address, *, strict: bool = False
+) -> AddressCheck:
+    """POST /addresses with `verify` (or `verify_strict`): the verdict, never an exception
+    for an undeliverable address (other carrier errors are raised)."""
+    flag = "verify_strict" if strict else "verify"
+    params = {"address": address_params(address), flag: True}
+    try:
+        data: dict[str, Any] = await executor.call(
+            lambda client: request_json(client, "POST", "/addresses", params),
+            name="verify address",
+        )
+    except AddressVerificationError as error:
+        # verify_strict: a 422 whose field errors are in the message already.
+        return AddressCheck(None, message=error.message.removeprefix(
+            "address verification failed: "))
+    delivery = (data.get("verifications") or {}).get("delivery") or {}
+    if not delivery.get("success", True):
+        errors = delivery.get("errors") or []
+        suggestions = [str(e["suggestion"]) for e in errors
+                       if isinstance(e, dict) and e.get("suggestion")]
+        message = "; ".join(field_messages(errors)) or "the address could not be verified"
+        return AddressCheck(None, message=message,
+                            suggestion="; ".join(suggestions) or None)
+    residential = data.get("residential")
+    return AddressCheck(_verified(address, data),
+                        residential if isinstance(residential, bool) else None)
+
+
+async def account_carriers(executor: CarrierExecutor) -> list[str]:
+    """The carriers of the account's carrier accounts (`USPS`, `UPS`…), in the API's order."""
+    reply: Any = await executor.call(
+        lambda client: request_json(client, "GET", "/carrier_accounts"),
+        name="list carrier accounts",
+    )
+    accounts = reply if isinstance(reply, list) else reply.get("carrier_accounts", [])
+    names: list[str] = []
+    for account in accounts:
+        name = str(account.get("readable") or account.get("type", "").removesuffix("Account"))
+        if name and name not in names:
+            names.append(name)
+    return names

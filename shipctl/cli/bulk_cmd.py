@@ -17,6 +17,7 @@ from shipctl.cli import print_options as po
 from shipctl.cli import shipment_flags as sf
 from shipctl.cli.context import AppContext
 from shipctl.cli.tables import print_table
+from shipctl.cli.verify_view import show_residential, show_verification, verify_mode
 from shipctl.errors import ExitCode
 
 if TYPE_CHECKING:
@@ -126,6 +127,15 @@ def bulk(
     hazmat: sf.Hazmat = None,
     carrier_account: sf.CarrierAccount = None,
     is_return: sf.Return = False,
+    verify: Annotated[bool, typer.Option(
+        "--verify", help="Verify every destination with EasyPost before quoting "
+        "(setting `verify`: off, on or strict).", rich_help_panel="Addresses")] = False,
+    verify_strict: Annotated[bool, typer.Option(
+        "--verify-strict", help="Verify with EasyPost's verify_strict.",
+        rich_help_panel="Addresses")] = False,
+    accept_corrections: Annotated[bool, typer.Option(
+        "--accept-corrections", help="Ship to the addresses as verification corrected them.",
+        rich_help_panel="Addresses")] = False,
 ) -> None:
     """Validate, quote and buy a label for every order in FILE; a rerun never buys twice."""
     from shipctl.jobs.bulk import BulkOptions
@@ -151,6 +161,8 @@ def bulk(
         print_room=po.print_room(settings, sort=sort, layout=labels_layout, dpi=label_dpi,
                                  slips=packing_slips, slips_with_labels=slips_with_labels,
                                  print_=print_, printer=printer, labels_out=labels_out),
+        verify=verify_mode(verify, verify_strict, settings.verify),
+        accept_corrections=accept_corrections,
     )
     from shipctl.cli.progress import OrderProgress
 
@@ -225,6 +237,7 @@ def _show_quote(context: AppContext, quote: QuoteSummary) -> None:
     if quote.unquoted:
         _failures(context, "No matching rate or rejected by EasyPost", quote.unquoted,
                   quote.unquoted_count)
+    show_residential(context, quote.residential)
 
 
 def _failures(context: AppContext, title: str, orders: list[StoredOrder], count: int) -> None:
@@ -259,6 +272,7 @@ def _show_errors(context: AppContext, report: BulkReport) -> None:
 def _show(context: AppContext, report: BulkReport, settings: Settings | None = None) -> int:
     """Print the outcome; return the exit code."""
     out = context.stdout
+    show_verification(context, report.verification)
     if report.status == "invalid":
         _show_errors(context, report)
         return ExitCode.BAD_INPUT
@@ -296,7 +310,10 @@ def _show(context: AppContext, report: BulkReport, settings: Settings | None = N
     _summary(context, report)
     if report.status == "interrupted":
         return ExitCode.INTERRUPTED
-    return ExitCode.PARTIAL_FAILURE if report.failed or report.unknown else ExitCode.SUCCESS
+    # Undeliverable addresses skipped under --skip-invalid are invalid orders, not failures.
+    refused = report.verification.undeliverable_count if report.verification else 0
+    failed = report.failed - refused
+    return ExitCode.PARTIAL_FAILURE if failed > 0 or report.unknown else ExitCode.SUCCESS
 
 
 def _unknown_line(context: AppContext, report: BulkReport) -> None:

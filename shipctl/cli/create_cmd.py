@@ -98,6 +98,8 @@ def create(
         settings.require_from_address()  # before anything is quoted
     rate_rule = opt.rate_rule(rule, list(carriers or []), max_days, max_rate,
                               settings.default_rate_rule)
+    if order.carrier:
+        opt.known_carriers([(order.carrier, order.service)], "--carrier/--service")
     if settings.simulate:
         context.notice("simulated: labels come from the built-in simulator and are not postage")
 

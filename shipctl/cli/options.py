@@ -73,9 +73,20 @@ def rate_rule(rule: RateStrategy | None, carriers: list[str] | None, max_days: i
                 f"{max_rate!r} is not a price", param_hint="--max-rate"
             ) from None
     try:
-        return RateRule.parse(rule or default, carriers or [], max_days, max_rate)
+        parsed = RateRule.parse(rule or default, carriers or [], max_days, max_rate)
     except (ValidationError, ValueError) as error:
         raise typer.BadParameter(str(error).splitlines()[0], param_hint="--carriers") from None
+    known_carriers([(c.carrier, c.service) for c in (*parsed.allow, *parsed.deny)], "--carriers")
+    return parsed
+
+
+def known_carriers(names: list[tuple[str, str | None]], hint: str) -> None:
+    """A BadParameter listing the valid names when a carrier or service is unknown."""
+    from shipctl.orders.carrier_names import carrier_problems
+
+    problems = carrier_problems(names)
+    if problems:
+        raise typer.BadParameter(problems[0], param_hint=hint)
 
 
 def require_confirmation_or_yes(context: AppContext, *, yes: bool, dry_run: bool) -> None:

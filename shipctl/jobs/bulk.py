@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal, Protocol
 
 from shipctl.errors import CarrierAuthError, CarrierError, InputError, OutputError
+from shipctl.jobs.carrier_check import NamedCarriers
 from shipctl.jobs.orderflow import OrderFailed, OrderFlow, Outcome, Quoted
 from shipctl.jobs.printroom import PrintRoom
 from shipctl.jobs.quote_options import OptionsSummary, summarise
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from shipctl.carrier.executor import ExecutorStats
     from shipctl.carrier.session import CarrierFactory, CarrierSession
     from shipctl.config import Settings
+    from shipctl.jobs.verify import VerifyReport
     from shipctl.store.claims import OrderClaims, RunLease
     from shipctl.store.database import Pool
 
@@ -72,6 +74,8 @@ class BulkOptions:
     force: bool = False
     store: str | None = None  # None: the `store` setting
     print_room: PrintRoom = field(default_factory=lambda: PrintRoom())
+    verify: str = "off"  # off, on or strict: verify every destination before quoting
+    accept_corrections: bool = False
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,7 @@ class QuoteSummary:
     unquoted: list[StoredOrder] = field(default_factory=list)
     unquoted_count: int = 0
     options: OptionsSummary = field(default_factory=OptionsSummary)
+    residential: dict[str, int] = field(default_factory=dict)  # by carrier, when verified
 
     @property
     def orders(self) -> int:
@@ -155,6 +160,8 @@ class BulkReport:
     joined: bool = False
     without_sender: int = 0  # valid orders that ship from the configured warehouse
     international: int = 0  # valid orders declared to customs
+    verification: VerifyReport | None = None
+    carriers_named: NamedCarriers = field(default_factory=NamedCarriers)
 
     @property
     def purchased(self) -> int:
@@ -266,6 +273,7 @@ def _validate(source: OrderSource, report: BulkReport) -> None:
             report.skipped.append(item)
         else:
             report.valid += 1
+            report.carriers_named.note(item)
             if item.from_address is None:
                 report.without_sender += 1
             if item.needs_customs(source.options.default_from):
@@ -468,6 +476,7 @@ async def _ship_phase(
 
 async def _summarise_quote(pool: Pool, run_id: int) -> QuoteSummary:
     from shipctl.store import shipments
+    from shipctl.store.addresses import residential_quoted
 
     counts = await shipments.run_counts(pool, run_id)
     return QuoteSummary(
@@ -475,6 +484,7 @@ async def _summarise_quote(pool: Pool, run_id: int) -> QuoteSummary:
         unquoted=await shipments.run_failures(pool, run_id, MAX_LISTED_ORDERS),
         unquoted_count=counts.get("failed", 0),
         options=summarise(await shipments.run_options(pool, run_id, "created")),
+        residential=await residential_quoted(pool, run_id),
     )
 
 
@@ -542,6 +552,8 @@ async def _ship(
     label_format = _label_format(options, settings)
     async with open_runtime(settings, carriers, concurrency=concurrency, pool_size=6) as runtime:
         pool, carrier = runtime.pool, runtime.carrier
+        if not await _account_has_carriers(carrier, options, report):
+            return report
         scope = Scope(mode=carrier.mode, store=options.store or settings.store,
                       default_from=settings.from_address, label_format=label_format)
         report.mode, report.store = scope.mode, scope.store
@@ -560,6 +572,10 @@ async def _ship(
             if not lease.joined:
                 await shipments.note_skips(pool, run_id, len(report.skipped),
                                            len(report.already_purchased))
+            if options.verify != "off" and not await _verified(pool, carrier, run_id, scope,
+                                                               options, report):
+                await lease.finish(RunStatus.INTERRUPTED)
+                return report
             flow = OrderFlow(
                 pool, carrier, from_address=settings.from_address,
                 rule=options.rule or settings.rate_rule(), label_format=label_format,
@@ -575,6 +591,39 @@ async def _ship(
                 raise
             report.bought_here = done.bought
             return await _close(pool, run_id, status, report, options, flow, lease)
+
+
+async def _account_has_carriers(
+    carrier: CarrierSession, options: BulkOptions, report: BulkReport
+) -> bool:
+    """Carriers the orders or --carriers name, checked against the account's."""
+    from shipctl.jobs.carrier_check import check_account_carriers
+
+    unknown = await check_account_carriers(carrier, report.carriers_named, options.rule)
+    report.errors += unknown
+    report.error_count += len(unknown)
+    if unknown and not options.skip_invalid:
+        report.status = "invalid"
+        return False
+    return True
+
+
+async def _verified(
+    pool: Pool, carrier: CarrierSession, run_id: int, scope: Scope, options: BulkOptions,
+    report: BulkReport,
+) -> bool:
+    """Verify the destinations (jobs/verify.py); False when undeliverable ones stop the run."""
+    from shipctl.jobs.verify import verify_destinations
+
+    report.verification = found = await verify_destinations(
+        pool, carrier, run_id, scope, strict=options.verify == "strict",
+        accept=options.accept_corrections, skip_invalid=options.skip_invalid)
+    report.error_count += found.undeliverable_count
+    report.errors += found.undeliverable[: max(0, MAX_LISTED_ERRORS - len(report.errors))]
+    if found.undeliverable_count and not options.skip_invalid:
+        report.status = "invalid"
+        return False
+    return True
 
 
 async def _phases(

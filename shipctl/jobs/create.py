@@ -278,13 +278,23 @@ def build_order(settings: Settings, fields: OrderFields, clock_stamp: str) -> Or
         from_address = Address.model_validate(given_from) if given_from else None
         return Order(
             reference=fields.reference or f"create-{clock_stamp}",
-            to_address=Address.model_validate(fields.to_address),
+            to_address=_checked(Address.model_validate(fields.to_address)),
             parcel=Parcel(weight_oz=weight, **dimensions),  # type: ignore[arg-type]
             from_address=from_address,
             carrier=fields.carrier, service=fields.service,
         )
     except ValidationError as error:
         raise InputError(f"the order is invalid: {plain_errors(error)}") from None
+
+
+def _checked(address: Address) -> Address:
+    """The destination, once the checks that need no API pass (ZIP against state)."""
+    from shipctl.orders.address_checks import geography_problems, is_us_territory
+
+    if address.country == "US" or is_us_territory(address.country):
+        for part, message in geography_problems(address.model_dump(mode="json")):
+            raise InputError(f"--to-{part} {getattr(address, part)}: {message}")
+    return address
 
 
 def order_from_json(path: Path) -> Order:

@@ -11,6 +11,8 @@ from shipctl.store.shipments import StoredOrder
 COLUMNS = (
     "reference", "status", "carrier", "service", "rate", "currency", "delivery_days",
     "tracking_code", "label_url", "shipment_id", "error",
+    # Appended (`bulk --verify`), so readers of the columns above keep working.
+    "verification", "verified_address", "residential",
 )
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -26,7 +28,8 @@ def result_row(order: StoredOrder, status: str | None = None) -> list[str]:
     values = (
         order.reference, status or order.state.value, order.carrier, order.service,
         order.rate, order.currency, order.delivery_days, order.tracking_code, order.label_url,
-        order.shipment_id, error,
+        order.shipment_id, error, order.verification, order.verified_address,
+        "" if order.residential is None else str(order.residential).lower(),
     )
     return [spreadsheet_safe(v) for v in values]
 

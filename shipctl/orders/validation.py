@@ -10,8 +10,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from shipctl.choices import LabelFormat, RateStrategy
-from shipctl.models import Address, Order, Parcel, RateRule
+from shipctl.models import Address, CarrierService, Order, Parcel, RateRule
 from shipctl.orders import international
+from shipctl.orders.address_checks import check_us_geography, is_us_territory
+from shipctl.orders.carrier_names import carrier_problems
 from shipctl.orders.geography import country_code, us_state_code
 from shipctl.orders.outcomes import RowError, preview
 from shipctl.orders.shipment_options import options_of
@@ -121,6 +123,9 @@ def address(report: RowReport, prefix: str, *, required: bool) -> Address | None
             report.add(f"{prefix}.zip", "a US ZIP has 5 or 9 digits")
     elif parts["country"]:
         international.foreign_address(report, prefix, parts)
+    if len(report.errors) == before and (parts["country"] == "US"
+                                         or is_us_territory(parts["country"])):
+        check_us_geography(report, prefix, parts)
     if len(report.errors) > before:
         return None
     try:
@@ -255,6 +260,9 @@ def _shipping_choices(report: RowReport) -> dict[str, Any]:
     choices["label_format"] = LabelFormat.parse(label_format) if label_format else None
     if label_format and choices["label_format"] is None:
         report.add("label_format", f"a label format is {LabelFormat.spoken()}")
+    if choices["carrier"]:
+        for problem in carrier_problems([(choices["carrier"], choices["service"])]):
+            report.add("service" if "service" in problem else "carrier", problem)
     choices["rate_rule"] = _rate_rule(report)
     return choices
 
@@ -275,6 +283,10 @@ def _rate_rule(report: RowReport) -> RateRule | None:
     match = _NUMBER.match(rate)
     if rate and not (match and _positive(match.group(1))):
         report.add("max_rate", "max_rate is an amount in dollars more than zero, such as 12.50")
+    else:
+        named = [CarrierService.parse(w.removeprefix("!")) for w in words]
+        for problem in carrier_problems((c.carrier, c.service) for c in named):
+            report.add("carriers", problem)
     if len(report.errors) > before:
         return None
     try:

@@ -67,6 +67,11 @@ class StoredOrder:
     # EasyPost's answer to a refund of the label, when one was asked for (read by the
     # refund queries only; None elsewhere).
     refund_status: str | None = None
+    # What address verification said of the destination (`bulk --verify`), when it ran.
+    verification: str | None = None
+    verified_address: str | None = None
+    residential: bool | None = None
+    uncorrected_digest: str | None = None  # the file's digest, before an accepted correction
 
 
 def _address(row: asyncpg.Record, prefix: str) -> Address | None:
@@ -113,6 +118,8 @@ def to_stored(row: asyncpg.Record) -> StoredOrder:
         store=row["store"], order_digest=row["order_digest"],
         shipment_digest=row["shipment_digest"], label_file_format=row["label_file_format"],
         refund_status=row.get("refund_status"),
+        verification=row.get("verification"), verified_address=row.get("verified_address"),
+        residential=row.get("to_residential"), uncorrected_digest=row.get("uncorrected_digest"),
     )
 
 
@@ -286,7 +293,8 @@ async def record_run_orders(
 
 def _changed(stored: StoredOrder, order: Order, scope: Scope) -> bool:
     bought_for = stored.shipment_digest or stored.order_digest
-    return bought_for is not None and bought_for != order.digest(scope.default_from)
+    digest = order.digest(scope.default_from)
+    return bought_for is not None and digest not in (bought_for, stored.uncorrected_digest)
 
 
 DEADLOCK_ATTEMPTS = 5

@@ -27,5 +27,6 @@ def test_a_zip_of_another_state_buys_nothing(shipctl: Run, sql: Run, isolated_en
     result = shipctl("--simulate", "create", *args, "--weight", "12oz", "--reference", "V2",
                      "--yes", "--verify")
     assert result.exit_code == 2
-    assert "Invalid city/state/ZIP" in result.stderr
+    # Caught before any call: the ZIP-prefix table knows 98103 is in Washington.
+    assert "--to-state MA: ZIP 98103 is in WA, not MA" in result.stderr
     assert sql("SELECT count(*) FROM shipments")[0][0] == 0
