@@ -22,7 +22,8 @@ from filelock import FileLock
 
 from shipctl.store import migrations
 
-TABLES = ("tracking_events", "trackers", "refunds", "shipments", "runs")
+TABLES = ("tracking_events", "trackers", "refunds", "scan_form_labels", "scan_forms", "pickups",
+          "shipments", "runs")
 
 
 def _template_name() -> str:
