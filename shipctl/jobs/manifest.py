@@ -45,7 +45,7 @@ class FormOutcome:
     carrier: str
     origin: str
     labels: int
-    status: str  # created, failed, unknown
+    status: str  # created, failed, unknown; released: an earlier request made no form
     scan_form_id: str | None = None
     form_url: str | None = None
     message: str | None = None
@@ -201,8 +201,11 @@ async def _record_found(
     if not_found == "failed":
         message = "EasyPost made no form with these labels"
         await store.record_failed(pool, form_id, "NOT_MADE", message)
-        return FormOutcome(carrier, origin, len(codes), "failed", message=message,
-                           resolved=resolved)
+        if resolved:  # an earlier run's request that made nothing: its labels are free again
+            return FormOutcome(carrier, origin, len(codes), "released",
+                               message="an earlier run's request made no form: its labels "
+                                       "were free to form again", resolved=True)
+        return FormOutcome(carrier, origin, len(codes), "failed", message=message)
     return FormOutcome(carrier, origin, len(codes), "unknown",
                        message="the answer was lost and no form holds these labels yet: "
                                "the next run lists the forms again", resolved=resolved)
