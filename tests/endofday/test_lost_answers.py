@@ -1,0 +1,71 @@
+"""Answers lost on the way back (the request landed, the connection dropped): a scan form and
+a pickup are then looked up on EasyPost, never asked for again."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from shipctl.simulator import RunningSimulator, SimulatorConfig, running_simulator
+from tests.conftest import CliResult
+from tests.support.faultproxy import FaultProxy, fault_proxy
+
+from .support import CONFIG, Run, write_orders
+
+API_KEY = "EZTK-endofday-0123456789abcdef"
+SCAN_FORM = "POST /v2/scan_forms"
+
+
+@dataclass
+class Carrier:
+    sim: RunningSimulator
+    proxy: FaultProxy
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {"EASYPOST_API_BASE": self.proxy.api_base, "EASYPOST_API_KEY": API_KEY,
+                "SHIPCTL_TIMEOUT": "2", "SHIPCTL_RETRY_SECONDS": "2"}
+
+
+@pytest.fixture
+def carrier() -> Iterator[Carrier]:
+    with running_simulator(SimulatorConfig(carriers=("USPS",))) as sim, \
+            fault_proxy(sim.api_base) as proxy:
+        yield Carrier(sim, proxy)
+
+
+@pytest.fixture
+def run(shipctl: Run, isolated_env: Path, carrier: Carrier) -> Run:
+    (isolated_env / "shipctl.toml").write_text(CONFIG)
+
+    def invoke(*args: str) -> CliResult:
+        result: CliResult = shipctl(*args, env=carrier.env)
+        return result
+
+    return invoke
+
+
+def bought(run: Run, path: Path) -> None:
+    result = run("bulk", str(path), "--yes", "--labels-out", "labels.pdf", "--force")
+    assert result.exit_code == 0, result.stdout + result.stderr
+
+
+def test_a_lost_scan_form_answer_is_found_by_listing_the_forms(
+    run: Run, carrier: Carrier, sql: Run, isolated_env: Path
+) -> None:
+    bought(run, write_orders(isolated_env / "orders.csv", 30))
+    carrier.proxy.lose_answer(SCAN_FORM, nth=1)
+    result = run("manifest", "--out", "forms.pdf")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert carrier.proxy.lost_answers == [SCAN_FORM]
+    # Two origins, two forms: the lost one was found, not asked for again.
+    assert carrier.proxy.count(SCAN_FORM) == 2
+    assert carrier.proxy.count("GET /v2/scan_forms") >= 1
+    stats = carrier.sim.stats()["scan_forms"]
+    assert stats == {**stats, "total": 2, "labels": 30, "max_per_shipment": 1}
+    states = [r["state"] for r in sql("SELECT state FROM scan_forms")]
+    assert states == ["created", "created"]
+    assert sql("SELECT count(*) AS n FROM scan_form_labels")[0]["n"] == 30
