@@ -6,7 +6,7 @@ decoded JSON (no EasyPostObjects) and become shipctl models here.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -49,7 +49,7 @@ def parcel_params(parcel: Parcel) -> Json:
 
 async def create_shipment(
     executor: CarrierExecutor, order: Order, from_address: Address, *,
-    label_format: str | None = None,
+    label_format: str | None = None, label_date: date | None = None,
 ) -> QuotedShipment:
     """Create the shipment and its rates (nothing is bought, so retrying is harmless)."""
     params: Json = {
@@ -61,6 +61,8 @@ async def create_shipment(
     fmt = order.label_format or label_format
     if fmt:
         params["options"] = {"label_format": fmt.upper()}
+    if label_date is not None:  # the ship date printed on the label (`--ship-date`)
+        params.setdefault("options", {})["label_date"] = f"{label_date.isoformat()}T12:00:00Z"
     data = await executor.call(
         lambda client: request_json(client, "POST", "/shipments", {"shipment": params}),
         name="create shipment",

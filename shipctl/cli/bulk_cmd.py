@@ -97,6 +97,7 @@ def bulk(
         rich_help_panel="Output")] = None,
     force: opt.Force = False,
     store: opt.Store = None,
+    ship_date: opt.ShipDate = None,
 ) -> None:
     """Validate, quote and buy a label for every order in FILE; a rerun never buys twice."""
     from shipctl.jobs.bulk import BulkOptions
@@ -112,7 +113,7 @@ def bulk(
         label_format=opt.label_format(label_format),
         dry_run=dry_run, skip_invalid=skip_invalid, rebuy=rebuy, concurrency=concurrency,
         results_out=opt.output_path(results_out), labels_out=opt.output_path(labels_out),
-        force=force, store=_store(store),
+        force=force, store=_store(store), ship_date=opt.ship_date(context, ship_date),
     )
     from shipctl.cli.progress import OrderProgress
 

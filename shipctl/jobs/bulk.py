@@ -12,6 +12,7 @@ import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal, Protocol
@@ -69,6 +70,7 @@ class BulkOptions:
     labels_out: Path | None = None
     force: bool = False
     store: str | None = None  # None: the `store` setting
+    ship_date: date | None = None  # EasyPost's label_date for the labels bought
 
 
 @dataclass(frozen=True)
@@ -526,10 +528,14 @@ async def _ship(
             if not lease.joined:
                 await shipments.note_skips(pool, run_id, len(report.skipped),
                                            len(report.already_purchased))
+            if options.ship_date is not None and not options.dry_run:
+                from shipctl.store.manifests import set_label_date
+
+                await set_label_date(pool, run_id, options.ship_date)
             flow = OrderFlow(
                 pool, carrier, from_address=settings.from_address,
                 rule=options.rule or settings.rate_rule(), label_format=label_format,
-                quiet_seconds=settings.timeout + 5,
+                quiet_seconds=settings.timeout + 5, label_date=options.ship_date,
             )
             done = _Work()
             try:

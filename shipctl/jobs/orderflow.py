@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from shipctl.errors import CarrierAuthError, CarrierError, OutcomeUnknownError, ShipctlError
@@ -78,6 +78,7 @@ class OrderFlow:
         label_format: str | None,
         writer: StateWriter | None = None,
         quiet_seconds: float = 35.0,
+        label_date: date | None = None,
     ) -> None:
         self.carrier = carrier
         # How long a buy can still land after it was sent: the client timeout, and a margin.
@@ -85,6 +86,7 @@ class OrderFlow:
         self.from_address = from_address
         self.rule = rule
         self.label_format = label_format
+        self.label_date = label_date  # the ship date printed on new labels (`--ship-date`)
         self.writer = writer or StateWriter(pool)
 
     def _rule_for(self, stored: StoredOrder) -> RateRule:
@@ -129,7 +131,7 @@ class OrderFlow:
         try:
             shipment = await shipments.create_shipment(
                 self.carrier.executor, stored.order, from_address,
-                label_format=self._format_for(stored),
+                label_format=self._format_for(stored), label_date=self.label_date,
             )
             chosen = self._choose(stored, shipment)
         except CarrierError as error:

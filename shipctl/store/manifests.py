@@ -130,3 +130,8 @@ async def refunded_after(
     rows = await pool.fetch(query("scan_forms_refunded"), mode, ship_date)
     return [RefundedLabel(r["reference"], r["tracking_code"], r["easypost_scan_form_id"],
                           r["ship_date"]) for r in rows]
+
+
+async def set_label_date(pool: asyncpg.Pool, run_id: int, label_date: date) -> None:
+    """The ship date run `run_id` buys its labels for, on its orders not bought yet."""
+    await pool.execute(query("shipments_set_label_date"), run_id, label_date)
