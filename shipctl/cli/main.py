@@ -19,6 +19,7 @@ from shipctl.cli import (
     db_cmd,
     demo_cmd,
     manifest_cmd,
+    pickup_cmd,
     refund_cmd,
     runs_cmd,
     simulator,
@@ -48,6 +49,7 @@ app.command("create", rich_help_panel="Shipping")(create_cmd.create)
 app.command("refund", rich_help_panel="Shipping")(refund_cmd.refund)
 app.command("track", rich_help_panel="Shipping")(track_cmd.track)
 app.add_typer(manifest_cmd.app, name="manifest", rich_help_panel="Shipping")
+app.add_typer(pickup_cmd.app, name="pickup", rich_help_panel="Shipping")
 app.add_typer(runs_cmd.app, name="runs", rich_help_panel="Shipping")
 app.add_typer(analytics_cmd.app, name="analytics", rich_help_panel="Reports")
 app.add_typer(demo_cmd.app, name="demo", rich_help_panel="Reports")

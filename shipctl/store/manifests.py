@@ -66,7 +66,7 @@ class RefundedLabel:
     ship_date: date
 
 
-def _from(row: asyncpg.Record) -> Address | None:
+def from_address_of(row: asyncpg.Record) -> Address | None:
     if not row["from_street1"]:
         return None
     return Address.model_construct(
@@ -80,7 +80,7 @@ async def candidates(
 ) -> list[ManifestLabel]:
     rows = await pool.fetch(query("manifest_candidates"), mode, ship_date, carrier)
     return [ManifestLabel(r["id"], r["reference"], r["easypost_shipment_id"],
-                          r["tracking_code"], r["carrier"] or "", _from(r)) for r in rows]
+                          r["tracking_code"], r["carrier"] or "", from_address_of(r)) for r in rows]
 
 
 async def request_form(

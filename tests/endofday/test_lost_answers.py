@@ -69,3 +69,53 @@ def test_a_lost_scan_form_answer_is_found_by_listing_the_forms(
     states = [r["state"] for r in sql("SELECT state FROM scan_forms")]
     assert states == ["created", "created"]
     assert sql("SELECT count(*) AS n FROM scan_form_labels")[0]["n"] == 30
+
+
+PICKUP_BUY = "POST /v2/pickups/{id}/buy"
+
+
+def test_a_pickup_whose_buy_answer_is_lost_is_scheduled_once(
+    run: Run, carrier: Carrier, sql: Run, isolated_env: Path
+) -> None:
+    orders = write_orders(isolated_env / "orders.csv", 4)
+    result = run("bulk", str(orders), "--yes", "--ship-date", "tomorrow", "--labels-out",
+                 "labels.pdf", "--force")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    carrier.proxy.lose_answer(PICKUP_BUY, nth=1)
+    scheduled = run("pickup", "schedule", "--date", "tomorrow")
+    assert scheduled.exit_code == 0, scheduled.stdout + scheduled.stderr
+    assert carrier.proxy.lost_answers == [PICKUP_BUY]
+    assert "its lost answer found on EasyPost" in scheduled.stdout
+    # Two origins, two buys: the lost one was retrieved, never bought again.
+    assert carrier.proxy.count(PICKUP_BUY) == 2
+    assert carrier.proxy.count("GET /v2/pickups/{id}") == 1
+    stats = carrier.sim.stats()["pickups"]
+    assert stats["scheduled"] == 2 and stats["max_per_pickup"] == 1
+    assert [r["state"] for r in sql("SELECT state FROM pickups")] == ["scheduled"] * 2
+    assert all(r["confirmation"] for r in sql("SELECT confirmation FROM pickups"))
+
+    again = run("pickup", "schedule", "--date", "tomorrow")
+    assert again.exit_code == 0 and again.stdout.count("already scheduled") == 2
+    assert carrier.sim.stats()["pickups"]["scheduled"] == 2
+
+
+def test_a_lost_buy_answer_then_an_outage_is_resolved_by_the_rerun(
+    run: Run, carrier: Carrier, sql: Run, isolated_env: Path
+) -> None:
+    orders = write_orders(isolated_env / "orders.csv", 2)
+    result = run("bulk", str(orders), "--yes", "--ship-date", "tomorrow", "--labels-out",
+                 "labels.pdf", "--force")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    # The first buy lands, its answer is lost, and EasyPost stays unreachable after it.
+    carrier.proxy.lose_answer(PICKUP_BUY, nth=1, down_for=float("inf"))
+    first = run("pickup", "schedule", "--date", "tomorrow")
+    assert first.exit_code == 1, first.stdout + first.stderr
+    assert "could not be retrieved" in first.stderr
+    states = sorted(r["state"] for r in sql("SELECT state FROM pickups"))
+    assert "buying" in states  # the unknown buy is remembered, not forgotten
+    carrier.proxy.up()
+    rerun = run("pickup", "schedule", "--date", "tomorrow")
+    assert rerun.exit_code == 0, rerun.stdout + rerun.stderr
+    assert [r["state"] for r in sql("SELECT state FROM pickups")] == ["scheduled"] * 2
+    stats = carrier.sim.stats()["pickups"]
+    assert stats["scheduled"] == 2 and stats["max_per_pickup"] == 1

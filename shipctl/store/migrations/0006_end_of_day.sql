@@ -9,7 +9,8 @@
 --   no answer is resolved by listing the account's scan forms, never by asking again; a form
 --   EasyPost refused (`failed`) gives its labels back (its rows are deleted).
 -- * pickups: one row per pickup, written before it is created and again before it is bought
---   (state `buying`); a lost buy answer is resolved by retrieving the pickup.
+--   (state `buying`); a lost buy answer is resolved by retrieving the pickup. One pickup a
+--   day per carrier and origin (pickups_current) until it is cancelled.
 
 ALTER TABLE shipments ADD COLUMN label_date date;
 
@@ -48,7 +49,11 @@ CREATE TABLE pickups (
                                     CHECK (state IN ('creating', 'created', 'buying', 'scheduled',
                                                      'canceled', 'failed')),
     easypost_pickup_id  text        UNIQUE,
-    reference           text        NOT NULL UNIQUE,
+    reference           text        NOT NULL,
+    -- the labels' carrier and origin: one pickup a day for each, until it is cancelled
+    label_carrier       text        NOT NULL,
+    origin              text        NOT NULL,
+    shipment_id         text        NOT NULL,
     carrier             text,
     service             text,
     rate                numeric(12, 2),
@@ -62,3 +67,5 @@ CREATE TABLE pickups (
     updated_at          timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX pickups_day ON pickups (mode, pickup_date);
+CREATE UNIQUE INDEX pickups_current ON pickups (mode, pickup_date, label_carrier, origin)
+    WHERE state NOT IN ('canceled', 'failed');
