@@ -135,3 +135,21 @@ async def refunded_after(
 async def set_label_date(pool: asyncpg.Pool, run_id: int, label_date: date) -> None:
     """The ship date run `run_id` buys its labels for, on its orders not bought yet."""
     await pool.execute(query("shipments_set_label_date"), run_id, label_date)
+
+
+@dataclass(frozen=True)
+class UnmanifestedRow:
+    reference: str
+    tracking_code: str
+    carrier: str | None
+    purchased_at: datetime
+    ship_date: date
+
+
+async def unmanifested(
+    pool: asyncpg.Pool, *, mode: str, bought_before: datetime, limit: int = 1000
+) -> list[UnmanifestedRow]:
+    """Labels bought before `bought_before`, on no form, with no carrier scan."""
+    rows = await pool.fetch(query("track_unmanifested"), mode, bought_before, limit)
+    return [UnmanifestedRow(r["reference"], r["tracking_code"], r["carrier"],
+                            r["purchased_at"], r["ship_date"]) for r in rows]
