@@ -3,6 +3,7 @@ simulator (its ledger counts the forms every label is on) and the real PostgreSQ
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -106,3 +107,16 @@ def test_listing_when_nothing_was_formed(simulate: Run) -> None:
     listed = simulate("manifest", "list")
     assert listed.exit_code == 0, listed.stderr
     assert "no simulated scan forms" in listed.stdout
+
+
+def test_analytics_shows_the_manifested_share_per_ship_day(
+    simulate: Run, sql: Run, isolated_env: Path
+) -> None:
+    buy(simulate, write_orders(isolated_env / "a.csv", 6, prefix="A"))
+    assert simulate("manifest").exit_code == 0
+    buy(simulate, write_orders(isolated_env / "b.csv", 2, prefix="B"))  # after the forms
+    result = simulate("analytics", "--since", "1d", "--by", "manifested", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    rows = json.loads(result.stdout)["sections"]["manifested"]
+    assert [(r["period"], r["labels"], r["manifested"]) for r in rows] == [(_today(), 8, 6)]
+    assert float(rows[0]["manifested_share"]) == pytest.approx(0.75)
