@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from shipctl.errors import CarrierAuthError, CarrierError
+from shipctl.errors import CarrierAuthError, CarrierError, InputError
 
 if TYPE_CHECKING:
     from shipctl.carrier.scan_forms import ScanForm
@@ -108,7 +108,13 @@ async def manifest(
     from shipctl.jobs.runtime import open_runtime
     from shipctl.store import manifests as store
 
-    async with open_runtime(settings, carriers, concurrency=2, pool_size=2) as runtime:
+    async with (
+        open_runtime(settings, carriers, concurrency=2, pool_size=3) as runtime,
+        store.exclusive(runtime.pool, store.MANIFEST_LOCK) as alone,
+    ):
+        if not alone:
+            raise InputError("another `shipctl manifest` is running against this database: "
+                             "wait for it, then run again")
         pool, session = runtime.pool, runtime.carrier
         report = ManifestReport(ship_date, session.mode)
         report.outcomes.extend(await resolve_requested(pool, session))

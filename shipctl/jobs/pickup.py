@@ -77,8 +77,15 @@ async def schedule(
     from shipctl.jobs.manifest import origin_key
     from shipctl.jobs.runtime import open_runtime
     from shipctl.store import pickups as store
+    from shipctl.store.manifests import PICKUP_LOCK, exclusive
 
-    async with open_runtime(settings, carriers, concurrency=2, pool_size=2) as runtime:
+    async with (
+        open_runtime(settings, carriers, concurrency=2, pool_size=3) as runtime,
+        exclusive(runtime.pool, PICKUP_LOCK) as alone,
+    ):
+        if not alone:
+            raise InputError("another `shipctl pickup schedule` is running against this "
+                             "database: wait for it, then run again")
         pool, session = runtime.pool, runtime.carrier
         report = ScheduleReport(day, session.mode)
         labels = await store.day_labels(pool, mode=session.mode, ship_date=day,

@@ -7,7 +7,8 @@ when EasyPost is known to have made no form with it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -15,6 +16,25 @@ import asyncpg
 
 from shipctl.models import Address
 from shipctl.store.sql import query
+
+# Session-level advisory locks: one `manifest` and one `pickup schedule` at a time per
+# database (another run's form or buy in flight would look lost to this one).
+MANIFEST_LOCK = 0x5C4F_0001
+PICKUP_LOCK = 0x5C4F_0002
+
+
+@asynccontextmanager
+async def exclusive(pool: asyncpg.Pool, key: int) -> AsyncIterator[bool]:
+    """Hold advisory lock `key` for the block if no other session holds it; yields whether
+    it did. PostgreSQL releases it when the session ends, so a run killed with -9 never
+    leaves it behind."""
+    async with pool.acquire() as conn:
+        acquired = bool(await conn.fetchval(query("tracking_try_lock"), key))
+        try:
+            yield acquired
+        finally:
+            if acquired and not conn.is_closed():
+                await conn.fetchval(query("tracking_unlock"), key)
 
 
 @dataclass(frozen=True)

@@ -120,3 +120,26 @@ def test_analytics_shows_the_manifested_share_per_ship_day(
     rows = json.loads(result.stdout)["sections"]["manifested"]
     assert [(r["period"], r["labels"], r["manifested"]) for r in rows] == [(_today(), 8, 6)]
     assert float(rows[0]["manifested_share"]) == pytest.approx(0.75)
+
+
+def test_a_second_manifest_at_the_same_time_is_refused(
+    simulate: Run, db: str, isolated_env: Path
+) -> None:
+    import asyncio
+
+    import asyncpg
+
+    from shipctl.store.manifests import MANIFEST_LOCK
+
+    async def hold_then_run() -> tuple[int, str]:
+        conn = await asyncpg.connect(db)
+        try:
+            assert await conn.fetchval("SELECT pg_try_advisory_lock($1)", MANIFEST_LOCK)
+            result = await asyncio.to_thread(simulate, "manifest")
+            return result.exit_code, result.stderr
+        finally:
+            await conn.close()
+
+    code, stderr = asyncio.run(hold_then_run())
+    assert code == 2 and "another `shipctl manifest` is running" in stderr
+    assert simulate("manifest").exit_code == 0  # the lock went with its session
