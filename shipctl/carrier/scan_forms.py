@@ -75,3 +75,10 @@ async def find_forms(
             break
         before = last.id
     return found
+
+
+async def retrieve_scan_form(executor: CarrierExecutor, form_id: str) -> ScanForm:
+    data = await executor.call(
+        lambda client: request_json(client, "GET", f"/scan_forms/{form_id}"),
+        name="retrieve scan form")
+    return _form(data)

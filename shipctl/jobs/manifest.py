@@ -15,9 +15,10 @@ else the UTC day it was bought.
 
 from __future__ import annotations
 
+import io
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 # under the size EasyPost recommends for batches.
 MAX_PER_FORM = 1000
 ORIGIN_FIELDS = ("street1", "street2", "city", "state", "country")
+FILE_WAITS = 4  # reads of a form EasyPost is still `creating` (2, 4, 6, 8 s apart)
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,7 @@ async def manifest(
                     await _form_one(pool, session, ship_date, carrier, origin, chunk))
         report.refunded = await store.refunded_after(pool, mode=session.mode,
                                                      ship_date=ship_date)
+        await _await_files(pool, session, report)
         urls = [o.form_url for o in report.created if o.form_url]
         if urls:
             await _write_pdf(report, urls, out, force=force, concurrency=4)
@@ -246,6 +249,36 @@ async def resolve_requested(pool: Pool, session: CarrierSession) -> list[FormOut
     return outcomes
 
 
+async def _await_files(pool: Pool, session: CarrierSession, report: ManifestReport) -> None:
+    """EasyPost may answer `creating` with no file yet: read such forms again a few times."""
+    from shipctl.carrier.scan_forms import retrieve_scan_form
+    from shipctl.store import manifests as store
+
+    for attempt in range(FILE_WAITS):
+        waiting = [(i, o) for i, o in enumerate(report.outcomes)
+                   if o.status == "created" and not o.form_url and o.scan_form_id]
+        if not waiting:
+            return
+        await session.executor.sleep(2.0 * (attempt + 1))
+        for index, outcome in waiting:
+            assert outcome.scan_form_id is not None
+            try:
+                form = await retrieve_scan_form(session.executor, outcome.scan_form_id)
+            except CarrierAuthError:
+                raise
+            except CarrierError:
+                continue
+            if form.form_url:
+                await store.record_file(pool, outcome.scan_form_id, form.form_url)
+                report.outcomes[index] = replace(outcome, form_url=form.form_url)
+    missing = [o.scan_form_id for o in report.outcomes
+               if o.status == "created" and not o.form_url]
+    if missing:
+        report.download_error = (f"EasyPost has no file yet for scan form(s) "
+                                 f"{', '.join(str(m) for m in missing)}: run `shipctl "
+                                 "manifest list` later")
+
+
 def default_pdf_path(ship_date: date) -> Path:
     """scan-forms-DATE.pdf in the working directory, numbered when it exists already."""
     path = Path(f"scan-forms-{ship_date.isoformat()}.pdf")
@@ -273,7 +306,9 @@ async def _write_pdf(
     path = out or default_pdf_path(report.ship_date)
     write_atomically(path, merged, force=force)
     report.pdf_path = path
-    report.pages = merged.count(b"/Type /Page") - merged.count(b"/Type /Pages")
+    from pypdf import PdfReader
+
+    report.pages = len(PdfReader(io.BytesIO(merged)).pages)
 
 
 async def list_forms(

@@ -173,3 +173,8 @@ async def unmanifested(
     rows = await pool.fetch(query("track_unmanifested"), mode, bought_before, limit)
     return [UnmanifestedRow(r["reference"], r["tracking_code"], r["carrier"],
                             r["purchased_at"], r["ship_date"]) for r in rows]
+
+
+async def record_file(pool: asyncpg.Pool, scan_form_id: str, form_url: str) -> None:
+    """The file of a form EasyPost made after answering (`creating` at first)."""
+    await pool.execute(query("scan_forms_file"), scan_form_id, form_url)
