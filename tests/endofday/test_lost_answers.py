@@ -71,6 +71,35 @@ def test_a_lost_scan_form_answer_is_found_by_listing_the_forms(
     assert sql("SELECT count(*) AS n FROM scan_form_labels")[0]["n"] == 30
 
 
+def test_a_lost_scan_form_answer_then_an_outage_waits_for_the_rerun(
+    run: Run, carrier: Carrier, sql: Run, isolated_env: Path
+) -> None:
+    bought(run, write_orders(isolated_env / "orders.csv", 6))
+    # The form is made, its answer lost, and EasyPost unreachable after it: not even the
+    # listing answers. The labels stay on the `requested` form, asked for nowhere else.
+    carrier.proxy.lose_answer(SCAN_FORM, nth=1, down_for=float("inf"))
+    first = run("manifest", "--out", "first.pdf")
+    assert first.exit_code == 1, first.stdout + first.stderr
+    assert "asked for without an answer" in first.stderr
+    held = sql("SELECT f.state, count(l.shipment_id) AS n FROM scan_forms f LEFT JOIN "
+               "scan_form_labels l ON l.scan_form_id = f.id GROUP BY f.id ORDER BY f.id")
+    # The first form (4 labels) was made; the second never reached EasyPost, but its
+    # sender cannot know that either: both wait, holding their labels.
+    assert [(r["state"], r["n"]) for r in held] == [("requested", 4), ("requested", 2)]
+    carrier.proxy.up()
+    rerun = run("manifest", "--out", "second.pdf")
+    assert rerun.exit_code == 0, rerun.stdout + rerun.stderr
+    assert "an earlier run's form, found on EasyPost" in rerun.stdout
+    stats = carrier.sim.stats()["scan_forms"]
+    assert stats["labels"] == 6 and stats["max_per_shipment"] == 1 and stats["total"] == 2
+    # The made form was found; the one never sent was released (NOT_MADE) and its labels
+    # went on a new form.
+    states = [(r["state"], r["error_code"]) for r in sql(
+        "SELECT state, error_code FROM scan_forms ORDER BY id")]
+    assert states == [("created", None), ("failed", "NOT_MADE"), ("created", None)]
+    assert sql("SELECT count(*) AS n FROM scan_form_labels")[0]["n"] == 6
+
+
 PICKUP_BUY = "POST /v2/pickups/{id}/buy"
 
 
