@@ -24,7 +24,8 @@ from filelock import FileLock
 from shipctl.store import migrations
 
 T = TypeVar("T")
-TABLES = ("tracking_events", "trackers", "refunds", "shipments", "runs", "address_verifications")
+TABLES = ("tracking_events", "trackers", "refunds", "scan_form_labels", "scan_forms", "pickups",
+          "shipments", "runs", "address_verifications")
 
 
 def _template_name() -> str:

@@ -84,6 +84,12 @@ SECTIONS: dict[str, Section] = {
         Section("day", "Labels per day", "series", _SERIES, bucket="day"),
         Section("week", "Labels per week", "series", _SERIES, bucket="week"),
         Section("month", "Labels per month", "series", _SERIES, bucket="month"),
+        Section("manifested", "Labels on scan forms per ship day", "manifested", (
+            _f("period", Kind.DATE, "ship day"),
+            _f("labels", Kind.COUNT, "labels"),
+            _f("manifested", Kind.COUNT, "on a form"),
+            _f("manifested_share", Kind.SHARE, "manifested"),
+        )),
         Section("route", "Top routes", "route", (
             _f("origin", Kind.TEXT, "from"),
             _f("destination", Kind.TEXT, "to"),

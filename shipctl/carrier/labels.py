@@ -118,3 +118,18 @@ def png_to_pdf(png: bytes) -> bytes:
     page.showPage()
     page.save()
     return out.getvalue()
+
+
+def merge_documents(documents: Sequence[bytes]) -> bytes:
+    """PDF documents (scan forms) as one PDF, every page kept at its own size."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for document in documents:
+        if not document.startswith(PDF_MAGIC):
+            raise ValueError("a document is not a PDF")
+        for page in PdfReader(io.BytesIO(document)).pages:
+            writer.add_page(page)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

@@ -6,7 +6,7 @@ decoded JSON (no EasyPostObjects) and become shipctl models here.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -54,7 +54,7 @@ def parcel_params(parcel: Parcel) -> Json:
 async def create_shipment(
     executor: CarrierExecutor, order: Order, from_address: Address, *,
     label_format: str | None = None, customs: CustomsSettings | None = None,
-    label: LabelSetup | None = None,
+    label: LabelSetup | None = None, label_date: date | None = None,
 ) -> QuotedShipment:
     """Create the shipment and its rates (nothing is bought, so retrying is harmless); one
     that crosses a border carries the order's customs declaration (`customs` settings)."""
@@ -67,6 +67,8 @@ async def create_shipment(
     fmt = order.label_format or label_format
     params.update(shipment_params(order))
     params["options"] = shipment_options(order, fmt, label or LabelSetup())
+    if label_date is not None:  # the ship date printed on the label (`--ship-date`)
+        params["options"]["label_date"] = f"{label_date.isoformat()}T12:00:00Z"
     add_customs(params, order, order.from_address or from_address, customs)
     data = await executor.call(
         lambda client: request_json(client, "POST", "/shipments", {"shipment": params}),

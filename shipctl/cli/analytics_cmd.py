@@ -53,7 +53,7 @@ def analytics(
         str,
         typer.Option(
             help="Sections, comma-separated: overview, carrier, service, day, week, month, "
-            "route, status, failures, addresses."
+            "route, status, failures, addresses, manifested."
         ),
     ] = "overview,carrier,service,week,route,status,failures",
     top: Annotated[int, typer.Option(help="How many routes to show.")] = 10,

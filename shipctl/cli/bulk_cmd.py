@@ -136,6 +136,7 @@ def bulk(
     accept_corrections: Annotated[bool, typer.Option(
         "--accept-corrections", help="Ship to the addresses as verification corrected them.",
         rich_help_panel="Addresses")] = False,
+    ship_date: opt.ShipDate = None,
 ) -> None:
     """Validate, quote and buy a label for every order in FILE; a rerun never buys twice."""
     from shipctl.jobs.bulk import BulkOptions
@@ -157,7 +158,7 @@ def bulk(
         label_format=label_format,
         dry_run=dry_run, skip_invalid=skip_invalid, rebuy=rebuy, concurrency=concurrency,
         results_out=opt.output_path(results_out), labels_out=opt.output_path(labels_out),
-        force=force, store=_store(store),
+        force=force, store=_store(store), ship_date=opt.ship_date(context, ship_date),
         print_room=po.print_room(settings, sort=sort, layout=labels_layout, dpi=label_dpi,
                                  slips=packing_slips, slips_with_labels=slips_with_labels,
                                  print_=print_, printer=printer, labels_out=labels_out),

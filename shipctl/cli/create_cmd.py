@@ -74,6 +74,7 @@ def create(
     label_format: opt.LabelFormatOption = None,
     force: opt.Force = False,
     as_json: Annotated[bool, _option("--json", "Output", "Print the result as JSON.")] = False,
+    ship_date: opt.ShipDate = None,
 ) -> None:
     """Buy one label: quote, show the rates with the chosen one marked, confirm, buy, save."""
     from shipctl.jobs.create import OrderFields, build_order, create_label, order_from_json
@@ -119,6 +120,7 @@ def create(
         settings, order, rule=rate_rule, confirm=confirm,
         label_format=label_format, label_out=opt.output_path(label_out),
         force=force, verify=verify, dry_run=dry_run, rebuy=rebuy, carriers=context.carriers,
+        ship_date=opt.ship_date(context, ship_date),
     ))
     if as_json:
         context.stdout.print_json(json.dumps(_as_json(result)))

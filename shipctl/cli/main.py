@@ -18,6 +18,8 @@ from shipctl.cli import (
     create_cmd,
     db_cmd,
     demo_cmd,
+    manifest_cmd,
+    pickup_cmd,
     refund_cmd,
     runs_cmd,
     simulator,
@@ -46,6 +48,8 @@ app.command("bulk", rich_help_panel="Shipping")(bulk_cmd.bulk)
 app.command("create", rich_help_panel="Shipping")(create_cmd.create)
 app.command("refund", rich_help_panel="Shipping")(refund_cmd.refund)
 app.command("track", rich_help_panel="Shipping")(track_cmd.track)
+app.add_typer(manifest_cmd.app, name="manifest", rich_help_panel="Shipping")
+app.add_typer(pickup_cmd.app, name="pickup", rich_help_panel="Shipping")
 app.add_typer(runs_cmd.app, name="runs", rich_help_panel="Shipping")
 app.add_typer(analytics_cmd.app, name="analytics", rich_help_panel="Reports")
 app.add_typer(demo_cmd.app, name="demo", rich_help_panel="Reports")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -99,3 +100,22 @@ def require_confirmation_or_yes(context: AppContext, *, yes: bool, dry_run: bool
 
 def output_path(value: Path | None) -> Path | None:
     return value.expanduser() if value is not None else None
+
+
+ShipDate = Annotated[str | None, typer.Option(
+    "--ship-date", help="Date the labels for this day (EasyPost label_date): today, tomorrow "
+    "or YYYY-MM-DD (UTC); a scan form takes labels dated on or after its own day.",
+    show_default=False)]
+
+
+def ship_date(context: AppContext, text: str | None) -> date | None:
+    """`--ship-date` as a date (a bad one is one clear line, exit 2); a weekend is warned of."""
+    if text is None:
+        return None
+    from shipctl.shipdates import parse_ship_date, weekend_warning
+
+    day = parse_ship_date(text)
+    warning = weekend_warning(day)
+    if warning:
+        context.notice(f"warning: {warning}")
+    return day

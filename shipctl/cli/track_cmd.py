@@ -45,6 +45,10 @@ def track(
         "--quiet", "-q", help="Print only exceptions and errors (for cron).")] = False,
     fail_on_exceptions: Annotated[bool, typer.Option(
         "--fail-on-exceptions", help="Exit 4 when there are exceptions.")] = False,
+    unmanifested_days: Annotated[int | None, typer.Option(
+        "--unmanifested-days", min=0, show_default=False,
+        help="Also list labels bought more than N days ago that are on no scan form and "
+        "have no carrier scan.")] = None,
     method: Annotated[str, typer.Option(
         "--method", help="list (paced list pages, the fast way) or each (one call per code).",
         hidden=True)] = "list",
@@ -77,7 +81,9 @@ def track(
         report = eventloop.run(jobs.run_sweep(
             settings, now=now, since=now - purchased_since,
             stale_after=stale_after, method="each" if method == "each" else "list",
-            progress=progress, carriers=context.carriers))
+            progress=progress, carriers=context.carriers,
+            unmanifested_after=None if unmanifested_days is None
+            else timedelta(days=unmanifested_days)))
     raise typer.Exit(_show_sweep(context, report, as_json=as_json, quiet=quiet,
                                  fail_on_exceptions=fail_on_exceptions))
 
@@ -101,9 +107,11 @@ def _show_sweep(context: AppContext, report: SweepReport, *, as_json: bool, quie
     code = exit_code(len(report.failures), len(report.exceptions),
                      fail_on_exceptions=fail_on_exceptions)
     if as_json:
-        _print_json(context, report.model_dump(mode="json"))
+        _print_json(context, report.model_dump(
+            mode="json", exclude={"unmanifested"} if report.unmanifested is None else None))
         return code
     out = context.stdout
+    _unmanifested_table(context, report)
     if report.outcome == "skipped":
         if not quiet:
             out.print("Another sweep is running against this database: skipped.")
@@ -236,3 +244,20 @@ def _timeline(out: Console, result: CodeResult) -> None:
         out.print(f"  [yellow]{escape(result.note)}[/]", soft_wrap=True)
     if result.stored and result.new_events:
         out.print(f"  {result.new_events} new events stored", style="dim")
+
+
+def _unmanifested_table(context: AppContext, report: SweepReport) -> None:
+    """Labels bought days ago, on no scan form, never scanned: shown even with --quiet."""
+    if report.unmanifested is None:
+        return
+    if not report.unmanifested:
+        context.stdout.print("Every label bought before then is on a scan form or scanned.")
+        return
+    table = Table(title=f"not handed over: on no scan form, no carrier scan "
+                  f"({len(report.unmanifested)})", title_justify="left")
+    for column in ("tracking code", "reference", "carrier", "bought", "ship date"):
+        table.add_column(column)
+    for item in report.unmanifested:
+        table.add_row(escape(item.tracking_code), escape(item.reference), item.carrier or "-",
+                      f"{item.purchased_at:%Y-%m-%d %H:%M}", str(item.ship_date))
+    print_table(context.stdout, table)

@@ -12,6 +12,7 @@ import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal, Protocol
@@ -76,6 +77,7 @@ class BulkOptions:
     print_room: PrintRoom = field(default_factory=lambda: PrintRoom())
     verify: str = "off"  # off, on or strict: verify every destination before quoting
     accept_corrections: bool = False
+    ship_date: date | None = None  # EasyPost's label_date for the labels bought
 
 
 @dataclass(frozen=True)
@@ -576,11 +578,16 @@ async def _ship(
                                                                options, report):
                 await lease.finish(RunStatus.INTERRUPTED)
                 return report
+            if options.ship_date is not None and not options.dry_run:
+                from shipctl.store.manifests import set_label_date
+
+                await set_label_date(pool, run_id, options.ship_date)
             flow = OrderFlow(
                 pool, carrier, from_address=settings.from_address,
                 rule=options.rule or settings.rate_rule(), label_format=label_format,
                 quiet_seconds=settings.timeout + 5, customs=settings.customs,
                 label=LabelSetup.of(settings, options.print_room.dpi),
+                label_date=options.ship_date,
             )
             done = _Work()
             try:

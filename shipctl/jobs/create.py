@@ -11,6 +11,7 @@ import asyncio
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -94,6 +95,7 @@ async def create_label(
     rebuy: bool = False,
     concurrency: int | None = None,
     carriers: CarrierFactory,
+    ship_date: date | None = None,
 ) -> CreateResult:
     """Quote `order`, let `confirm` see the rates, buy, and write the label file."""
     fmt = (order.label_format or label_format or settings.label_format).upper()
@@ -109,20 +111,23 @@ async def create_label(
             verified = await verify_address(carrier.executor, order.to_address)
             order = order.model_copy(update={"to_address": verified})
         if dry_run:
-            return CreateResult(rates=await _quote_only(carrier, order, rule, fmt,
-                                                              settings))
-        return await _buy(settings, carrier, order, rule, confirm, fmt, path, force, rebuy)
+            return CreateResult(rates=await _quote_only(carrier, order, rule, fmt, settings,
+                                                        ship_date))
+        return await _buy(settings, carrier, order, rule, confirm, fmt, path, force, rebuy,
+                          ship_date)
 
 
 async def _quote_only(
     carrier: CarrierSession, order: Order, rule: RateRule, fmt: str, settings: Settings,
+    ship_date: date | None = None,
 ) -> RatesView:
     from shipctl.carrier.options import LabelSetup
     from shipctl.carrier.shipments import create_shipment
 
     assert order.from_address is not None
     shipment = await create_shipment(carrier.executor, order, order.from_address,
-                                     label_format=fmt, label=LabelSetup.of(settings))
+                                     label_format=fmt, label=LabelSetup.of(settings),
+                                     label_date=ship_date)
     return rates_view(carrier, order, shipment, rule)
 
 
@@ -141,6 +146,7 @@ def rates_view(
 async def _buy(
     settings: Settings, carrier: CarrierSession, order: Order, rule: RateRule,
     confirm: Confirm, fmt: str, path: Path, force: bool, rebuy: bool,
+    ship_date: date | None = None,
 ) -> CreateResult:
     from shipctl.carrier.options import LabelSetup
     from shipctl.jobs.orderflow import OrderFailed, OrderFlow
@@ -164,9 +170,13 @@ async def _buy(
                 f"{order.reference} had a label ({stored.tracking_code}), now refunded; "
                 "pass --rebuy to buy a new one"
             )
+        if ship_date is not None:
+            from shipctl.store.manifests import set_label_date
+
+            await set_label_date(pool, run.id, ship_date)
         flow = OrderFlow(pool, carrier, from_address=order.from_address, rule=rule,
                          label_format=fmt, quiet_seconds=settings.timeout + 5,
-                         label=LabelSetup.of(settings))
+                         label=LabelSetup.of(settings), label_date=ship_date)
         try:
             view, label = await _quote_confirm_purchase(flow, carrier, stored, order, rule,
                                                         confirm)

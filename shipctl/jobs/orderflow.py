@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -90,6 +90,7 @@ class OrderFlow:
         quiet_seconds: float = 35.0,
         customs: CustomsSettings | None = None,
         label: LabelSetup | None = None,
+        label_date: date | None = None,
     ) -> None:
         self.customs = customs
         self.label = label
@@ -99,6 +100,7 @@ class OrderFlow:
         self.from_address = from_address
         self.rule = rule
         self.label_format = label_format
+        self.label_date = label_date  # the ship date printed on new labels (`--ship-date`)
         self.writer = writer or StateWriter(pool)
 
     def _rule_for(self, stored: StoredOrder) -> RateRule:
@@ -144,7 +146,7 @@ class OrderFlow:
             shipment = await shipments.create_shipment(
                 self.carrier.executor, stored.order, from_address,
                 label_format=self._format_for(stored), customs=self.customs,
-                label=self.label,
+                label=self.label, label_date=self.label_date,
             )
             chosen = self._choose(stored, shipment)
         except CarrierError as error:

@@ -14,7 +14,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
@@ -77,6 +77,16 @@ class RefundAnswer(Report):
     status: str
 
 
+class UnmanifestedLabel(Report):
+    """A label bought days ago, on no scan form, with no carrier scan yet."""
+
+    tracking_code: str
+    reference: str
+    carrier: str | None
+    purchased_at: datetime
+    ship_date: date
+
+
 class SweepReport(Report):
     """What one sweep did; its JSON field names are documented in docs/tracking.md."""
 
@@ -95,6 +105,8 @@ class SweepReport(Report):
     # Submitted refunds read again after the tracking (see `refund --status`).
     refunds_checked: int = 0
     refunds_answered: tuple[RefundAnswer, ...] = ()
+    # With `--unmanifested-days`: labels bought before then, on no form, never scanned.
+    unmanifested: tuple[UnmanifestedLabel, ...] | None = None
 
 
 class CodeResult(Report):
@@ -475,6 +487,7 @@ async def run_sweep(
     method: Method = "list",
     progress: SweepProgress | None = None,
     carriers: CarrierFactory,
+    unmanifested_after: timedelta | None = None,
 ) -> SweepReport:
     """`sweep` with the database and carrier these settings name (for the CLI and notebooks)."""
     from shipctl.jobs.runtime import open_runtime, recorded_run
@@ -491,6 +504,15 @@ async def run_sweep(
         )
         if report.outcome == "completed":
             report = await _follow_refunds(pool, session.executor, session.mode, report)
+        if unmanifested_after is not None:
+            from shipctl.store.manifests import unmanifested
+
+            rows = await unmanifested(pool, mode=session.mode,
+                                      bought_before=now - unmanifested_after)
+            report = report.model_copy(update={"unmanifested": tuple(
+                UnmanifestedLabel(tracking_code=r.tracking_code, reference=r.reference,
+                                  carrier=r.carrier, purchased_at=r.purchased_at,
+                                  ship_date=r.ship_date) for r in rows)})
         return report
 
 

@@ -20,6 +20,9 @@ Rules (all scriptable while shipctl runs, from any thread):
 - `hang_buys(seconds)`: hold each buy that long before forwarding it (past the client
   timeout, the buy lands after the client gave up).
 - `reject_all(status)`: answer every request, /_sim/stats included, with an EasyPost error.
+- `lose_answer(key, nth, down_for)`: forward the nth request of `key` from now on (a template
+  such as `POST /v2/scan_forms` or `POST /v2/pickups/{id}/buy`), then drop the client's
+  connection without its answer; then be down for `down_for` seconds (default: not at all).
 - `on_buy(callback)`: call `callback(n, shipment_id)` before forwarding buy number n.
 - `counts`: requests seen, by "METHOD /path/{id}/template"; `forwarded`: those sent on;
   `in_flight`: requests being forwarded right now (wait for 0 before reading the ledger
@@ -43,7 +46,8 @@ import aiohttp
 from aiohttp import web
 
 BUY = re.compile(r"^/v2/shipments/([^/]+)/buy$")
-_ID = re.compile(r"^[a-z]+_[0-9A-Za-z]+$")
+# An object id (shp_1a2b…) has a digit; a path word with an underscore (scan_forms) has none.
+_ID = re.compile(r"^[a-z]+_(?=[0-9A-Za-z]*[0-9])[0-9A-Za-z]+$")
 # Hop-by-hop headers and those aiohttp sets itself.
 _SKIP = {"host", "content-length", "transfer-encoding", "connection", "keep-alive",
          "content-encoding"}
@@ -82,6 +86,9 @@ class FaultProxy:
         self._reject: int | None = None
         self._hide_stats = False
         self._on_buy: Callable[[int, str], None] | None = None
+        # template → the count at which its answer is lost, and the outage that follows
+        self._lose: dict[str, tuple[int, BuyRule]] = {}
+        self.lost_answers: list[str] = []
         self.in_flight = 0
         self._tasks: set[asyncio.Task[Any]] = set()
         self._session: aiohttp.ClientSession | None = None
@@ -92,6 +99,11 @@ class FaultProxy:
                         mode: str = "drop") -> None:
         with self._lock:
             self._rules[nth] = BuyRule(nth, "lose", down_for, mode)
+
+    def lose_answer(self, key: str, nth: int = 1, down_for: float = 0.0,
+                    mode: str = "drop") -> None:
+        with self._lock:
+            self._lose[key] = (self.counts[key] + nth, BuyRule(nth, "lose", down_for, mode))
 
     def refuse_buy(self, nth: int = 1, down_for: float = math.inf, mode: str = "drop") -> None:
         with self._lock:
@@ -140,6 +152,10 @@ class FaultProxy:
         key = template(request.method, request.path)
         with self._lock:
             self.counts[key] += 1
+            lose = self._lose[key][1] if self._lose.get(key, (0,))[0] == self.counts[key] \
+                else None
+            if lose is not None:
+                del self._lose[key]
         if self._reject is not None:
             return _error(self._reject)
         if request.path == "/_sim/stats" and self._hide_stats:
@@ -172,6 +188,10 @@ class FaultProxy:
             status, headers, body = await asyncio.shield(task)
         except (TimeoutError, aiohttp.ClientError):
             return _drop(request)  # the simulator dropped it (a `drop` fault): pass it on
+        if lose is not None:
+            self.lost_answers.append(key)
+            self._start_outage(lose)
+            return _drop(request)
         if rule is not None and rule.action == "lose":
             assert buy is not None
             self.lost.append(buy.group(1))
