@@ -93,7 +93,9 @@ async def test_a_rate_limited_run_rides_the_simulators_token_bucket(
     print(f"\nrate-limited run: {seconds:.1f} s, {stats}")  # for the record (-s)
     assert len(labels) == pairs
     assert stats.failures == 0
-    assert 0 < stats.rate_limited <= 0.1 * stats.attempts
+    # At most the first round trip's calls (the starting window of 16) meet the empty
+    # bucket; after that the pace keeps 429s under 5 % of the calls.
+    assert 0 < stats.rate_limited <= stats.min_window + 0.05 * stats.attempts
     assert stats.pace is not None and stats.limit_estimate is not None
     assert 0.5 * limit < stats.limit_estimate < 1.3 * limit
     assert_bought_once_each(sim, labels)
