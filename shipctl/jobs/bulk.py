@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal, Protocol
 
 from shipctl.errors import CarrierAuthError, CarrierError, InputError, OutputError
+from shipctl.jobs.accounting import InvalidOrder, invalid_orders, unshipped_rows
 from shipctl.jobs.orderflow import OrderFailed, OrderFlow, Outcome, Quoted
 from shipctl.models import Order, OrderState, Quote, RateRule, RunStatus
 from shipctl.orders import LoadOptions, OrderSource, RowError, SkippedOrder
@@ -112,7 +113,8 @@ class QuoteSummary:
 # quoted it, the quote was declined, or it was worked to the end or interrupted. (The run
 # row's status is a `RunStatus`: a declined run is left `interrupted`, a quoted one
 # `completed`.)
-BulkOutcome = Literal["invalid", "quoted", "declined", "completed", "interrupted"]
+# "nothing": every order of the file was skipped (or invalid and --skip-invalid): no run.
+BulkOutcome = Literal["invalid", "quoted", "declined", "completed", "interrupted", "nothing"]
 
 
 @dataclass
@@ -146,6 +148,12 @@ class BulkReport:
     bought_here: int = 0
     joined: bool = False
     without_sender: int = 0  # valid orders that ship from the configured warehouse
+    dropped: list[InvalidOrder] = field(default_factory=list)  # invalid, --skip-invalid
+
+    @property
+    def unshipped(self) -> list[list[str]]:
+        """Results rows of the orders no run stores: invalid (dropped) first, then skipped."""
+        return unshipped_rows(self.dropped, self.skipped)
 
     @property
     def purchased(self) -> int:
@@ -479,9 +487,11 @@ async def run_bulk(
         await asyncio.to_thread(_validate, OrderSource(spooled.path, _load(options)), report)
         if report.error_count and not options.skip_invalid:
             return report
+        report.dropped = invalid_orders(report.errors)
         if report.valid == 0:
-            if report.skipped:
-                report.status = "completed"
+            if report.skipped or report.dropped:
+                report.status = "nothing"
+                await _write_unshipped(report, options)
                 return report
             raise InputError(f"{spooled.shown_as}: no valid orders to ship")
         if report.without_sender:
@@ -572,6 +582,22 @@ async def _phases(
     return RunStatus.INTERRUPTED if stop.is_set() else RunStatus.COMPLETED
 
 
+async def _write_unshipped(report: BulkReport, options: BulkOptions) -> None:
+    """With no order to ship there is no run: the results file lists the file's orders."""
+    from shipctl.files import write_atomically
+    from shipctl.jobs.results import results_csv
+
+    if options.results_out is None:
+        return
+    try:
+        await asyncio.to_thread(write_atomically, options.results_out,
+                                results_csv(report.unshipped), force=options.force)
+    except OSError as error:
+        raise OutputError(f"{options.results_out} could not be written "
+                          f"({error.strerror or error})") from None
+    report.results_out = options.results_out
+
+
 def _label_format(options: BulkOptions, settings: Settings) -> str:
     """ZPL labels for a `.zpl` labels file; otherwise the asked-for or configured format."""
     from shipctl.jobs.exports import label_file_format
@@ -631,7 +657,8 @@ async def _write_outputs(
     try:
         if options.results_out is not None:
             path = options.results_out
-            await write_results(pool, run_id, path, force=options.force)
+            await write_results(pool, run_id, path, force=options.force,
+                                extra=report.unshipped)
             report.results_out = path
         if options.labels_out is not None:
             path = options.labels_out

@@ -32,12 +32,15 @@ def result_status(order: StoredOrder, run_id: int) -> str:
     return order.state.value
 
 
-async def write_results(pool: Pool, run_id: int, path: Path, *, force: bool) -> None:
-    """Every order of the run's file in input order, with its status and tracking code."""
+async def write_results(
+    pool: Pool, run_id: int, path: Path, *, force: bool, extra: list[list[str]] | None = None,
+) -> None:
+    """Every order of the run's file in input order, with its status and tracking code;
+    then `extra` rows (the file's invalid and skipped orders, which the run does not hold)."""
     from shipctl.store.shipments import iter_run_orders
 
     rows = [result_row(order, result_status(order, run_id))
-            async for page in iter_run_orders(pool, run_id) for order in page]
+            async for page in iter_run_orders(pool, run_id) for order in page] + (extra or [])
     await asyncio.to_thread(write_atomically, path, results_csv(rows), force=force)
 
 
