@@ -63,3 +63,25 @@ def test_unreachable_easypost_has_its_own_message_and_exit_code(
     assert result.exit_code == 8, result.stdout + result.stderr
     assert "EasyPost unreachable" in result.stderr
     assert "refused" not in result.stderr
+
+
+def test_a_crashed_embedded_server_is_reported_then_started_again(
+    shipctl: Shipctl, isolated_env: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import signal
+
+    monkeypatch.delenv("DATABASE_URL")
+    assert shipctl("db", "start").exit_code == 0
+    pidfile = isolated_env / "data" / "pgdata" / "postmaster.pid"
+    try:
+        os.kill(int(pidfile.read_text().split()[0]), signal.SIGKILL)
+        status = shipctl("db", "status")
+        assert status.exit_code == 0, status.stderr
+        assert "unexpected" not in status.stderr
+        assert ("restarting after a crash" in status.stdout
+                or "running:    no (the next command starts it)" in status.stdout)
+        runs = shipctl("--simulate", "runs")
+        assert runs.exit_code == 0, runs.stderr
+        assert "unexpected" not in runs.stderr
+    finally:
+        shipctl("db", "stop")
