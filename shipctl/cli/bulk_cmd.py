@@ -211,16 +211,18 @@ def _failures(context: AppContext, title: str, orders: list[StoredOrder], count:
 
 
 def _show_errors(context: AppContext, report: BulkReport) -> None:
-    from shipctl.jobs.accounting import count_orders
+    from shipctl.jobs.accounting import collapse_missing_addresses, count_orders
 
-    orders = count_orders(report.errors)
-    more = "+" if report.error_count > len(report.errors) else ""
+    errors = collapse_missing_addresses(report.errors)
+    orders = count_orders(errors)
+    hidden = report.error_count - len(report.errors)  # beyond the listed ones
+    more = "+" if hidden else ""
     table = Table(title=f"{_n(orders, 'invalid order')}{more}, "
-                        f"{_n(report.error_count, 'error')} — nothing was bought",
+                        f"{_n(len(errors) + hidden, 'error')} — nothing was bought",
                   title_justify="left", title_style="bold red")
     for column in ("order", "row", "column", "value", "problem"):
         table.add_column(column, overflow="fold")
-    for error in report.errors:
+    for error in errors:
         table.add_row(escape(error.reference or ""), ",".join(str(r) for r in error.rows),
                       escape(error.column), escape(repr(error.value)[1:-1][:60]),
                       escape(error.message))

@@ -38,14 +38,45 @@ class InvalidOrder:
 
 def problem(error: RowError) -> str:
     """One error as a clause: `to.zip "ABC": not a ZIP code`."""
+    if error.column == "(shipping address)":
+        return error.message
     value = f' "{error.value}"' if error.value else ""
     return f"{error.column}{value}: {error.message}"
 
 
-def invalid_orders(errors: Iterable[RowError]) -> list[InvalidOrder]:
+# An order missing this many required values at once has no shipping address at all.
+NO_ADDRESS = 3
+
+
+def _missing(error: RowError) -> bool:
+    return not error.value and error.message.endswith(("is required",
+                                                       "is required (two letters, such as CA)"))
+
+
+def collapse_missing_addresses(errors: Sequence[RowError]) -> list[RowError]:
+    """Errors as a user fixes them: an order with no address at all is one error, not five."""
+    missing: dict[object, list[RowError]] = {}
+    for error in errors:
+        if _missing(error) and error.reference:
+            missing.setdefault(error.reference, []).append(error)
+    empty = {key for key, found in missing.items() if len(found) >= NO_ADDRESS}
+    out: list[RowError] = []
+    shown: set[object] = set()
+    for error in errors:
+        if error.reference in empty and _missing(error):
+            if error.reference not in shown:
+                shown.add(error.reference)
+                out.append(RowError(error.rows, "(shipping address)", "",
+                                    "no shipping address", error.reference))
+            continue
+        out.append(error)
+    return out
+
+
+def invalid_orders(errors: Sequence[RowError]) -> list[InvalidOrder]:
     """The errors grouped by order (its reference; an order without one, by its rows)."""
     grouped: dict[object, tuple[str | None, list[int], list[str]]] = {}
-    for error in errors:
+    for error in collapse_missing_addresses(errors):
         key: object = error.reference or error.rows
         _, rows, problems = grouped.setdefault(key, (error.reference, [], []))
         rows.extend(r for r in error.rows if r not in rows)

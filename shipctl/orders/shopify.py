@@ -115,8 +115,8 @@ def order_weight(
 
 def _unknown_sku(sku: str) -> str:
     if not sku:
-        return "this item has no SKU, so its weight is unknown; set a default weight"
-    return "no weight for this SKU; add it to the SKU weights file or set a default weight"
+        return "this item has no SKU, so its weight is unknown: pass --default-weight"
+    return "no weight for this SKU: add it to the --sku-weights file, or pass --default-weight"
 
 
 def shopify_cells(order: ShopifyOrder) -> Cells:
@@ -143,13 +143,13 @@ def shopify_outcomes(order: ShopifyOrder, options: Any) -> Iterator[Outcome]:
         yield SkippedOrder(order.reference, order.rows, reason)
         return
     weight = order_weight(order, options.sku_weights, options.default_weight)
-    if isinstance(weight, list):
-        yield from weight
-        return
     first_row = (order.items[0].row,)
-    result = order_from_cells(shopify_cells(order), options, order.rows,
-                              error_rows=first_row, weight_oz=weight)  # fmt: skip
-    if isinstance(result, list):
+    # With unknown SKUs the rest is still checked (a stand-in weight): all errors in one pass.
+    result = order_from_cells(shopify_cells(order), options, order.rows, error_rows=first_row,
+                              weight_oz=Decimal(1) if isinstance(weight, list) else weight)
+    if isinstance(weight, list):
+        yield from weight + (result if isinstance(result, list) else [])
+    elif isinstance(result, list):
         yield from result
     else:
         yield result

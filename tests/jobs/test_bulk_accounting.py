@@ -111,3 +111,40 @@ def test_example_shopify_export_skips_in_one_line_per_reason(shipctl: Shipctl,
     assert result.exit_code == 0, result.stdout + result.stderr
     assert "3 orders skipped:" in result.stdout
     assert "1 cancelled (#1004)" in result.stdout
+
+
+def _order_rows(path: Path) -> Path:
+    """#1019 with no address on two rows; #1020 with an unknown SKU and a short ZIP."""
+    with path.open("w", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(SHOPIFY_HEADER)
+        for sku in ("TEE", "MUG"):
+            writer.writerow(["#1019", "paid", "unfulfilled", "1", sku, sku, "true", "pending",
+                             "", "", "", "", "", "", "", ""])
+        writer.writerow(["#1020", "paid", "unfulfilled", "1", "Mug", "NOPE", "true", "pending",
+                         "Bo Chen", "1 Main St", "1 Main St", "Austin", "7870", "TX", "US", ""])
+    return path
+
+
+def test_errors_name_the_order_and_are_all_found_in_one_pass(shipctl: Shipctl,
+                                                              home: Path) -> None:
+    skus = home / "skus.csv"
+    skus.write_text("sku,weight\nTEE,6oz\nMUG,14oz\n")
+    export = _order_rows(home / "export.csv")
+    result = shipctl("--simulate", "bulk", str(export), "--yes", "--sku-weights", str(skus))
+    assert result.exit_code == 2
+    assert "2 invalid orders, 3 errors — nothing was bought" in result.stdout
+    rows = [[cell.strip() for cell in line.strip("│").split("│")]
+            for line in result.stdout.splitlines() if line.startswith("│")]
+    assert rows == [
+        ["#1019", "2", "(shipping address)", "", "no shipping address"],
+        ["#1020", "4", "Lineitem sku", "NOPE",
+         "no weight for this SKU: add it to the --sku-weights file, or pass --default-weight"],
+        ["#1020", "4", "Shipping Zip", "7870", "a US ZIP has 5 or 9 digits"],
+    ]
+    dropped = shipctl("--simulate", "bulk", str(export), "--yes", "--sku-weights", str(skus),
+                      "--skip-invalid", "--results-out", "results.csv")
+    assert "  #1019 (row 2): no shipping address" in dropped.stdout
+    assert "nothing to ship: 2 invalid" in dropped.stdout
+    statuses = {r["reference"]: r["status"] for r in read_results(home / "results.csv")}
+    assert statuses == {"#1019": "invalid", "#1020": "invalid"}
