@@ -404,6 +404,7 @@ BUY = (["created"], ["unknown"])
 async def _quote_phase(
     pool: Pool, run_id: int, flow: OrderFlow, concurrency: int,
     progress: BulkProgress, stop: asyncio.Event, created_here: dict[int, Quote], done: _Work,
+    alternatives: dict[int, str] | None = None,
 ) -> None:
     async def quote(order: StoredOrder) -> Outcome | None:
         try:
@@ -413,6 +414,8 @@ async def _quote_phase(
         if isinstance(prepared, Outcome):
             return prepared  # found bought, or its outcome still unknown
         created_here[order.id] = prepared.chosen
+        if alternatives is not None:
+            alternatives[order.id] = flow.alternatives(prepared)
         return None
 
     await _work(pool, run_id, QUOTE, concurrency, quote, progress, stop,
@@ -567,12 +570,17 @@ async def _phases(
         return RunStatus.INTERRUPTED if stop.is_set() else RunStatus.COMPLETED
     created_here: dict[int, Quote] = {}
     progress.phase("quoting", pending, stats)
-    await _quote_phase(pool, run_id, flow, concurrency, progress, stop, created_here, done)
+    alternatives: dict[int, str] | None = {} if options.results_out else None
+    await _quote_phase(pool, run_id, flow, concurrency, progress, stop, created_here, done,
+                       alternatives)
     report.quote = await _summarise_quote(pool, run_id)
     if stop.is_set():
         return RunStatus.INTERRUPTED
     if options.dry_run:
         report.status = "quoted"
+        if options.results_out is not None and alternatives is not None:
+            await _write_quotes(pool, run_id, options.results_out, report, alternatives,
+                                force=options.force)
         return RunStatus.COMPLETED
     if report.quote.orders and confirm is not None and not confirm(report.quote):
         report.status = "declined"
@@ -580,6 +588,33 @@ async def _phases(
     progress.phase("buying", report.quote.orders, stats)
     await _buy_phase(pool, run_id, flow, concurrency, progress, stop, created_here, done)
     return RunStatus.INTERRUPTED if stop.is_set() else RunStatus.COMPLETED
+
+
+async def _write_quotes(
+    pool: Pool, run_id: int, path: Path, report: BulkReport, alternatives: dict[int, str],
+    *, force: bool,
+) -> None:
+    """A dry run's results file: each order's chosen rate (status `quoted`), the rates not
+    chosen with why, or why none fits; then the file's invalid and skipped orders."""
+    from shipctl.files import write_atomically
+    from shipctl.jobs.exports import result_status
+    from shipctl.jobs.results import COLUMNS, result_row, results_csv
+    from shipctl.store.shipments import iter_run_orders
+
+    rows: list[list[str]] = []
+    async for page in iter_run_orders(pool, run_id):
+        for order in page:
+            status = result_status(order, run_id)
+            status = "quoted" if status == OrderState.CREATED.value else status
+            rows.append([*result_row(order, status), alternatives.get(order.id, "")])
+    rows += [[*row, ""] for row in report.unshipped]
+    try:
+        await asyncio.to_thread(write_atomically, path,
+                                results_csv(rows, columns=(*COLUMNS, "alternatives")),
+                                force=force)
+    except OSError as error:
+        raise OutputError(f"{path} could not be written ({error.strerror or error})") from None
+    report.results_out = path
 
 
 async def _write_unshipped(report: BulkReport, options: BulkOptions) -> None:

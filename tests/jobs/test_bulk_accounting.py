@@ -148,3 +148,18 @@ def test_errors_name_the_order_and_are_all_found_in_one_pass(shipctl: Shipctl,
     assert "nothing to ship: 2 invalid" in dropped.stdout
     statuses = {r["reference"]: r["status"] for r in read_results(home / "results.csv")}
     assert statuses == {"#1019": "invalid", "#1020": "invalid"}
+
+
+def test_dry_run_results_hold_each_orders_quote_and_alternatives(shipctl: Shipctl,
+                                                                   home: Path) -> None:
+    orders = write_orders(home / "orders.csv", 4)
+    result = shipctl("--simulate", "bulk", str(orders), "--dry-run", "--results-out", "q.csv")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert "dry run: nothing bought" in result.stdout and "quotes: q.csv" in result.stdout
+    rows = read_results(home / "q.csv")
+    assert [r["reference"] for r in rows] == [f"T-{i:05d}" for i in range(4)]
+    for row in rows:
+        assert row["status"] == "quoted"
+        assert row["carrier"] and row["service"] and row["rate"]
+        assert row["tracking_code"] == ""
+        assert "more expensive" in row["alternatives"]
