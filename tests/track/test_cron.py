@@ -44,3 +44,25 @@ def test_an_outage_stops_the_sweep_with_one_line(shipctl: Shipctl, db: str) -> N
     assert STAMP.match(lines[0])
     assert "EasyPost unreachable: 0 of 7 checked" in lines[0]
     assert "EZ1000000001" not in result.stdout + result.stderr
+
+
+def test_the_documented_crontab_works_from_cron() -> None:
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    docs = (root / "docs" / "tracking.md").read_text(encoding="utf-8")
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    assert "For the lead" not in docs
+    for text in (docs, readme):
+        block = text.split("```crontab\n", 1)[1].split("```", 1)[0]
+        jobs = [line for line in block.splitlines() if re.match(r"^[0-9*]", line)]
+        assert jobs
+        for job in jobs:  # cron's PATH has no virtualenv: the command is an absolute path
+            command = job.split()[5]
+            assert command.startswith("/") and command.endswith("/shipctl"), job
+        assert "EASYPOST_API_KEY=" in block and "DATABASE_URL=" in block
+    table = docs.split("## Exit codes (for cron)", 1)[1].split("##", 1)[0]
+    documented = {int(code) for code in re.findall(r"^\| (\d+) \|", table, re.MULTILINE)}
+    assert documented == {0, 1, 3, 4, 6, 8}
+    assert "| 3 |" in table and "database could not be reached" in table
+    assert int(ExitCode.CARRIER_UNREACHABLE) == 8 and int(ExitCode.DATABASE) == 6
