@@ -173,7 +173,7 @@ def _confirm(context: AppContext, quote: QuoteSummary) -> bool:
 
     _show_quote(context, quote)
     return Confirm.ask(
-        f"Buy {quote.orders} labels for ${quote.total:,.2f}?", console=context.stderr,
+        f"Buy {quote.orders:,} labels for ${quote.total:,.2f}?", console=context.stderr,
         default=False,
     )
 
@@ -187,7 +187,7 @@ def _show_quote(context: AppContext, quote: QuoteSummary) -> None:
         table.add_row(line.carrier, line.service, str(line.orders), f"${line.total:,.2f}",
                       f"${line.total / line.orders:,.2f}")
     table.add_section()
-    table.add_row("[bold]all", "", f"[bold]{quote.orders}", f"[bold]${quote.total:,.2f}",
+    table.add_row("[bold]all", "", f"[bold]{quote.orders:,}", f"[bold]${quote.total:,.2f}",
                   f"${quote.average:,.2f}")
     print_table(context.stdout, table)
     if quote.unquoted:
@@ -223,7 +223,8 @@ def _show_errors(context: AppContext, report: BulkReport) -> None:
     for column in ("order", "row", "column", "value", "problem"):
         table.add_column(column, overflow="fold")
     for error in errors:
-        table.add_row(escape(error.reference or ""), ",".join(str(r) for r in error.rows),
+        table.add_row(escape(" ".join((error.reference or "").split())),
+                      ",".join(str(r) for r in error.rows),
                       escape(error.column), escape(repr(error.value)[1:-1][:60]),
                       escape(error.message))
     print_table(context.stdout, table)
@@ -285,7 +286,7 @@ def _show(context: AppContext, report: BulkReport, *, show_skipped: bool = False
             out.print(f"results: {report.results_out}")
         return ExitCode.SUCCESS
     if report.already_purchased:
-        out.print(f"{len(report.already_purchased)} already purchased (use --rebuy for new "
+        out.print(f"{len(report.already_purchased):,} already purchased (use --rebuy for new "
                   "labels):")
         for order in report.already_sample:
             out.print(f"  {escape(order.reference)}  {order.tracking_code or ''}")
@@ -340,13 +341,13 @@ def _summary(context: AppContext, report: BulkReport) -> None:
                   f"[bold]${report.total_spend:,.2f}")
     print_table(out, table)
     out.print(
-        f"purchased {report.purchased} · failed {report.failed} · "
-        f"skipped {len(report.skipped)} · "
-        + (f"invalid {len(report.dropped)} · " if report.dropped else "")
-        + f"already purchased {len(report.already_purchased)}"
-        + (f" · refunded {len(report.refunded)}" if report.refunded else "")
-        + (f" · unknown {report.unknown}" if report.unknown else "")
-        + (f" · unfinished {report.unfinished}" if report.unfinished else "")
+        f"purchased {report.purchased:,} · failed {report.failed:,} · "
+        f"skipped {len(report.skipped):,} · "
+        + (f"invalid {len(report.dropped):,} · " if report.dropped else "")
+        + f"already purchased {len(report.already_purchased):,}"
+        + (f" · refunded {len(report.refunded):,}" if report.refunded else "")
+        + (f" · unknown {report.unknown:,}" if report.unknown else "")
+        + (f" · unfinished {report.unfinished:,}" if report.unfinished else "")
     )
     if report.joined or report.bought_here != report.purchased:
         out.print(f"this worker bought {report.bought_here} of the run's {report.purchased}")
