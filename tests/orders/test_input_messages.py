@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -46,7 +47,7 @@ def test_a_reference_with_a_line_break_is_invalid(tmp_path: Path) -> None:
 def test_days_are_singular_for_one_and_counts_have_separators() -> None:
     assert plural(1, "day") == "1 day" and plural(2, "day") == "2 days"
     assert plural(10_000, "order") == "10,000 orders"
-    quote = Quote(carrier="USPS", service="Priority", rate="9.10", delivery_days=2,
+    quote = Quote(carrier="USPS", service="Priority", rate=Decimal("9.10"), delivery_days=2,
                   rate_id="rate_1")
     rule = RateRule(max_days=1)
     assert exclusion(quote, rule) == "2 days is over the max of 1 day"
