@@ -233,6 +233,10 @@ def _show_errors(context: AppContext, report: BulkReport) -> None:
     context.stdout.print("Fix the file, or pass --skip-invalid to ship the valid orders.")
 
 
+# Dropped orders named on the terminal; --results-out has them all.
+LISTED_DROPPED = 50
+
+
 def _n(count: int, noun: str) -> str:
     """`1 order`, `2,000 orders`."""
     return f"{count:,} {noun}{'' if count == 1 else 's'}"
@@ -242,8 +246,12 @@ def _show_dropped(context: AppContext, report: BulkReport) -> None:
     out = context.stdout
     out.print(f"[yellow]{_n(len(report.dropped), 'invalid order')} not shipped "
               f"(--skip-invalid):[/]", soft_wrap=True)
-    for order in report.dropped:
+    for order in report.dropped[:LISTED_DROPPED]:
         out.print(f"  {escape(str(order))}", soft_wrap=True)
+    more = len(report.dropped) - LISTED_DROPPED
+    if more > 0:
+        out.print(f"  … and {_n(more, 'more order')}"
+                  + (" (see --results-out)" if report.results_out or report.run_id else ""))
     if report.error_count > len(report.errors):
         out.print(f"  … and more: {report.error_count:,} errors in all")
 

@@ -34,6 +34,7 @@ PERSIST_BATCH = 500
 # About ten million orders: a file larger than this is almost surely not an order export.
 MAX_INPUT_BYTES = 1 << 30
 MAX_LISTED_ERRORS = 1000
+MAX_KEPT_ERRORS = 1_000_000  # --skip-invalid: the errors of every dropped order, in memory
 MAX_LISTED_ORDERS = 200
 
 
@@ -240,12 +241,13 @@ def load_options(settings: Settings, **overrides: Any) -> LoadOptions:
     return LoadOptions(**{**defaults, **{k: v for k, v in overrides.items() if v is not None}})
 
 
-def _validate(source: OrderSource, report: BulkReport) -> None:
-    """First pass: count valid orders, keep errors and skips. Nothing is stored yet."""
+def _validate(source: OrderSource, report: BulkReport, keep: int = MAX_LISTED_ERRORS) -> None:
+    """First pass: count valid orders, keep errors (up to `keep`) and skips. Nothing is
+    stored yet."""
     for item in source:
         if isinstance(item, RowError):
             report.error_count += 1
-            if len(report.errors) < MAX_LISTED_ERRORS:
+            if len(report.errors) < keep:
                 report.errors.append(item)
         elif isinstance(item, SkippedOrder):
             report.skipped.append(item)
@@ -487,7 +489,10 @@ async def run_bulk(
     check_outputs(given, inputs=inputs, force=options.force)
     async with _spooled(options.path, stdin) as spooled:
         report = BulkReport(status="invalid")
-        await asyncio.to_thread(_validate, OrderSource(spooled.path, _load(options)), report)
+        # With --skip-invalid every dropped order goes to the results file: keep its errors.
+        keep = MAX_KEPT_ERRORS if options.skip_invalid else MAX_LISTED_ERRORS
+        await asyncio.to_thread(_validate, OrderSource(spooled.path, _load(options)), report,
+                                keep)
         if report.error_count and not options.skip_invalid:
             return report
         report.dropped = invalid_orders(report.errors)

@@ -163,3 +163,19 @@ def test_dry_run_results_hold_each_orders_quote_and_alternatives(shipctl: Shipct
         assert row["carrier"] and row["service"] and row["rate"]
         assert row["tracking_code"] == ""
         assert "more expensive" in row["alternatives"]
+
+
+def test_skip_invalid_keeps_every_dropped_order_in_the_results(shipctl: Shipctl,
+                                                                home: Path) -> None:
+    bad = [[f"BAD-{i:04d}", "Ann Lee", "1 Main St", "Austin", "TX", "9410", "12oz", "small"]
+           for i in range(1200)]
+    orders = write_orders(home / "orders.csv", 1, rows=bad)
+    result = shipctl("--simulate", "bulk", str(orders), "--yes", "--skip-invalid",
+                     "--results-out", "results.csv")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert "1,200 invalid orders not shipped (--skip-invalid):" in result.stdout
+    assert "… and 1,150 more orders (see --results-out)" in result.stdout
+    assert "BAD-1199" not in result.stdout
+    statuses = [r["status"] for r in read_results(home / "results.csv")]
+    assert statuses.count("invalid") == 1200 and statuses.count("purchased") == 1
+    assert "invalid 1,200" in result.stdout
