@@ -35,6 +35,7 @@ class ExitCode(IntEnum):
     CARRIER = 5
     DATABASE = 6
     OUTPUT = 7
+    CARRIER_UNREACHABLE = 8
     INTERRUPTED = 130
 
 

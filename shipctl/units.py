@@ -17,7 +17,14 @@ INCHES_PER_UNIT: dict[str, Decimal] = {
     "cm": Decimal("0.3937007874"),
     "mm": Decimal("0.03937007874"),
 }
-_QUANTITY = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*([a-zA-Z]*)\s*$")
+_QUANTITY = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*([a-zA-Z]*)\s*$")
+# The heaviest parcel any carrier takes: 150 lb.
+MAX_WEIGHT_OZ = Decimal(2400)
+
+
+def plural(count: int, noun: str) -> str:
+    """`1 day`, `3 days`, `1,200 orders`."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 _DIMENSIONS = re.compile(
     r"^\s*([0-9]*\.?[0-9]+)\s*[xX×]\s*([0-9]*\.?[0-9]+)\s*[xX×]\s*([0-9]*\.?[0-9]+)\s*([a-zA-Z]*)\s*$"
 )
@@ -32,12 +39,18 @@ def parse_weight(text: str, default_unit: str = "oz") -> Decimal:
     unit = (unit or default_unit).lower()
     if unit not in OUNCES_PER_UNIT:
         raise ValueError(f"unknown weight unit {unit!r} (use oz, lb, g or kg)")
+    value = Decimal(number)
+    too_heavy = f"too heavy (max {MAX_WEIGHT_OZ / 16:.0f} lb, {MAX_WEIGHT_OZ:,.0f} oz)"
+    if value > MAX_WEIGHT_OZ * 100:  # checked before any arithmetic: 1e999999lb is too heavy
+        raise ValueError(too_heavy)
     try:
-        ounces = (Decimal(number) * OUNCES_PER_UNIT[unit]).quantize(Decimal("0.01"))
+        ounces = (value * OUNCES_PER_UNIT[unit]).quantize(Decimal("0.01"))
     except ArithmeticError:  # a number too long for a weight
         raise ValueError("a weight is a positive number with an optional unit") from None
     if ounces <= 0:
         raise ValueError("a weight must be more than zero")
+    if ounces > MAX_WEIGHT_OZ:
+        raise ValueError(too_heavy)
     return ounces
 
 

@@ -60,7 +60,9 @@ class CarrierTimeout(CarrierTransientError):
 
 
 class CarrierConnectionError(CarrierTransientError):
-    """The connection to EasyPost failed."""
+    """EasyPost unreachable: the connection failed (network, DNS, proxy or EASYPOST_API_BASE)."""
+
+    exit_code = ExitCode.CARRIER_UNREACHABLE
 
 
 class CarrierInputError(CarrierError):
@@ -89,8 +91,9 @@ def classify(
     if isinstance(error, EasyPostTimeout) and http_status in (None, 408):
         return CarrierTimeout(f"{name}: EasyPost did not answer in time", code="TIMEOUT")
     if isinstance(error, HttpError) and http_status is None:
-        return CarrierConnectionError(f"{name}: the connection to EasyPost failed",
-                                      code="CONNECTION_ERROR")
+        return CarrierConnectionError(
+            f"{name}: EasyPost unreachable (the connection failed): check the network, "
+            "or EASYPOST_API_BASE", code="CONNECTION_ERROR")
     if http_status == 401:
         return CarrierAuthError("EasyPost rejected the API key (401): check EASYPOST_API_KEY")
     text = describe(error)

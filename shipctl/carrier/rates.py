@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from shipctl.errors import NoMatchingRateError
 from shipctl.models import Quote, QuotedShipment, RateRule
+from shipctl.units import plural
 
 _NO_DAYS = 10**6  # a rate without delivery days sorts after every rate that has them
 
@@ -35,9 +36,10 @@ def exclusion(
         return f"not in the allowed carriers ({', '.join(str(a) for a in rule.allow)})"
     if rule.max_days is not None:
         if quote.delivery_days is None:
-            return f"no delivery estimate (max {rule.max_days} days)"
+            return f"no delivery estimate (max {plural(rule.max_days, 'day')})"
         if quote.delivery_days > rule.max_days:
-            return f"{quote.delivery_days} days is over the max of {rule.max_days}"
+            return (f"{plural(quote.delivery_days, 'day')} is over the max of "
+                    f"{plural(rule.max_days, 'day')}")
     if rule.max_rate is not None and quote.rate > rule.max_rate:
         return f"${quote.rate} is over the max of ${rule.max_rate}"
     return None
@@ -96,7 +98,8 @@ def no_match_message(
         lines[0] += "; rates offered:"
         for verdict in verdicts:
             quote = verdict.quote
-            days = f"{quote.delivery_days} days" if quote.delivery_days is not None else "? days"
+            days = (plural(quote.delivery_days, "day") if quote.delivery_days is not None
+                    else "? days")
             lines.append(
                 f"  {quote.carrier} {quote.service} ${quote.rate} {days}: "
                 f"{verdict.excluded_because}"

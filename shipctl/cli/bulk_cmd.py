@@ -96,6 +96,9 @@ def bulk(
         rich_help_panel="Input")] = None,
     skip_invalid: Annotated[bool, typer.Option(
         "--skip-invalid", help="Ship the valid orders even if some are invalid.")] = False,
+    show_skipped: Annotated[bool, typer.Option(
+        "--show-skipped", help="List every skipped order (default: a count by reason).",
+        rich_help_panel="Output")] = False,
     rule: opt.Rule = None,
     carriers: opt.Carriers = None,
     max_days: opt.MaxDays = None,
@@ -147,6 +150,7 @@ def bulk(
         customs = settings.customs.model_copy(update={"incoterm": "DDP"})
         settings = settings.model_copy(update={"customs": customs})
     opt.require_confirmation_or_yes(context, yes=yes, dry_run=dry_run)
+    _check_labels_out(labels_out)
     options = BulkOptions(
         path=file if file == "-" else Path(file),
         load=_load_options(settings, fmt, mapping, maps, mapping_file, sku_weights,
@@ -176,7 +180,15 @@ def bulk(
         report = eventloop.run(
             _run(context, settings, options, progress, None if (yes or dry_run) else confirm)
         )
-    raise typer.Exit(_show(context, report, settings))
+    raise typer.Exit(_show(context, report, settings, show_skipped=show_skipped))
+
+
+def _check_labels_out(path: Path | None) -> None:
+    """Refused before anything is read: only PDF, ZPL and EPL2 labels merge into one file."""
+    if path is None or path.suffix.lower() in (".pdf", ".zpl", ".epl"):
+        return
+    kind = f"{path.suffix[1:].upper()} labels don't merge" if path.suffix else "no extension"
+    raise typer.BadParameter(f"{kind}: use .pdf, .zpl or .epl", param_hint="--labels-out")
 
 
 def _store(value: str | None) -> str | None:
@@ -212,7 +224,7 @@ def _confirm(context: AppContext, quote: QuoteSummary) -> bool:
 
     _show_quote(context, quote)
     return Confirm.ask(
-        f"Buy {quote.orders} labels for ${quote.total:,.2f}?", console=context.stderr,
+        f"Buy {quote.orders:,} labels for ${quote.total:,.2f}?", console=context.stderr,
         default=False,
     )
 
@@ -230,7 +242,7 @@ def _show_quote(context: AppContext, quote: QuoteSummary) -> None:
                       str(quote.options.insured_orders), f"${quote.options.insurance_fee:,.2f}",
                       "")
     table.add_section()
-    table.add_row("[bold]all", "", f"[bold]{quote.orders}", f"[bold]${quote.total:,.2f}",
+    table.add_row("[bold]all", "", f"[bold]{quote.orders:,}", f"[bold]${quote.total:,.2f}",
                   f"${quote.average:,.2f}")
     print_table(context.stdout, table)
     for said in quote.options.lines():
@@ -257,32 +269,94 @@ def _failures(context: AppContext, title: str, orders: list[StoredOrder], count:
 
 
 def _show_errors(context: AppContext, report: BulkReport) -> None:
-    table = Table(title=f"{report.error_count} invalid order rows — nothing was bought",
+    from shipctl.jobs.accounting import collapse_missing_addresses, count_orders
+
+    errors = collapse_missing_addresses(report.errors)
+    orders = count_orders(errors)
+    hidden = report.error_count - len(report.errors)  # beyond the listed ones
+    more = "+" if hidden else ""
+    table = Table(title=f"{_n(orders, 'invalid order')}{more}, "
+                        f"{_n(len(errors) + hidden, 'error')} — nothing was bought",
                   title_justify="left", title_style="bold red")
-    for column in ("row", "column", "value", "problem"):
+    for column in ("order", "row", "column", "value", "problem"):
         table.add_column(column, overflow="fold")
-    for error in report.errors:
-        table.add_row(",".join(str(r) for r in error.rows), escape(error.column),
-                      escape(repr(error.value)[1:-1][:60]), escape(error.message))
+    for error in errors:
+        table.add_row(escape(" ".join((error.reference or "").split())),
+                      ",".join(str(r) for r in error.rows),
+                      escape(error.column), escape(repr(error.value)[1:-1][:60]),
+                      escape(error.message))
     print_table(context.stdout, table)
     if report.error_count > len(report.errors):
         context.stdout.print(f"… and {report.error_count - len(report.errors)} more")
     context.stdout.print("Fix the file, or pass --skip-invalid to ship the valid orders.")
 
 
-def _show(context: AppContext, report: BulkReport, settings: Settings | None = None) -> int:
+# Dropped orders named on the terminal; --results-out has them all.
+LISTED_DROPPED = 50
+
+
+def _n(count: int, noun: str) -> str:
+    """`1 order`, `2,000 orders`."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
+def _show_dropped(context: AppContext, report: BulkReport) -> None:
+    out = context.stdout
+    out.print(f"[yellow]{_n(len(report.dropped), 'invalid order')} not shipped "
+              f"(--skip-invalid):[/]", soft_wrap=True)
+    for order in report.dropped[:LISTED_DROPPED]:
+        out.print(f"  {escape(str(order))}", soft_wrap=True)
+    more = len(report.dropped) - LISTED_DROPPED
+    if more > 0:
+        out.print(f"  … and {_n(more, 'more order')}"
+                  + (" (see --results-out)" if report.results_out or report.run_id else ""))
+    if report.error_count > len(report.errors):
+        out.print(f"  … and more: {report.error_count:,} errors in all")
+
+
+def _show_skipped(context: AppContext, report: BulkReport, *, every: bool) -> None:
+    from shipctl.jobs.accounting import EXAMPLES, skipped_by_kind
+
+    out = context.stdout
+    out.print(f"{_n(len(report.skipped), 'order')} skipped:")
+    for kind, orders in skipped_by_kind(report.skipped).items():
+        if every:
+            for order in orders:
+                out.print(f"  {escape(order.reference)}: {escape(order.reason)}", soft_wrap=True)
+            continue
+        names = ", ".join(order.reference for order in orders[:EXAMPLES])
+        rest = " …" if len(orders) > EXAMPLES else ""
+        out.print(f"  {len(orders):,} {escape(kind)} ({escape(names)}{rest})", soft_wrap=True)
+    if not every and len(report.skipped) > len(skipped_by_kind(report.skipped)):
+        out.print("  (--show-skipped lists them all)")
+
+
+def _show(
+    context: AppContext, report: BulkReport, settings: Settings | None = None, *,
+    show_skipped: bool = False,
+) -> int:
     """Print the outcome; return the exit code."""
+    from shipctl.jobs.accounting import skipped_counts
+
     out = context.stdout
     show_verification(context, report.verification)
     if report.status == "invalid":
         _show_errors(context, report)
         return ExitCode.BAD_INPUT
-    if report.error_count:
-        out.print(f"[yellow]{report.error_count} invalid rows skipped (--skip-invalid)[/]")
-    for skipped in report.skipped:
-        out.print(f"skipped {escape(skipped.reference)}: {escape(skipped.reason)}")
+    if report.dropped:
+        _show_dropped(context, report)
+    if report.skipped:
+        _show_skipped(context, report, every=show_skipped)
+    if report.status == "nothing":
+        counts = ", ".join(part for part in (
+            f"{len(report.dropped):,} invalid" if report.dropped else "",
+            skipped_counts(report.skipped)) if part)
+        out.print(f"nothing to ship: {counts}")
+        if report.results_out:
+            out.print(f"results: {report.results_out}")
+        return ExitCode.SUCCESS
     if report.already_purchased:
-        out.print(f"{len(report.already_purchased)} already purchased (use --rebuy for new "
+        out.print(f"{len(report.already_purchased):,} already purchased (use --rebuy for new "
                   "labels):")
         for order in report.already_sample:
             out.print(f"  {escape(order.reference)}  {order.tracking_code or ''}")
@@ -302,12 +376,18 @@ def _show(context: AppContext, report: BulkReport, settings: Settings | None = N
         payer = "paid by the sender (DDP)" if ddp else "paid by the recipient (DDU)"
         out.print(f"{report.international} international: customs from the line items, "
                   f"duties {payer}")
-    if report.status in ("quoted", "declined") and report.quote is not None:
+    if report.status == "declined":
+        # The quote was shown at the prompt; declining is an answer, not a failure.
+        _unknown_line(context, report)
+        out.print("not confirmed: nothing bought")
+        return ExitCode.SUCCESS
+    if report.status == "quoted" and report.quote is not None:
         _show_quote(context, report.quote)
         _unknown_line(context, report)
-        out.print("dry run: nothing bought" if report.status == "quoted"
-                  else "not confirmed: nothing bought")
-        return ExitCode.SUCCESS if report.status == "quoted" else ExitCode.INTERRUPTED
+        if report.results_out:
+            out.print(f"quotes: {report.results_out}")
+        out.print("dry run: nothing bought")
+        return ExitCode.SUCCESS
     _summary(context, report)
     if report.status == "interrupted":
         return ExitCode.INTERRUPTED
@@ -339,11 +419,13 @@ def _summary(context: AppContext, report: BulkReport) -> None:
                   f"[bold]${report.total_spend:,.2f}")
     print_table(out, table)
     out.print(
-        f"purchased {report.purchased} · failed {report.failed} · "
-        f"skipped {len(report.skipped)} · already purchased {len(report.already_purchased)}"
-        + (f" · refunded {len(report.refunded)}" if report.refunded else "")
-        + (f" · unknown {report.unknown}" if report.unknown else "")
-        + (f" · unfinished {report.unfinished}" if report.unfinished else "")
+        f"purchased {report.purchased:,} · failed {report.failed:,} · "
+        f"skipped {len(report.skipped):,} · "
+        + (f"invalid {len(report.dropped):,} · " if report.dropped else "")
+        + f"already purchased {len(report.already_purchased):,}"
+        + (f" · refunded {len(report.refunded):,}" if report.refunded else "")
+        + (f" · unknown {report.unknown:,}" if report.unknown else "")
+        + (f" · unfinished {report.unfinished:,}" if report.unfinished else "")
     )
     if report.joined or report.bought_here != report.purchased:
         out.print(f"this worker bought {report.bought_here} of the run's {report.purchased}")

@@ -83,7 +83,7 @@ def create(
     settings = context.settings
     opt.require_confirmation_or_yes(context, yes=yes, dry_run=dry_run)
     if from_json is not None:
-        order = order_from_json(from_json)
+        order = order_from_json(from_json, settings)
     else:
         fields = OrderFields(
             reference=reference, weight=weight, parcel=parcel, carrier=carrier, service=service,

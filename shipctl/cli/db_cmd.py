@@ -52,6 +52,10 @@ def status(ctx: typer.Context) -> None:
     out.print(f"database:   {state.target}")
     if state.pgdata:
         out.print(f"data:       {state.pgdata}")
+    if state.restarting:
+        out.print("running:    restarting after a crash (the next command waits for it, or "
+                  "starts it again)")
+        return
     if not state.running:
         out.print("running:    no (the next command starts it)")
         return

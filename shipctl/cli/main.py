@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -90,13 +91,30 @@ def _debug_requested(argv: list[str]) -> bool:
     return "--debug" in argv or os.environ.get("SHIPCTL_DEBUG", "") not in ("", "0")
 
 
+# The shell's code for a process whose reader went away (128 + SIGPIPE), as `yes | head` has.
+BROKEN_PIPE = 141
+
+
+def _quiet_broken_pipe() -> None:
+    """`shipctl … | head`: the reader has all it wanted; end without a word."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # the final flush at exit must not fail again
+    sys.exit(BROKEN_PIPE)
+
+
 def run(argv: list[str] | None = None) -> None:
     """Console-script entry point: run the app and turn errors into one line and an exit code."""
     args = sys.argv[1:] if argv is None else argv
-    command = typer.main.get_command(app)
+    from shipctl.cli.helptext import tidy
+
+    command = tidy(typer.main.get_command(app))
     stderr = AppContext().stderr
     try:
         code = command.main(args=args, prog_name="shipctl", standalone_mode=False)
+        sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+    except BrokenPipeError:
+        _quiet_broken_pipe()
     except ShipctlError as error:
         if _debug_requested(args):
             raise
@@ -110,6 +128,10 @@ def run(argv: list[str] | None = None) -> None:
         stderr.print("[red]aborted[/]")
         sys.exit(int(ExitCode.INTERRUPTED))
     except typer.Exit as done:
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            _quiet_broken_pipe()
         sys.exit(done.exit_code)
     except Exception as error:  # the last line of defence: one line, unless --debug
         if _debug_requested(args) or isinstance(error, SystemExit):

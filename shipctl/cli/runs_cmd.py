@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -18,6 +19,15 @@ from shipctl.cli.tables import print_table
 
 if TYPE_CHECKING:
     from shipctl.jobs.printroom import PrintRoom
+    from shipctl.jobs.runs import RunSummary
+
+class RunKind(StrEnum):
+    BULK = "bulk"
+    TRACK = "track"
+    CREATE = "create"
+    REFUND = "refund"
+    ALL = "all"
+
 
 app = typer.Typer(help="Past runs and their orders.", invoke_without_command=True)
 
@@ -26,26 +36,64 @@ app = typer.Typer(help="Past runs and their orders.", invoke_without_command=Tru
 def runs(
     ctx: typer.Context,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many runs.")] = 20,
+    kind: Annotated[RunKind, typer.Option(
+        "--kind", help="Which runs: bulk files (the default), track sweeps, single labels "
+        "(create), refunds, or all.")] = RunKind.BULK,
 ) -> None:
-    """List recent runs with their counts."""
+    """List recent runs: orders, labels bought, spend; dry runs marked."""
     if ctx.invoked_subcommand is not None:
         return
     from shipctl.jobs.runs import list_runs
 
     context: AppContext = ctx.obj
-    found = eventloop.run(list_runs(context.settings, limit))
+    chosen = None if kind is RunKind.ALL else kind.value
+    found = eventloop.run(list_runs(context.settings, limit, chosen))
     if not found:
-        context.stdout.print("no runs yet")
+        context.stdout.print("no runs yet" if chosen is None else
+                             f"no {chosen} runs yet (--kind all lists every run)")
         return
-    table = Table(title="Runs", title_justify="left")
-    for column in ("run", "kind", "mode", "input", "status", "orders", "purchased", "failed",
-                   "already", "started"):
-        table.add_column(column)
+    modes = {run.mode for run in found}
+    title = "Runs" if chosen is None else f"{chosen.capitalize()} runs"
+    if len(modes) == 1:
+        title += f" ({modes.pop()})"
+    print_table(context.stdout, _runs_table(found, title, kind=chosen is None,
+                                            mode=len({run.mode for run in found}) > 1))
+
+
+SHORT_MODES = {"simulated": "sim"}
+
+
+def _runs_table(found: list[RunSummary], title: str, *, kind: bool, mode: bool) -> Table:
+    """Fits 80 columns: every value whole but the input path, which folds."""
+    rows = []
     for run in found:
-        table.add_row(str(run.id), run.kind, run.mode, escape(run.input_path or ""), run.status,
-                      str(run.orders_total), str(run.purchased), str(run.failed),
-                      str(run.already_purchased), f"{run.started_at:%Y-%m-%d %H:%M}")
-    print_table(context.stdout, table)
+        status = "dry run" if run.dry_run and run.status.value == "completed" else (
+            f"{run.status.value}, dry" if run.dry_run else run.status.value)
+        rows.append({
+            "run": str(run.id), "kind": run.kind, "mode": SHORT_MODES.get(run.mode, run.mode),
+            "started": f"{run.started_at:%Y-%m-%d %H:%M}", "status": status,
+            "orders": f"{run.orders_total:,}", "bought": f"{run.purchased:,}",
+            "failed": f"{run.failed:,}",
+            "spend": f"${run.spend:,.2f}" if run.kind in ("bulk", "create") else "",
+            "input": escape(run.input_path or ""),
+        })
+    failed = ["failed"] if any(run.failed for run in found) else []
+    columns = ["run", *(["kind"] if kind else []), *(["mode"] if mode else []), "started",
+               "status", "orders", "bought", *failed, "spend", "input"]
+    table = Table(title=title, title_justify="left", box=None, padding=(0, 1, 0, 0),
+                  header_style="bold")
+    for column in columns:
+        whole = max(len(column), *(len(row[column]) for row in rows))
+        numeric = column in ("run", "orders", "bought", "failed", "spend")
+        if column == "input":
+            table.add_column(column, overflow="fold", ratio=1, min_width=len(column))
+        else:
+            table.add_column(column, justify="right" if numeric else "left", no_wrap=True,
+                             min_width=whole)
+    for row in rows:
+        table.add_row(*(row[column] for column in columns))
+    return table
+
 
 
 @app.command("show")

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Annotated
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Annotated, TextIO, cast
 
 import typer
 from rich.console import Console
@@ -42,7 +47,11 @@ def track(
         "--stale-days", min=1, help="No new event for this many days is an exception.")] = 5,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     quiet: Annotated[bool, typer.Option(
-        "--quiet", "-q", help="Print only exceptions and errors (for cron).")] = False,
+        "--quiet", "-q", help="Print one summary line, exceptions and errors (for cron).")]
+        = False,
+    new_only: Annotated[bool, typer.Option(
+        "--new-only", help="Report returned and failed shipments only on the sweep that "
+        "sees them change (default: every sweep until refunded or bought again).")] = False,
     fail_on_exceptions: Annotated[bool, typer.Option(
         "--fail-on-exceptions", help="Exit 4 when there are exceptions.")] = False,
     unmanifested_days: Annotated[int | None, typer.Option(
@@ -60,6 +69,8 @@ def track(
     from shipctl.jobs import track as jobs
 
     context: AppContext = ctx.obj
+    if not as_json:
+        context = _stamped(context)
     settings = context.settings
     stale_after = timedelta(days=stale_days)
     if method not in ("list", "each"):
@@ -76,14 +87,23 @@ def track(
     purchased_since = parse_since(since, now)
     from shipctl.cli.progress import TrackingProgress
 
-    with TrackingProgress(context.stderr, live=context.interactive and not as_json,
-                          quiet=quiet) as progress:
-        report = eventloop.run(jobs.run_sweep(
-            settings, now=now, since=now - purchased_since,
-            stale_after=stale_after, method="each" if method == "each" else "list",
-            progress=progress, carriers=context.carriers,
-            unmanifested_after=None if unmanifested_days is None
-            else timedelta(days=unmanifested_days)))
+    started = time.monotonic()
+    try:
+        with TrackingProgress(context.stderr, live=context.interactive and not as_json,
+                              quiet=quiet) as progress:
+            report = eventloop.run(jobs.run_sweep(
+                settings, now=now, since=now - purchased_since,
+                stale_after=stale_after, method="each" if method == "each" else "list",
+                progress=progress, carriers=context.carriers, new_only=new_only,
+                unmanifested_after=None if unmanifested_days is None
+                else timedelta(days=unmanifested_days)))
+    except jobs.EasyPostUnreachable as error:
+        if as_json:
+            raise
+        # One line, timestamped in a log like every other line of the sweep.
+        context.stderr.print(f"[bold red]error:[/] {escape(error.message)} "
+                             f"({time.monotonic() - started:.1f} s)", soft_wrap=True)
+        raise typer.Exit(int(error.exit_code)) from None
     raise typer.Exit(_show_sweep(context, report, as_json=as_json, quiet=quiet,
                                  fail_on_exceptions=fail_on_exceptions))
 
@@ -111,6 +131,8 @@ def _show_sweep(context: AppContext, report: SweepReport, *, as_json: bool, quie
             mode="json", exclude={"unmanifested"} if report.unmanifested is None else None))
         return code
     out = context.stdout
+    if quiet:  # one line per run, so a log shows that each night ran
+        out.print(_summary_line(report), soft_wrap=True)
     _unmanifested_table(context, report)
     if report.outcome == "skipped":
         if not quiet:
@@ -139,6 +161,52 @@ def _show_sweep(context: AppContext, report: SweepReport, *, as_json: bool, quie
     _refunds_table(out, report, quiet=quiet)
     _failures_table(context, report.failures)
     return code
+
+
+def _summary_line(report: SweepReport) -> str:
+    """`track: 572 checked, 3 exceptions, 14.2 s`."""
+    if report.outcome == "skipped":
+        return "track: skipped, another sweep is running against this database"
+    failed = f", {report.failed:,} failed" if report.failed else ""
+    exceptions = len(report.exceptions)
+    return (f"track: {report.checked:,} checked, {exceptions:,} "
+            f"exception{'' if exceptions == 1 else 's'}{failed}, "
+            f"{report.elapsed_seconds:.1f} s")
+
+
+class _StampedLines(io.TextIOBase):
+    """A log's file: every line it is given starts with the time it was written (UTC)."""
+
+    def __init__(self, target: TextIO, clock: Callable[[], datetime]) -> None:
+        self.target = target
+        self.clock = clock
+        self.at_line_start = True
+
+    def write(self, text: str) -> int:
+        for piece in text.splitlines(keepends=True):
+            if self.at_line_start:
+                self.target.write(f"{self.clock():%Y-%m-%dT%H:%M:%SZ} ")
+            self.target.write(piece)
+            self.at_line_start = piece.endswith("\n")
+        return len(text)
+
+    def flush(self) -> None:
+        self.target.flush()
+
+
+def _stamped(context: AppContext) -> AppContext:
+    """The context with each console that is not a terminal writing timestamped lines."""
+
+    def stamp(console: Console, *, stderr: bool) -> Console:
+        if console.is_terminal:
+            return console
+        target = sys.stderr if stderr else sys.stdout
+        stamped = cast(TextIO, _StampedLines(target, lambda: datetime.now(UTC)))
+        return Console(file=stamped,
+                       highlight=False, width=console.width, no_color=console.no_color)
+
+    return replace(context, stdout=stamp(context.stdout, stderr=False),
+                   stderr=stamp(context.stderr, stderr=True))
 
 
 def _refunds_table(out: Console, report: SweepReport, *, quiet: bool) -> None:

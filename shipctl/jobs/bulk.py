@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal, Protocol
 
 from shipctl.errors import CarrierAuthError, CarrierError, InputError, OutputError
+from shipctl.jobs.accounting import InvalidOrder, invalid_orders, unshipped_rows
 from shipctl.jobs.carrier_check import NamedCarriers
 from shipctl.jobs.orderflow import OrderFailed, OrderFlow, Outcome, Quoted
 from shipctl.jobs.printroom import PrintRoom
@@ -38,6 +39,7 @@ PERSIST_BATCH = 500
 # About ten million orders: a file larger than this is almost surely not an order export.
 MAX_INPUT_BYTES = 1 << 30
 MAX_LISTED_ERRORS = 1000
+MAX_KEPT_ERRORS = 1_000_000  # --skip-invalid: the errors of every dropped order, in memory
 MAX_LISTED_ORDERS = 200
 
 
@@ -124,7 +126,8 @@ class QuoteSummary:
 # quoted it, the quote was declined, or it was worked to the end or interrupted. (The run
 # row's status is a `RunStatus`: a declined run is left `interrupted`, a quoted one
 # `completed`.)
-BulkOutcome = Literal["invalid", "quoted", "declined", "completed", "interrupted"]
+# "nothing": every order of the file was skipped (or invalid and --skip-invalid): no run.
+BulkOutcome = Literal["invalid", "quoted", "declined", "completed", "interrupted", "nothing"]
 
 
 @dataclass
@@ -164,6 +167,12 @@ class BulkReport:
     international: int = 0  # valid orders declared to customs
     verification: VerifyReport | None = None
     carriers_named: NamedCarriers = field(default_factory=NamedCarriers)
+    dropped: list[InvalidOrder] = field(default_factory=list)  # invalid, --skip-invalid
+
+    @property
+    def unshipped(self) -> list[list[str]]:
+        """Results rows of the orders no run stores: invalid (dropped) first, then skipped."""
+        return unshipped_rows(self.dropped, self.skipped)
 
     @property
     def purchased(self) -> int:
@@ -264,12 +273,13 @@ def with_catalog(chosen: dict[str, Any], setting: Path | None) -> dict[str, Any]
     return {**chosen, "catalog": catalog.merged(weights), "sku_weights": weights}
 
 
-def _validate(source: OrderSource, report: BulkReport) -> None:
-    """First pass: count valid orders, keep errors and skips. Nothing is stored yet."""
+def _validate(source: OrderSource, report: BulkReport, keep: int = MAX_LISTED_ERRORS) -> None:
+    """First pass: count valid orders, keep errors (up to `keep`) and skips. Nothing is
+    stored yet."""
     for item in source:
         if isinstance(item, RowError):
             report.error_count += 1
-            if len(report.errors) < MAX_LISTED_ERRORS:
+            if len(report.errors) < keep:
                 report.errors.append(item)
         elif isinstance(item, SkippedOrder):
             report.skipped.append(item)
@@ -431,6 +441,7 @@ BUY = (["created"], ["unknown"])
 async def _quote_phase(
     pool: Pool, run_id: int, flow: OrderFlow, concurrency: int,
     progress: BulkProgress, stop: asyncio.Event, created_here: dict[int, Quote], done: _Work,
+    alternatives: dict[int, str] | None = None,
 ) -> None:
     async def quote(order: StoredOrder) -> Outcome | None:
         try:
@@ -440,6 +451,8 @@ async def _quote_phase(
         if isinstance(prepared, Outcome):
             return prepared  # found bought, or its outcome still unknown
         created_here[order.id] = prepared.chosen
+        if alternatives is not None:
+            alternatives[order.id] = flow.alternatives(prepared)
         return None
 
     await _work(pool, run_id, QUOTE, concurrency, quote, progress, stop,
@@ -519,12 +532,17 @@ async def run_bulk(
         await asyncio.to_thread(check_printer, options.print_room.printer)
     async with _spooled(options.path, stdin) as spooled:
         report = BulkReport(status="invalid")
-        await asyncio.to_thread(_validate, OrderSource(spooled.path, _load(options)), report)
+        # With --skip-invalid every dropped order goes to the results file: keep its errors.
+        keep = MAX_KEPT_ERRORS if options.skip_invalid else MAX_LISTED_ERRORS
+        await asyncio.to_thread(_validate, OrderSource(spooled.path, _load(options)), report,
+                                keep)
         if report.error_count and not options.skip_invalid:
             return report
+        report.dropped = invalid_orders(report.errors)
         if report.valid == 0:
-            if report.skipped:
-                report.status = "completed"
+            if report.skipped or report.dropped:
+                report.status = "nothing"
+                await _write_unshipped(report, options)
                 return report
             raise InputError(f"{spooled.shown_as}: no valid orders to ship")
         if report.without_sender:
@@ -648,12 +666,17 @@ async def _phases(
         return RunStatus.INTERRUPTED if stop.is_set() else RunStatus.COMPLETED
     created_here: dict[int, Quote] = {}
     progress.phase("quoting", pending, stats)
-    await _quote_phase(pool, run_id, flow, concurrency, progress, stop, created_here, done)
+    alternatives: dict[int, str] | None = {} if options.results_out else None
+    await _quote_phase(pool, run_id, flow, concurrency, progress, stop, created_here, done,
+                       alternatives)
     report.quote = await _summarise_quote(pool, run_id)
     if stop.is_set():
         return RunStatus.INTERRUPTED
     if options.dry_run:
         report.status = "quoted"
+        if options.results_out is not None and alternatives is not None:
+            await _write_quotes(pool, run_id, options.results_out, report, alternatives,
+                                force=options.force)
         return RunStatus.COMPLETED
     if report.quote.orders and confirm is not None and not confirm(report.quote):
         report.status = "declined"
@@ -661,6 +684,49 @@ async def _phases(
     progress.phase("buying", report.quote.orders, stats)
     await _buy_phase(pool, run_id, flow, concurrency, progress, stop, created_here, done)
     return RunStatus.INTERRUPTED if stop.is_set() else RunStatus.COMPLETED
+
+
+async def _write_quotes(
+    pool: Pool, run_id: int, path: Path, report: BulkReport, alternatives: dict[int, str],
+    *, force: bool,
+) -> None:
+    """A dry run's results file: each order's chosen rate (status `quoted`), the rates not
+    chosen with why, or why none fits; then the file's invalid and skipped orders."""
+    from shipctl.files import write_atomically
+    from shipctl.jobs.exports import result_status
+    from shipctl.jobs.results import COLUMNS, result_row, results_csv
+    from shipctl.store.shipments import iter_run_orders
+
+    rows: list[list[str]] = []
+    async for page in iter_run_orders(pool, run_id):
+        for order in page:
+            status = result_status(order, run_id)
+            status = "quoted" if status == OrderState.CREATED.value else status
+            rows.append([*result_row(order, status), alternatives.get(order.id, "")])
+    rows += [[*row, ""] for row in report.unshipped]
+    try:
+        await asyncio.to_thread(write_atomically, path,
+                                results_csv(rows, columns=(*COLUMNS, "alternatives")),
+                                force=force)
+    except OSError as error:
+        raise OutputError(f"{path} could not be written ({error.strerror or error})") from None
+    report.results_out = path
+
+
+async def _write_unshipped(report: BulkReport, options: BulkOptions) -> None:
+    """With no order to ship there is no run: the results file lists the file's orders."""
+    from shipctl.files import write_atomically
+    from shipctl.jobs.results import results_csv
+
+    if options.results_out is None:
+        return
+    try:
+        await asyncio.to_thread(write_atomically, options.results_out,
+                                results_csv(report.unshipped), force=options.force)
+    except OSError as error:
+        raise OutputError(f"{options.results_out} could not be written "
+                          f"({error.strerror or error})") from None
+    report.results_out = options.results_out
 
 
 def _label_format(options: BulkOptions, settings: Settings) -> str:
@@ -725,7 +791,8 @@ async def _write_outputs(
     try:
         if options.results_out is not None:
             path = options.results_out
-            await write_results(pool, run_id, path, force=options.force, sort=room.sort)
+            await write_results(pool, run_id, path, force=options.force, sort=room.sort,
+                                extra=report.unshipped)
             report.results_out = path
         if options.labels_out is not None:
             path = options.labels_out

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from shipctl.errors import ConfigError, InputError, OutcomeUnknownError, ShipctlError
 from shipctl.files import write_atomically
@@ -256,18 +256,23 @@ class OrderFields:
 
 
 def build_order(settings: Settings, fields: OrderFields, clock_stamp: str) -> Order:
-    """An Order from the flags (a parcel preset or LxWxH, a weight in any unit)."""
+    """An Order from the flags (a parcel preset or LxWxH, a weight in any unit).
+
+    Every invalid flag is reported at once, one line each, named as the user typed it."""
     from pydantic import ValidationError
 
     from shipctl.models import Parcel
     from shipctl.units import parse_dimensions, parse_weight
 
+    problems: list[str] = []
+    weight = None
     if fields.weight is None:
-        raise InputError("--weight is required, e.g. --weight 12oz or 1.5lb")
-    try:
-        weight = parse_weight(fields.weight)
-    except ValueError as error:
-        raise InputError(f"--weight: {error}") from None
+        problems.append("--weight is required, e.g. --weight 12oz or 1.5lb")
+    else:
+        try:
+            weight = parse_weight(fields.weight)
+        except ValueError as error:
+            problems.append(f"--weight: {error}")
     dimensions: dict[str, object] = {}
     name = fields.parcel or settings.default_parcel
     if name:
@@ -277,24 +282,33 @@ def build_order(settings: Settings, fields: OrderFields, clock_stamp: str) -> Or
                 (preset.length, preset.width, preset.height) if preset
                 else parse_dimensions(name)
             )
+            dimensions = {"length": length, "width": width, "height": height}
         except ValueError:
             known = ", ".join(sorted(settings.parcels)) or "none configured"
-            raise InputError(
-                f"--parcel {name!r} is neither a preset ({known}) nor LxWxH like 10x8x4"
-            ) from None
-        dimensions = {"length": length, "width": width, "height": height}
+            problems.append(
+                f"--parcel {name!r} is neither a preset ({known}) nor LxWxH like 10x8x4")
     given_from = {k: v for k, v in fields.from_address.items() if v}
+    to_address = from_address = None
+    try:
+        to_address = Address.model_validate(fields.to_address)
+    except ValidationError as error:
+        problems += _flag_errors(error, "--to-")
     try:
         from_address = Address.model_validate(given_from) if given_from else None
+    except ValidationError as error:
+        problems += _flag_errors(error, "--from-")
+    if problems or to_address is None or weight is None:
+        raise InputError("\n".join(problems))
+    try:
         return Order(
             reference=fields.reference or f"create-{clock_stamp}",
-            to_address=_checked(Address.model_validate(fields.to_address)),
+            to_address=_checked(to_address),
             parcel=Parcel(weight_oz=weight, **dimensions),  # type: ignore[arg-type]
             from_address=from_address,
             carrier=fields.carrier, service=fields.service,
         )
     except ValidationError as error:
-        raise InputError(f"the order is invalid: {plain_errors(error)}") from None
+        raise InputError("\n".join(_flag_errors(error, "--"))) from None
 
 
 def _checked(address: Address) -> Address:
@@ -307,16 +321,79 @@ def _checked(address: Address) -> Address:
     return address
 
 
-def order_from_json(path: Path) -> Order:
-    """An Order from a JSON file in shipctl's own shape (see `Order`)."""
+def _flag_errors(error: Exception, prefix: str) -> list[str]:
+    """Pydantic's errors as the flags that caused them: `--to-zip: a US ZIP has 5 or 9…`."""
+    from pydantic import ValidationError
+
+    if not isinstance(error, ValidationError):
+        return [str(error)]
+    lines = []
+    for item in error.errors():
+        where = ".".join(str(p) for p in item["loc"]).replace("_", "-").replace(".", "-")
+        message = str(item["msg"]).removeprefix("Value error, ")
+        named = re.match(r"([a-z_0-9]+): (.*)", message, re.DOTALL)
+        if not where and named:  # a check of the whole address naming its field
+            where, message = named.group(1).replace("_", "-"), named.group(2)
+        lines.append(f"{prefix}{where}: {message}" if where else message)
+    return lines
+
+
+def order_from_json(path: Path, settings: Settings | None = None) -> Order:
+    """An Order from a JSON file: one order in any shape `bulk` reads (shipctl's template,
+    EasyPost's nested objects; an object or a one-element array), or shipctl's own `Order`."""
+    import json
+
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise InputError(f"{path}: cannot be read: {error.strerror}") from None
+    try:
+        value = json.loads(data)
+    except ValueError as error:
+        raise InputError(f"{path}: not JSON ({error})") from None
+    if isinstance(value, list) and len(value) == 1:
+        value = value[0]
+    if not isinstance(value, dict):
+        raise InputError(f"{path}: one order, as a JSON object (bulk reads files of many)")
+    parcel = value.get("parcel")
+    if isinstance(parcel, dict) and "weight_oz" in parcel:
+        return _internal_order(path, value)
+    return _loaded_order(path, value, settings)
+
+
+def _internal_order(path: Path, value: dict[str, Any]) -> Order:
     from pydantic import ValidationError
 
     try:
-        return Order.model_validate_json(path.read_bytes())
-    except OSError as error:
-        raise InputError(f"{path}: cannot be read: {error.strerror}") from None
+        return Order.model_validate(value)
     except ValidationError as error:
         raise InputError(f"{path}: {plain_errors(error)}") from None
+
+
+def _loaded_order(path: Path, value: dict[str, Any], settings: Settings | None) -> Order:
+    """The order read as `bulk` reads a file: every error of it at once."""
+    import json
+    import tempfile
+
+    from shipctl.jobs.bulk import load_options
+    from shipctl.orders import LoadOptions, OrderSource, RowError
+    from shipctl.orders.outcomes import describe_rows
+
+    load = load_options(settings) if settings is not None else LoadOptions()
+    with tempfile.TemporaryDirectory(prefix="shipctl-create-") as folder:
+        single = Path(folder) / "order.json"
+        single.write_text(json.dumps([value]), encoding="utf-8")
+        items = list(OrderSource(single, load))
+    errors = [item for item in items if isinstance(item, RowError)]
+    if errors:
+        raise InputError("\n".join(
+            f"{path}: {e.column}" + (f' "{e.value}"' if e.value else "") + f": {e.message}"
+            for e in errors))
+    orders = [item for item in items if isinstance(item, Order)]
+    if len(orders) != 1:
+        reasons = "; ".join(f"{describe_rows(i.rows)}: {i}" for i in items)
+        raise InputError(f"{path}: no order to ship ({reasons or 'empty'})")
+    return orders[0]
 
 
 def plain_errors(error: Exception) -> str:

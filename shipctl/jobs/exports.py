@@ -50,10 +50,12 @@ def bought(orders: list[StoredOrder]) -> list[StoredOrder]:
 
 async def write_results(
     pool: Pool, run_id: int, path: Path, *, force: bool, sort: str = "input",
+    extra: list[list[str]] | None = None,
 ) -> None:
-    """Every order of the run's file, with its status and tracking code, in `sort` order."""
+    """Every order of the run's file, with its status and tracking code, in `sort` order;
+    then `extra` rows (the file's invalid and skipped orders, which the run does not hold)."""
     rows = [result_row(order, result_status(order, run_id))
-            for order in await run_stack(pool, run_id, sort)]
+            for order in await run_stack(pool, run_id, sort)] + (extra or [])
     await asyncio.to_thread(write_atomically, path, results_csv(rows), force=force)
 
 

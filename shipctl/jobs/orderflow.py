@@ -134,6 +134,24 @@ class OrderFlow:
             shipment, self._rule_for(stored), carrier=order.carrier, service=order.service
         )
 
+    def alternatives(self, quoted: Quoted) -> str:
+        """The rates not chosen for the order, each with why: `UPS Ground $9.10 3d: slower`."""
+        from shipctl.carrier.rates import explain_rates
+
+        if quoted.shipment is None:
+            return ""
+        rule = self._rule_for(quoted.stored)
+        order = quoted.stored.order
+        verdicts = explain_rates(quoted.shipment, rule, carrier=order.carrier,
+                                 service=order.service)
+        worse = "slower" if rule.strategy == "fastest" else "more expensive"
+        return "; ".join(
+            f"{v.quote.carrier} {v.quote.service} ${v.quote.rate}"
+            f"{'' if v.quote.delivery_days is None else f' {v.quote.delivery_days}d'}: "
+            f"{v.excluded_because or worse}"
+            for v in verdicts if not v.chosen
+        )
+
     async def quote(self, stored: StoredOrder) -> Quoted:
         """Create the shipment, choose its rate, and commit `created` (raises OrderFailed)."""
         from shipctl.carrier import shipments

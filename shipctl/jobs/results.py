@@ -34,9 +34,9 @@ def result_row(order: StoredOrder, status: str | None = None) -> list[str]:
     return [spreadsheet_safe(v) for v in values]
 
 
-def results_csv(rows: Iterable[list[str]]) -> bytes:
+def results_csv(rows: Iterable[list[str]], *, columns: Iterable[str] = COLUMNS) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
+    writer.writerow(columns)
     writer.writerows(rows)
     return out.getvalue().encode("utf-8-sig")

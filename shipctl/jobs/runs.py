@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,19 +36,25 @@ class RunSummary:
     already_purchased: int
     started_at: datetime
     finished_at: datetime | None
+    dry_run: bool = False
+    spend: Decimal = Decimal(0)
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> RunSummary:
-        values = {f.name: row[f.name] for f in fields(cls)}
+        values = {f.name: row[f.name] for f in fields(cls) if f.name in row}
         return cls(**{**values, "status": RunStatus(values["status"])})
 
 
-async def list_runs(settings: Settings, limit: int = 20) -> list[RunSummary]:
+async def list_runs(
+    settings: Settings, limit: int = 20, kind: str | None = None
+) -> list[RunSummary]:
+    """The latest runs of `kind` (bulk, track, create, refund; None: all), newest first."""
     from shipctl.jobs.runtime import open_database
     from shipctl.store import shipments
 
     async with open_database(settings, pool_size=1) as pool:
-        return [RunSummary.from_row(row) for row in await shipments.list_runs(pool, limit)]
+        rows = await shipments.list_runs(pool, limit, kind)
+        return [RunSummary.from_row(row) for row in rows]
 
 
 @dataclass

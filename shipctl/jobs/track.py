@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 from pydantic import BaseModel, ConfigDict
 
 from shipctl.carrier import tracking as carrier_tracking
+from shipctl.carrier.errors import CarrierConnectionError
 from shipctl.errors import CarrierAuthError, CarrierError
 from shipctl.models import TrackingUpdate
 from shipctl.store import tracking as store
@@ -39,6 +40,10 @@ DEFAULT_STALE_AFTER = timedelta(days=5)
 # Batches worked on at once. List: enough to keep the 5 requests/s pacer busy while other
 # batches create trackers or write; each: enough to keep the executor's window full.
 WORKERS: dict[Method, int] = {"list": 4, "each": 2}
+
+
+class EasyPostUnreachable(CarrierConnectionError):
+    """A sweep stopped: EasyPost could not be reached (after the executor's retries)."""
 
 
 class Report(BaseModel):
@@ -265,8 +270,8 @@ async def _fetch_batch(
             listed = await carrier_tracking.list_trackers(
                 executor, [s.tracking_code for s in batch], pacer=pacer
             )
-        except CarrierAuthError:
-            raise
+        except (CarrierAuthError, CarrierConnectionError):
+            raise  # a rejected key, or EasyPost unreachable: every code would fail the same way
         except CarrierError:
             listed = []  # every code of the batch falls back to its own request below
         wanted = {s.tracking_code.upper(): s for s in batch}
@@ -276,6 +281,9 @@ async def _fetch_batch(
                 found[shipment.tracking_code] = update
     rest = [s for s in batch if s.tracking_code not in found]
     fetched, failures = await _fetch_each(executor, rest, reuse_id=method == "each")
+    if rest and not fetched and failures and all(
+            f.error_code == "CONNECTION_ERROR" for f in failures):
+        raise CarrierConnectionError(failures[0].message, code="CONNECTION_ERROR")
     found.update(fetched)
     updates = [
         found[s.tracking_code].model_copy(update={"tracking_code": s.tracking_code})
@@ -332,8 +340,12 @@ async def sweep(
     method: Method = "list",
     progress: SweepProgress | None = None,
     batch_size: int = BATCH_SIZE,
+    new_only: bool = False,
 ) -> SweepReport:
-    """Refresh every shipment in flight; `now` judges staleness and lateness."""
+    """Refresh every shipment in flight; `now` judges staleness and lateness.
+
+    Returned and failed shipments are reported by every sweep until they are resolved
+    (refunded, or bought again); `new_only`: only those this sweep saw change."""
     progress = progress or NoProgress()
     started = time.monotonic()
     purchased_since = now - since
@@ -359,6 +371,13 @@ async def sweep(
         tasks = [asyncio.create_task(worker()) for _ in range(WORKERS[method])]
         try:
             await asyncio.gather(*tasks)
+        except CarrierConnectionError:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise EasyPostUnreachable(
+                f"EasyPost unreachable: {tally.checked:,} of {len(shipments):,} checked "
+                "(the rest are checked by the next sweep)", code="CONNECTION_ERROR") from None
         except BaseException:
             # One worker failed (the database, a rejected API key): stop the others before
             # the lock is released; the batches already committed stay committed.
@@ -366,7 +385,24 @@ async def sweep(
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             raise
+        if not new_only:
+            await _add_open_exceptions(pool, purchased_since, tally)
     return _sweep_report("completed", method, purchased_since, len(shipments), tally, started)
+
+
+async def _add_open_exceptions(pool: Pool, purchased_since: datetime, tally: _Tally) -> None:
+    """Returned and failed shipments seen by an earlier sweep (or lookup), still unresolved."""
+    seen = {e.tracking_code for e in tally.exceptions}
+    for row in await store.open_exceptions(pool, purchased_since=purchased_since):
+        if row["tracking_code"] in seen:
+            continue
+        kind: ExceptionKind = "returned" if row["status"] == "return_to_sender" else "failure"
+        tally.exceptions.append(TrackingException(
+            tracking_code=row["tracking_code"], carrier=row["carrier"],
+            reference=row["reference"], kinds=(kind,), status=row["status"],
+            status_detail=row["status_detail"], est_delivery_date=row["est_delivery_date"],
+            last_event_at=row["last_event_at"],
+        ))
 
 
 def _sweep_report(
@@ -488,6 +524,7 @@ async def run_sweep(
     progress: SweepProgress | None = None,
     carriers: CarrierFactory,
     unmanifested_after: timedelta | None = None,
+    new_only: bool = False,
 ) -> SweepReport:
     """`sweep` with the database and carrier these settings name (for the CLI and notebooks)."""
     from shipctl.jobs.runtime import open_runtime, recorded_run
@@ -500,7 +537,7 @@ async def run_sweep(
         pool, session = runtime.pool, runtime.carrier
         report = await sweep(
             pool, session.executor, now=now, since=since, stale_after=stale_after,
-            method=method, progress=progress,
+            method=method, progress=progress, new_only=new_only,
         )
         if report.outcome == "completed":
             report = await _follow_refunds(pool, session.executor, session.mode, report)

@@ -133,10 +133,30 @@ def _csv_records(
         if not any(cell.strip() for cell in cells):
             continue
         seen_order = True
+        unclosed = _unclosed_quote(cells, width, delimiter)
+        if unclosed is not None:
+            column = header[unclosed] if unclosed < width and header[unclosed] else (
+                f"column {_column_letter(unclosed + 1)}")
+            opening = cells[unclosed].split("\n", 1)[0]
+            yield RowError((row,), column, preview(f'"{opening}'),
+                           "a quote opened here is never closed (it takes in the rows after "
+                           "it): close it, or remove it")
+            continue
         values = {col: cell for col, cell in zip(header, cells, strict=False) if col}
         yield Record(row, values, _extra_cells(cells, width, row, delimiter))
     if not seen_order:
         raise InputError(f"{name}: has a header row but no orders")
+
+
+def _unclosed_quote(cells: list[str], width: int, delimiter: str) -> int | None:
+    """The cell whose opening quote swallowed the rows after it, if one did: a record short of
+    cells whose cell holds whole lines of the file (line breaks and delimiters)."""
+    if len(cells) >= width:
+        return None
+    for index, cell in enumerate(cells):
+        if "\n" in cell and delimiter in cell.split("\n", 1)[1]:
+            return index
+    return None
 
 
 def _extra_cells(cells: list[str], width: int, row: int, delimiter: str) -> tuple[RowError, ...]:

@@ -139,8 +139,8 @@ def order_weight(
 
 def _unknown_sku(sku: str) -> str:
     if not sku:
-        return "this item has no SKU, so its weight is unknown; set a default weight"
-    return "no weight for this SKU; add it to the SKU weights file or set a default weight"
+        return "this item has no SKU, so its weight is unknown: pass --default-weight"
+    return "no weight for this SKU: add it to the --sku-weights file, or pass --default-weight"
 
 
 def _item_cells(item: LineItem, order: ShopifyOrder) -> tuple[int, Cells]:
@@ -177,14 +177,15 @@ def shopify_outcomes(order: ShopifyOrder, options: Any) -> Iterator[Outcome]:
         yield SkippedOrder(order.reference, order.rows, reason)
         return
     weight = order_weight(order, options.sku_weights, options.default_weight, options.catalog)
-    if isinstance(weight, list):
-        yield from weight
-        return
     first_row = (order.items[0].row,)
+    # With unknown SKUs the rest is still checked (a stand-in weight): all errors in one pass.
     result = order_from_cells(shopify_cells(order), options, order.rows,
-                              error_rows=first_row, weight_oz=weight,
+                              error_rows=first_row,
+                              weight_oz=Decimal(1) if isinstance(weight, list) else weight,
                               items=[_item_cells(i, order) for i in _to_ship(order)])  # fmt: skip
-    if isinstance(result, list):
+    if isinstance(weight, list):
+        yield from weight + (result if isinstance(result, list) else [])
+    elif isinstance(result, list):
         yield from result
     else:
         yield result

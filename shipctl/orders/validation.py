@@ -96,6 +96,9 @@ def _check_reference(report: RowReport) -> None:
     reference = report.value("reference")
     if not reference:
         report.add("reference", "an order reference is required")
+    elif any(char in reference for char in "\r\n\t\x00"):
+        report.add("reference", "a reference is one line of text: this one has a line break "
+                                "or tab (a quote left open in the file?)")  # fmt: skip
     elif len(reference) > MAX_REFERENCE_CHARS:
         report.add("reference", f"a reference has at most {MAX_REFERENCE_CHARS} characters "
                                 f"(this one has {len(reference)})")  # fmt: skip

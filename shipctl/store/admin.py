@@ -20,6 +20,7 @@ class DatabaseStatus:
     pending: list[str]
     pgdata: Path | None = None
     pid: int | None = None
+    restarting: bool = False
 
 
 async def migrate(database_url: str | None, data_dir: Path) -> list[str]:
@@ -45,9 +46,9 @@ async def pending_sql(database_url: str | None, data_dir: Path) -> str:
 
 
 async def _connect(target: database.Target) -> asyncpg.Connection:
-    if target.embedded:
-        await database.ensure_embedded_database(target)
     try:
+        if target.embedded:
+            await database.ensure_embedded_database(target)
         return await asyncpg.connect(target.connect_url, timeout=database.CONNECT_TIMEOUT)
     except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError) as error:
         reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
@@ -69,7 +70,18 @@ async def status(database_url: str | None, data_dir: Path) -> DatabaseStatus:
     else:
         state = None
         target = database.Target(url=database_url, embedded=False)
-    conn = await _connect(target)
+    try:
+        conn = await _connect(target)
+    except database.DatabaseConfigError:
+        if state is None:
+            raise
+        # Its postmaster is recorded as running but does not answer: it crashed a moment ago
+        # and is dying or recovering; the next command waits for it or starts it again.
+        return DatabaseStatus(
+            target="embedded PostgreSQL (restarting after a crash)", embedded=True,
+            running=False, server_version=None, applied=[], pending=[], pgdata=state.pgdata,
+            pid=state.pid, restarting=True,
+        )
     try:
         version = await conn.fetchval("SHOW server_version")
         applied = sorted(await migrations.applied_versions(conn))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import asyncpg
 
-from shipctl.errors import DatabaseConfigError, DatabaseError
+from shipctl.errors import DatabaseConfigError, DatabaseError, EmbeddedDatabaseError
 from shipctl.store import dsn, embedded, migrations
 
 CONNECT_TIMEOUT = 10.0
@@ -120,6 +120,28 @@ async def create_pool(target: Target, *, max_size: int = 10) -> asyncpg.Pool:
     return pool
 
 
+# How long a command waits for the embedded server to come back after it crashed: its
+# postmaster may still be dying (then it is started again) or recovering by itself.
+RESTART_WAIT = 15.0
+
+
+async def _embedded_pool(target: Target, data_dir: Path, max_size: int) -> asyncpg.Pool:
+    """A pool on the embedded server, waiting out (or starting again) a server that crashed."""
+    deadline = asyncio.get_running_loop().time() + RESTART_WAIT
+    while True:
+        try:
+            return await create_pool(target, max_size=max_size)
+        except DatabaseConfigError as error:
+            if asyncio.get_running_loop().time() > deadline:
+                raise EmbeddedDatabaseError(
+                    f"the embedded PostgreSQL in {embedded.pgdata_path(data_dir)} is restarting "
+                    f"after a crash and is not back yet ({error.message}); run the command "
+                    "again in a moment"
+                ) from None
+        await asyncio.sleep(0.25)
+        target = await asyncio.to_thread(resolve, None, data_dir)  # starts it once it is gone
+
+
 def _first_line(error: BaseException) -> str:
     return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
@@ -130,7 +152,10 @@ async def open_pool(
 ) -> AsyncIterator[asyncpg.Pool]:
     """`async with open_pool(url, data_dir) as pool:` — resolved, connected and migrated."""
     target = await asyncio.to_thread(resolve, database_url, data_dir)
-    pool = await create_pool(target, max_size=max_size)
+    if target.embedded:
+        pool = await _embedded_pool(target, data_dir, max_size)
+    else:
+        pool = await create_pool(target, max_size=max_size)
     try:
         yield pool
     except (asyncpg.PostgresConnectionError, asyncpg.InterfaceError,

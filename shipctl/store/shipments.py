@@ -392,9 +392,11 @@ async def run_failures(pool: asyncpg.Pool, run_id: int, limit: int) -> list[Stor
     return [to_stored(row) for row in await pool.fetch(query("run_failed"), run_id, limit)]
 
 
-async def list_runs(pool: asyncpg.Pool, limit: int = 20) -> list[dict[str, Any]]:
-    """The latest `limit` runs, newest first, as `runs_list.sql` gives their columns."""
-    return [dict(row) for row in await pool.fetch(query("runs_list"), limit)]
+async def list_runs(
+    pool: asyncpg.Pool, limit: int = 20, kind: str | None = None
+) -> list[dict[str, Any]]:
+    """The latest `limit` runs (of `kind`, else all), newest first, as `runs_list.sql` gives."""
+    return [dict(row) for row in await pool.fetch(query("runs_list"), limit, kind)]
 
 
 async def get_run(pool: asyncpg.Pool, run_id: int) -> dict[str, Any] | None:

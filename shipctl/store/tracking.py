@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import asyncpg
 
@@ -53,6 +54,14 @@ async def in_flight(pool: asyncpg.Pool, *, purchased_since: datetime) -> list[Tr
     """Current purchased shipments bought since then whose tracking status is not final."""
     rows = await pool.fetch(query("tracked_shipments"), None, purchased_since)
     return [_shipment(row) for row in rows]
+
+
+async def open_exceptions(
+    pool: asyncpg.Pool, *, purchased_since: datetime
+) -> list[dict[str, Any]]:
+    """Returned and failed shipments bought since then, neither refunded nor bought again."""
+    return [dict(row) for row in await pool.fetch(query("tracking_open_exceptions"),
+                                                  purchased_since)]
 
 
 async def known_shipments(

@@ -62,7 +62,9 @@ def test_the_sdks_timeout_and_dropped_connection_have_no_status() -> None:
     dropped = classify(HttpError("Connection aborted."), None, None, name="buy")
     assert type(dropped) is CarrierConnectionError
     assert dropped.code == "CONNECTION_ERROR"
-    assert dropped.message == "buy: the connection to EasyPost failed"
+    assert dropped.message == ("buy: EasyPost unreachable (the connection failed): check the "
+                               "network, or EASYPOST_API_BASE")
+    assert dropped.exit_code == 8
 
 
 def test_a_status_only_the_hook_saw_classifies_the_error() -> None:

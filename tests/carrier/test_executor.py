@@ -231,7 +231,7 @@ async def test_the_api_key_never_appears_in_an_error_or_its_traceback(
         async with executor_for(sim, 2, api_key=key, max_attempts=2) as executor:
             await shipments.create_shipment(executor, order("R1"), FROM)
     shown = "".join(traceback.format_exception(raised.value))
-    assert "connection to EasyPost failed" in shown
+    assert "EasyPost unreachable (the connection failed)" in shown
     assert key not in shown and key not in repr(raised.value.__cause__)
 
 

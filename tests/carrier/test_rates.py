@@ -66,7 +66,7 @@ def test_explain_marks_the_chosen_rate_and_gives_each_exclusion() -> None:
     by_service = {v.quote.service: v for v in verdicts}
     assert [v.quote.rate for v in verdicts] == sorted(q.rate for q in QUOTED.rates)
     assert [v.quote.service for v in verdicts if v.chosen] == ["Priority"]
-    assert by_service["GroundAdvantage"].excluded_because == "4 days is over the max of 2"
+    assert by_service["GroundAdvantage"].excluded_because == "4 days is over the max of 2 days"
     assert by_service["FEDEX_GROUND"].excluded_because == "excluded by !FedEx"
     assert by_service["NextDayAir"].excluded_because is None
 
@@ -77,7 +77,7 @@ def test_no_match_lists_every_rate_why_and_the_carrier_messages() -> None:
         choose_rate(QUOTED, rule)
     message = raised.value.message
     assert message.startswith("no rate matches the rule (cheapest USPS ≤3 days ≤$8)")
-    assert "USPS GroundAdvantage $6.89 4 days: 4 days is over the max of 3" in message
+    assert "USPS GroundAdvantage $6.89 4 days: 4 days is over the max of 3 days" in message
     assert "USPS Priority $10.77 2 days: $10.77 is over the max of $8" in message
     assert "UPS Ground $12.95 4 days: not in the allowed carriers (USPS)" in message
     assert "carrier message: DHL: account not active." in message

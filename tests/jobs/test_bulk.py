@@ -122,10 +122,11 @@ def test_invalid_file_buys_nothing_and_names_row_column_value(
     result = shipctl("--simulate", "bulk", str(orders), "--yes")
     assert result.exit_code == 2
     assert "Traceback" not in result.stderr
-    assert result.stdout.splitlines()[0].strip() == "2 invalid order rows — nothing was bought"
+    title = result.stdout.splitlines()[0].strip()
+    assert title == "2 invalid orders, 2 errors — nothing was bought"
     assert table_rows(result.stdout) == [
-        ["6", "zip", "9410", "a US ZIP has 5 or 9 digits"],
-        ["7", "weight", "abc",
+        ["BAD-1", "6", "zip", "9410", "a US ZIP has 5 or 9 digits"],
+        ["BAD-2", "7", "weight", "abc",
          "a weight is a positive number with an optional unit (oz, lb, g, kg)"],
     ]
     assert sql("SELECT count(*) AS n FROM shipments")[0]["n"] == 0

@@ -30,9 +30,9 @@ def home(isolated_env: Path) -> Path:
          .encode("latin-1"), "UTF-8"),
         ("orders.xml", b"<orders><order/></orders>", ""),
         ("missing.csv", (HEADER + "A-1,Ann Lee,1 Main St,Austin,TX\n").encode(),
-         "invalid order rows"),
+         "invalid order, "),
         ("extra.csv", (HEADER + "A-1,Ann Lee,1 Main St,Austin,TX,78701,12oz,small,x,y\n")
-         .encode(), "invalid order rows"),
+         .encode(), "invalid order, "),
         ("weight.csv", (HEADER + GOOD.replace("12oz", "abc")).encode(), "abc"),
         ("negative.csv", (HEADER + GOOD.replace("12oz", "-1")).encode(), "-1"),
     ],

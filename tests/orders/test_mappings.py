@@ -175,8 +175,8 @@ def test_shopify_unknown_sku_and_default_weight(load: Load) -> None:
                                                       ("2", "B", "true"))]) + "\n"  # fmt: skip
     items = load(text, sku_weights={"A": Decimal(5)})
     (error,) = errors(items)
-    assert str(error) == ('row 3 · Lineitem sku · "B" · no weight for this SKU; add it to the '
-                          "SKU weights file or set a default weight")  # fmt: skip
+    assert str(error) == ('row 3 · Lineitem sku · "B" · no weight for this SKU: add it to the '
+                          "--sku-weights file, or pass --default-weight")  # fmt: skip
     (order,) = orders(load(text, sku_weights={"A": Decimal(5)}, default_weight=Decimal(20)))
     assert order.parcel.weight_oz == 20
     (order,) = orders(load(text, sku_weights={"A": Decimal(5), "B": Decimal(1)}))

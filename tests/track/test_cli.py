@@ -33,12 +33,16 @@ def test_sweep_tables_json_quiet_and_exit_codes(
     assert "return_to_sender" in result.stdout and "exceptions (5)" in result.stdout
     assert sql("SELECT count(*) AS n FROM trackers")[0]["n"] == 7
 
-    # the final ones are done; the three still moving are stale (their news is a month old)
+    # the three still moving are stale (their news is a month old); the returned and the
+    # failed one are final, and reported again until they are resolved
     quiet = shipctl("--simulate", "track", "--quiet", "--fail-on-exceptions")
     assert quiet.exit_code == ExitCode.EXCEPTIONS_FOUND
     assert "by status" not in quiet.stdout and "Tracked" not in quiet.stdout
-    assert "exceptions (3)" in quiet.stdout and "stale" in quiet.stdout
+    assert "exceptions (5)" in quiet.stdout and "stale" in quiet.stdout
+    assert "returned" in quiet.stdout and "failure" in quiet.stdout
     assert quiet.stderr == ""
+    new_only = shipctl("--simulate", "track", "--quiet", "--new-only")
+    assert "exceptions (3)" in new_only.stdout and "returned" not in new_only.stdout
 
     data = json.loads(shipctl("--simulate", "track", "--json").stdout)
     assert set(data) == {"outcome", "method", "now", "purchased_since", "in_flight", "checked",
@@ -48,12 +52,13 @@ def test_sweep_tables_json_quiet_and_exit_codes(
     assert data["by_status"] == {"in_transit": 1, "out_for_delivery": 1, "pre_transit": 1,
                                  "unknown": 1}
     assert {e["tracking_code"]: e["kinds"] for e in data["exceptions"]} == {
-        "EZ1000000001": ["stale"], "EZ2000000002": ["stale"], "EZ3000000003": ["stale"]}
+        "EZ1000000001": ["stale"], "EZ2000000002": ["stale"], "EZ3000000003": ["stale"],
+        "EZ5000000005": ["returned"], "EZ6000000006": ["failure"]}
     assert set(data["exceptions"][0]) == {"tracking_code", "carrier", "reference", "kinds",
                                           "status", "status_detail", "est_delivery_date",
                                           "last_event_at"}
 
-    assert shipctl("--simulate", "track", "--stale-days", "90", "--quiet",
+    assert shipctl("--simulate", "track", "--stale-days", "90", "--quiet", "--new-only",
                    "--fail-on-exceptions").exit_code == 0
 
 
