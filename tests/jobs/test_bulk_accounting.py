@@ -55,7 +55,7 @@ def test_declining_the_quote_exits_0_and_shows_it_once(shipctl: Shipctl, home: P
 def test_png_labels_out_is_refused_before_anything_is_read(shipctl: Shipctl, home: Path) -> None:
     result = shipctl("--simulate", "bulk", "no-such-file.csv", "--yes", "--labels-out", "x.png")
     assert result.exit_code == 2
-    assert "PNG labels don't merge: use .pdf or .zpl" in result.stderr
+    assert "PNG labels don't merge: use .pdf, .zpl or .epl" in result.stderr
     assert "no such file" not in result.stderr
 
 
@@ -109,7 +109,7 @@ def test_example_shopify_export_skips_in_one_line_per_reason(shipctl: Shipctl,
     result = shipctl("--simulate", "bulk", str(EXAMPLES / "shopify_orders_export.csv"),
                      "--yes", "--sku-weights", str(EXAMPLES / "skus.csv"))
     assert result.exit_code == 0, result.stdout + result.stderr
-    assert "3 orders skipped:" in result.stdout
+    assert "5 orders skipped:" in result.stdout  # the sample's refunded and pickup orders too
     assert "1 cancelled (#1004)" in result.stdout
 
 
@@ -133,21 +133,21 @@ def test_errors_name_the_order_and_are_all_found_in_one_pass(shipctl: Shipctl,
     export = _order_rows(home / "export.csv")
     result = shipctl("--simulate", "bulk", str(export), "--yes", "--sku-weights", str(skus))
     assert result.exit_code == 2
-    assert "2 invalid orders, 3 errors — nothing was bought" in result.stdout
+    # #1019 has no shipping address: skipped as local pickup (one line), not an error.
+    assert "1 invalid order, 2 errors — nothing was bought" in result.stdout
     rows = [[cell.strip() for cell in line.strip("│").split("│")]
             for line in result.stdout.splitlines() if line.startswith("│")]
     assert rows == [
-        ["#1019", "2", "(shipping address)", "", "no shipping address"],
         ["#1020", "4", "Lineitem sku", "NOPE",
          "no weight for this SKU: add it to the --sku-weights file, or pass --default-weight"],
         ["#1020", "4", "Shipping Zip", "7870", "a US ZIP has 5 or 9 digits"],
     ]
     dropped = shipctl("--simulate", "bulk", str(export), "--yes", "--sku-weights", str(skus),
                       "--skip-invalid", "--results-out", "results.csv")
-    assert "  #1019 (row 2): no shipping address" in dropped.stdout
-    assert "nothing to ship: 2 invalid" in dropped.stdout
+    assert '  #1020 (row 4): Lineitem sku "NOPE"' in dropped.stdout
+    assert "nothing to ship: 1 invalid, 1 local pickup / no shipping address" in dropped.stdout
     statuses = {r["reference"]: r["status"] for r in read_results(home / "results.csv")}
-    assert statuses == {"#1019": "invalid", "#1020": "invalid"}
+    assert statuses == {"#1019": "skipped", "#1020": "invalid"}
 
 
 def test_dry_run_results_hold_each_orders_quote_and_alternatives(shipctl: Shipctl,

@@ -202,10 +202,9 @@ def test_shopify_export_skips_refunded_and_pickup_and_buys_the_rest_abroad(
     result = shipctl("--simulate", "bulk", str(export), "--yes", "--catalog", "skus.csv")
     assert result.exit_code == 0, result.stdout + result.stderr
     out = result.stdout
-    assert "skipped #1002: refunded" in out and "skipped #1003: voided" in out
-    assert "skipped #1004: local pickup / no shipping address" in out
-    assert "skipped #1005: local pickup / no shipping address" in out
-    assert out.count("skipped #1004") == 1
+    assert "1 refunded (#1002)" in out and "1 voided (#1003)" in out
+    assert "2 local pickup / no shipping address (#1004, #1005)" in out  # one line per reason
+    assert out.count("#1004") == 1
     bought = sql("SELECT reference FROM shipments WHERE state = 'purchased' ORDER BY reference")
     assert [r["reference"] for r in bought] == ["#1001", "#1006"]
     items = shipments(home)["#1006"]["customs_info"]["customs_items"]

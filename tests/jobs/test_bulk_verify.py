@@ -73,7 +73,6 @@ def test_skip_invalid_ships_the_rest_and_a_rerun_verifies_nothing(
     result = shipctl("--simulate", "bulk", str(orders), "--yes", "--verify", "--skip-invalid",
                      "--results-out", "results.csv")
     assert result.exit_code == 0, result.stdout + result.stderr
-    assert "4 invalid rows skipped" in result.stdout
     assert ledger(home / "data")["purchases"]["total"] == 196
     rows = read_results(home / "results.csv")
     assert [r["status"] for r in rows].count("failed") == 4

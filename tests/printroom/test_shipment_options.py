@@ -90,7 +90,8 @@ def test_an_unknown_option_value_names_row_column_and_value(
     result = shipctl("--simulate", "bulk", str(orders), "--yes")
     assert result.exit_code == ExitCode.BAD_INPUT
     line = next(line for line in result.stdout.splitlines() if column in line)
-    assert "2" in line.split()[:2] and value in line and message in result.stdout
+    cells = [cell.strip() for cell in line.strip("│").split("│")]
+    assert cells[1] == "2" and value in line and message in result.stdout  # order, row, …
     assert not (home / "data" / "simulator.sqlite3").exists()
 
 
