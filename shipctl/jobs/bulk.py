@@ -516,7 +516,8 @@ async def _ship(
             input_sha256=spooled.sha256,
             options={"dry_run": options.dry_run, "rebuy": options.rebuy,
                      "mapping": report.mapping, "concurrency": concurrency,
-                     "label_format": label_format},
+                     "label_format": label_format,
+                     "rule": (options.rule or settings.rate_rule()).model_dump(mode="json")},
         )
         report.run_id = run_id
         async with RunLease(pool, run_id) as lease:
@@ -536,7 +537,7 @@ async def _ship(
                 status = await _phases(pool, run_id, flow, concurrency, report, options,
                                        progress, confirm, stop, done)
             except CarrierAuthError:
-                await lease.finish(RunStatus.INTERRUPTED)
+                await lease.finish(RunStatus.INTERRUPTED, done.bought)
                 raise
             report.bought_here = done.bought
             return await _close(pool, run_id, status, report, options, flow, lease)
@@ -615,9 +616,9 @@ async def _close(
         try:
             await _write_outputs(pool, run_id, report, options, flow)
         except OutputError:
-            await lease.finish(RunStatus.INTERRUPTED)
+            await lease.finish(RunStatus.INTERRUPTED, report.bought_here)
             raise
-    await lease.finish(status)
+    await lease.finish(status, report.bought_here)
     return report
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,11 +48,29 @@ async def list_runs(settings: Settings, limit: int = 20) -> list[RunSummary]:
         return [RunSummary.from_row(row) for row in await shipments.list_runs(pool, limit)]
 
 
+@dataclass(frozen=True)
+class RunWorker:
+    """One `shipctl bulk` worker on a run: where it ran, when, and how many labels it bought
+    (`finished_at` None: still working, or it died; its orders went back to the others)."""
+
+    host: str
+    pid: int
+    joined: bool
+    started_at: datetime
+    finished_at: datetime | None
+    bought: int
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> RunWorker:
+        return cls(**{f.name: row[f.name] for f in fields(cls)})
+
+
 @dataclass
 class RunDetail:
     run: RunSummary
     orders: list[StoredOrder]
     labels_written: int = 0
+    workers: list[RunWorker] = field(default_factory=list)
 
 
 async def show_run(
@@ -73,7 +91,9 @@ async def show_run(
         if row is None:
             raise InputError(f"no run {run_id} (see `shipctl runs`)")
         detail = RunDetail(run=RunSummary.from_row(row),
-                           orders=await shipments.run_orders(pool, run_id))
+                           orders=await shipments.run_orders(pool, run_id),
+                           workers=[RunWorker.from_row(w)
+                                    for w in await shipments.run_workers(pool, run_id)])
         if results_out is not None:
             await write_results(pool, run_id, results_out, force=force)
         if labels_out is not None:
