@@ -500,6 +500,7 @@ async def _ship(
     """Open (or join) the file's run and work it. The run's own lifecycle: a worker leaving
     on a rejected API key leaves it interrupted; otherwise the last worker on it closes it,
     once the output files are written (see `_close`)."""
+    from shipctl.jobs.pace_share import shared_pace
     from shipctl.jobs.runtime import open_runtime
     from shipctl.store import shipments
     from shipctl.store.claims import RunLease
@@ -520,7 +521,7 @@ async def _ship(
                      "rule": (options.rule or settings.rate_rule()).model_dump(mode="json")},
         )
         report.run_id = run_id
-        async with RunLease(pool, run_id) as lease:
+        async with RunLease(pool, run_id) as lease, shared_pace(pool, carrier.executor):
             report.joined = lease.joined
             await _persist(pool, OrderSource(spooled.path, _load(options)), run_id, options,
                            scope, report, retry_failed=not lease.joined)

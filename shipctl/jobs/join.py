@@ -61,6 +61,7 @@ async def join_bulk(
     session is in another mode than the run (a test key on a live run, a simulated worker on
     a test run): its orders are identified within their mode.
     """
+    from shipctl.jobs.pace_share import shared_pace
     from shipctl.jobs.runtime import open_runtime
     from shipctl.store import shipments
     from shipctl.store.claims import RunLease
@@ -82,7 +83,7 @@ async def join_bulk(
         assert options.label_format is not None and options.rule is not None
         report = BulkReport(status="completed", run_id=run_id, mode=run["mode"],
                             store=run["store"], mapping=(run["options"] or {}).get("mapping"))
-        async with RunLease(pool, run_id) as lease:
+        async with RunLease(pool, run_id) as lease, shared_pace(pool, carrier.executor):
             report.joined = True
             counts = await shipments.run_counts(pool, run_id)
             report.valid = sum(counts.get(state, 0) for state in UNFINISHED)

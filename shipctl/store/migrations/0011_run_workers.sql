@@ -3,9 +3,11 @@
 -- * run_workers: one row per `shipctl bulk` worker on a run (the first one, a rerun, or one
 --   started with `--join RUN` on this machine or another), written by its lease: where it ran,
 --   when, and how many labels it bought.
--- * carrier_pace: per account and mode, the rate the workers on it may call at together, as
---   the last worker to measure it published it, and each worker's heartbeat; a worker paces
---   at its share (the pace divided among the workers seen in the last few seconds).
+-- * carrier_pace_workers: each worker's heartbeat on an account (a digest of its API key and
+--   base, never the key) and mode, with the account's pace as that worker sees it (its own
+--   pace times the workers it counted; NULL while it is not paced). Every second or so each
+--   worker writes its row and reads the others' in one statement, and paces at its share:
+--   the average of the live views divided by the live workers (see jobs/pace_share.py).
 
 CREATE TABLE run_workers (
     id          bigserial   PRIMARY KEY,
@@ -23,7 +25,7 @@ CREATE TABLE carrier_pace_workers (
     account    text             NOT NULL,
     mode       text             NOT NULL,
     worker     text             NOT NULL,
-    pace       double precision NOT NULL,
+    pace       double precision,
     seen_at    timestamptz      NOT NULL DEFAULT now(),
     PRIMARY KEY (account, mode, worker)
 );
