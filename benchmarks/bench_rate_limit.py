@@ -21,8 +21,8 @@ import multiprocessing
 import os
 import tempfile
 import time
-from dataclasses import replace
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +59,7 @@ def pairs(api_base: str, count: int) -> dict[str, Any]:
     prefix = f"r{time.monotonic_ns()}"
 
     async def go() -> dict[str, Any]:
-        client = make_client("bench", api_base=api_base, timeout=30, concurrency=CONCURRENCY)
+        client = make_client("EZTK-bench", api_base=api_base, timeout=30, concurrency=CONCURRENCY)
         async with CarrierExecutor(client, CONCURRENCY, max_elapsed=600.0) as executor:
             slots = asyncio.Semaphore(CONCURRENCY)  # as the bulk job: 64 orders under way
 

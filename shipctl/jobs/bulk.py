@@ -11,6 +11,7 @@ import hashlib
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from shipctl.store.database import Pool
 
 PERSIST_BATCH = 500
+FIRST_BATCH = 50  # then doubling up to PERSIST_BATCH: the first quotes start sooner
 # About ten million orders: a file larger than this is almost surely not an order export.
 MAX_INPUT_BYTES = 1 << 30
 MAX_LISTED_ERRORS = 1000
@@ -250,12 +252,13 @@ def _validate(source: OrderSource, report: BulkReport) -> None:
 
 def _valid_batches(source: OrderSource) -> Iterator[list[Order]]:
     batch: list[Order] = []
+    size = FIRST_BATCH
     for item in source:
         if isinstance(item, Order):
             batch.append(item)
-            if len(batch) == PERSIST_BATCH:
+            if len(batch) == size:
                 yield batch
-                batch = []
+                batch, size = [], min(PERSIST_BATCH, 2 * size)
     if batch:
         yield batch
 
@@ -300,6 +303,11 @@ async def _persist(
 # How long a worker with nothing left to claim waits before looking again for orders that
 # other workers hold (their buys in flight, or a worker that died and let go of them).
 WAIT_FOR_OTHERS = 0.25
+# The file's orders still being stored while the ship phase already works those stored (set
+# by `_ship`): the phase does not end before it is done, even with nothing left to claim yet;
+# and since storing touches rows (an `unknown` order taken over from another run), the phase
+# restarts its claims until then, so such an order is still retrieved in this phase.
+_STORING: ContextVar[asyncio.Future[None] | None] = ContextVar("storing", default=None)
 
 
 @dataclass
@@ -336,17 +344,21 @@ async def _work(
     async with OrderClaims(pool, run_id, *states) as claims:
         claim_lock = asyncio.Lock()
         exhausted = False
+        storing = _STORING.get()
 
         async def refill() -> None:
-            nonlocal exhausted
+            nonlocal exhausted, storing
             async with claim_lock:
                 while not (exhausted or stop.is_set()) and queue.empty():
+                    if storing is not None:
+                        storing = None if storing.done() else storing
+                        await claims.restart()
                     batch = await claims.claim(concurrency * 2)
                     for order in batch:
                         queue.put_nowait(order)
                     if batch:
                         return
-                    if await claims.remaining() == 0:
+                    if await claims.remaining() == 0 and storing is None:
                         exhausted = True
                         return
                     with contextlib.suppress(TimeoutError):
@@ -523,11 +535,13 @@ async def _ship(
         report.run_id = run_id
         async with RunLease(pool, run_id) as lease, shared_pace(pool, carrier.executor):
             report.joined = lease.joined
-            await _persist(pool, OrderSource(spooled.path, _load(options)), run_id, options,
-                           scope, report, retry_failed=not lease.joined)
-            if not lease.joined:
-                await shipments.note_skips(pool, run_id, len(report.skipped),
-                                           len(report.already_purchased))
+            storing = asyncio.ensure_future(_persist(
+                pool, OrderSource(spooled.path, _load(options)), run_id, options, scope, report,
+                retry_failed=not lease.joined))
+            overlap = confirm is None and not options.dry_run  # else quote the whole file
+            token = _STORING.set(storing if overlap else None)
+            if not overlap:
+                await asyncio.wait([storing])
             flow = OrderFlow(
                 pool, carrier, from_address=settings.from_address,
                 rule=options.rule or settings.rate_rule(), label_format=label_format,
@@ -538,8 +552,16 @@ async def _ship(
                 status = await _phases(pool, run_id, flow, concurrency, report, options,
                                        progress, confirm, stop, done)
             except CarrierAuthError:
+                await asyncio.wait([storing])
                 await lease.finish(RunStatus.INTERRUPTED, done.bought)
                 raise
+            finally:
+                _STORING.reset(token)
+                await asyncio.wait([storing])
+            await storing  # a failure to store is raised here
+            if not lease.joined:
+                await shipments.note_skips(pool, run_id, len(report.skipped),
+                                           len(report.already_purchased))
             report.bought_here = done.bought
             return await _close(pool, run_id, status, report, options, flow, lease)
 

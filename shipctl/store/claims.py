@@ -117,6 +117,13 @@ class OrderClaims:
         if conn is not None:
             await _let_go(self._pool, conn)
 
+    async def restart(self) -> None:
+        """Begin the phase again from now: orders in `recheck` states last changed before now
+        are claimable again (while the run's file is still being stored, its orders' rows are
+        touched after the phase began)."""
+        assert self._conn is not None
+        self._since = await self._conn.fetchval("SELECT clock_timestamp()")
+
     def finished(self, order_id: int) -> None:
         """The order's outcome is committed; its lock goes with the next claim."""
         self._finished.append(order_id)
