@@ -122,6 +122,7 @@ def shipctl_bulk(api_base: str, database_url: str, orders: Path, concurrency: in
                  data_dir: Path) -> float:
     """The bulk job as `shipctl bulk --yes` runs it, in this process."""
     from shipctl import eventloop
+    from shipctl.cli.wiring import connect_carrier
     from shipctl.config import Settings
     from shipctl.jobs.bulk import BulkOptions, run_bulk
     from shipctl.models import Address
@@ -130,7 +131,8 @@ def shipctl_bulk(api_base: str, database_url: str, orders: Path, concurrency: in
                         database_url=database_url, concurrency=concurrency,
                         from_address=Address(**FROM), data_dir=data_dir)
     start = time.perf_counter()
-    report = eventloop.run(run_bulk(settings, BulkOptions(path=orders)))
+    report = eventloop.run(run_bulk(settings, BulkOptions(path=orders),
+                                          carriers=connect_carrier))
     elapsed = time.perf_counter() - start
     assert report.purchased == len(orders.read_text().splitlines()) - 1, report.counts
     return elapsed

@@ -87,6 +87,7 @@ def bulk(api_base: str, count: int, database_url: str, directory: Path) -> dict[
     from bench_bulk import _orders_file
 
     from shipctl import eventloop
+    from shipctl.cli.wiring import connect_carrier
     from shipctl.config import Settings
     from shipctl.jobs.bulk import BulkOptions, run_bulk
     from shipctl.models import Address
@@ -96,7 +97,8 @@ def bulk(api_base: str, count: int, database_url: str, directory: Path) -> dict[
                         database_url=database_url, concurrency=CONCURRENCY,
                         from_address=Address(**FROM), data_dir=directory)
     start = time.perf_counter()
-    report = eventloop.run(run_bulk(settings, BulkOptions(path=orders)))
+    report = eventloop.run(run_bulk(settings, BulkOptions(path=orders),
+                                          carriers=connect_carrier))
     elapsed = time.perf_counter() - start
     assert report.purchased == count, report.counts
     return {"seconds": elapsed, "stats": report.stats}
@@ -108,6 +110,7 @@ WORKERS, WORKER_CONCURRENCY = 2, 32
 def _worker(api_base: str, database_url: str, orders: Path, directory: Path) -> dict[str, Any]:
     """One `shipctl bulk --yes` worker in its own process: its stats and when it ran."""
     from shipctl import eventloop
+    from shipctl.cli.wiring import connect_carrier
     from shipctl.config import Settings
     from shipctl.jobs.bulk import BulkOptions, run_bulk
     from shipctl.models import Address
@@ -116,7 +119,8 @@ def _worker(api_base: str, database_url: str, orders: Path, directory: Path) -> 
                         database_url=database_url, concurrency=WORKER_CONCURRENCY,
                         from_address=Address(**FROM), data_dir=directory)
     start = time.time()
-    report = eventloop.run(run_bulk(settings, BulkOptions(path=orders)))
+    report = eventloop.run(run_bulk(settings, BulkOptions(path=orders),
+                                          carriers=connect_carrier))
     return {"start": start, "end": time.time(), "stats": report.stats,
             "bought": report.bought_here, "pace": report.stats.pace if report.stats else None}
 

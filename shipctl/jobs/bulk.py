@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from shipctl.store.database import Pool
 
 PERSIST_BATCH = 500
-FIRST_BATCH = 50  # then doubling up to PERSIST_BATCH: the first quotes start sooner
+FIRST_BATCH = 16  # then doubling up to PERSIST_BATCH: the first quotes start sooner
 # About ten million orders: a file larger than this is almost surely not an order export.
 MAX_INPUT_BYTES = 1 << 30
 MAX_LISTED_ERRORS = 1000
@@ -303,6 +303,7 @@ async def _persist(
 # How long a worker with nothing left to claim waits before looking again for orders that
 # other workers hold (their buys in flight, or a worker that died and let go of them).
 WAIT_FOR_OTHERS = 0.25
+WAIT_FOR_STORING = 0.01  # the same while the next batch of the file is being stored
 # The file's orders still being stored while the ship phase already works those stored (set
 # by `_ship`): the phase does not end before it is done, even with nothing left to claim yet;
 # and since storing touches rows (an `unknown` order taken over from another run), the phase
@@ -362,7 +363,8 @@ async def _work(
                         exhausted = True
                         return
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(stop.wait(), WAIT_FOR_OTHERS)
+                        await asyncio.wait_for(stop.wait(), WAIT_FOR_OTHERS if storing is None
+                                               else WAIT_FOR_STORING)
 
         async def worker() -> None:
             while not stop.is_set():
