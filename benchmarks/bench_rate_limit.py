@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -145,6 +146,11 @@ def two_workers(api_base: str, count: int, database_url: str, directory: Path) -
                     failures=sum(s.failures for s in stats),
                     limit_estimate=sum(s.limit_estimate or 0.0 for s in stats) or None)
     seconds = max(d["end"] for d in done) - min(d["start"] for d in done)
+    if os.environ.get("SHIPCTL_BENCH_VERBOSE"):
+        base = min(d["start"] for d in done)
+        for d in done:
+            print(f"worker: {d['start'] - base:.1f}–{d['end'] - base:.1f} s, bought {d['bought']}, "
+                  f"pace {d['pace']}", file=sys.stderr)
     return {"seconds": seconds, "stats": total}
 
 

@@ -4,8 +4,9 @@ Each worker's `RateController` measures and rides the limit from its own answers
 several workers (`bulk --join`, or two `bulk` on one file, on one machine or several) they
 also agree on the account's pace: every `SYNC_EVERY` seconds each worker writes its view of
 it (its own pace × the workers it last counted) and reads the live workers' views in one
-statement (`store.pace.publish`), then paces at its share: the average view ÷ the live
-workers. A worker arriving on a paced account starts at its share instead of probing the
+statement (`store.pace.publish`); when its share (the average view ÷ the live workers) is far
+from its pace (a worker arrived or left), it paces at its share. A worker arriving on a
+paced account starts at its share instead of probing the
 limit from slow start; when one leaves (or dies: its row goes stale after `ALIVE` seconds)
 the others take up its part at once. One round trip a second per worker, none per call.
 """
@@ -27,7 +28,10 @@ if TYPE_CHECKING:
 
 SYNC_EVERY = 1.0  # seconds between two heartbeats of a worker
 ALIVE = 3.0  # a worker not heard from for this long no longer counts
-ADJUST = 0.03  # a share this close to the current pace (relative) leaves it alone
+# A share within this much of the current pace (relative) leaves it alone: between arrivals
+# and departures each worker's own 429s fine-tune its pace, as with one worker (resetting it
+# to the average every second would undo its regain after each cut).
+BAND = 0.25
 
 
 class PaceShare:
@@ -53,7 +57,7 @@ class PaceShare:
         if shared.pace is None:
             return
         share = shared.pace / self.workers
-        if rate is None or abs(share - rate) > ADJUST * rate:
+        if rate is None or abs(share - rate) > BAND * rate:
             self._executor.share_pace(share)
 
     async def run(self) -> None:
