@@ -543,7 +543,7 @@ async def _ship(
             overlap = confirm is None and not options.dry_run  # else quote the whole file
             token = _STORING.set(storing if overlap else None)
             if not overlap:
-                await asyncio.wait([storing])
+                await storing
             flow = OrderFlow(
                 pool, carrier, from_address=settings.from_address,
                 rule=options.rule or settings.rate_rule(), label_format=label_format,
