@@ -21,6 +21,7 @@ from tests.jobs.bulk_support import use_example_settings, write_orders
 async def test_a_worker_arriving_takes_its_share_and_the_other_takes_up_a_leaver_s_part(
     db: str, tmp_path: Path, sql: Sql,
 ) -> None:
+    sql("DELETE FROM carrier_pace_workers")  # heartbeats of workers killed by earlier tests
     with running_simulator(SimulatorConfig(seed=2)) as sim:
         first_client = make_client("EZTK-one", api_base=sim.api_base, timeout=5, concurrency=8)
         second_client = make_client("EZTK-one", api_base=sim.api_base, timeout=5, concurrency=8)
@@ -54,6 +55,7 @@ async def test_a_worker_arriving_takes_its_share_and_the_other_takes_up_a_leaver
 def test_two_workers_on_one_limit_keep_429s_low(isolated_env: Path, db: str, sql: Sql) -> None:
     home = isolated_env
     use_example_settings(home)
+    sql("DELETE FROM carrier_pace_workers")  # heartbeats of workers killed by earlier tests
     orders = write_orders(home / "orders.csv", 200)
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("SHIPCTL_", "EASYPOST_")) and k != "DATABASE_URL"}
