@@ -19,9 +19,11 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +60,7 @@ def pairs(api_base: str, count: int) -> dict[str, Any]:
     prefix = f"r{time.monotonic_ns()}"
 
     async def go() -> dict[str, Any]:
-        client = make_client("bench", api_base=api_base, timeout=30, concurrency=CONCURRENCY)
+        client = make_client("EZTK-bench", api_base=api_base, timeout=30, concurrency=CONCURRENCY)
         async with CarrierExecutor(client, CONCURRENCY, max_elapsed=600.0) as executor:
             slots = asyncio.Semaphore(CONCURRENCY)  # as the bulk job: 64 orders under way
 
@@ -86,6 +88,7 @@ def bulk(api_base: str, count: int, database_url: str, directory: Path) -> dict[
     from bench_bulk import _orders_file
 
     from shipctl import eventloop
+    from shipctl.cli.wiring import connect_carrier
     from shipctl.config import Settings
     from shipctl.jobs.bulk import BulkOptions, run_bulk
     from shipctl.models import Address
@@ -95,10 +98,60 @@ def bulk(api_base: str, count: int, database_url: str, directory: Path) -> dict[
                         database_url=database_url, concurrency=CONCURRENCY,
                         from_address=Address(**FROM), data_dir=directory)
     start = time.perf_counter()
-    report = eventloop.run(run_bulk(settings, BulkOptions(path=orders)))
+    report = eventloop.run(run_bulk(settings, BulkOptions(path=orders),
+                                          carriers=connect_carrier))
     elapsed = time.perf_counter() - start
     assert report.purchased == count, report.counts
     return {"seconds": elapsed, "stats": report.stats}
+
+
+WORKERS, WORKER_CONCURRENCY = 2, 32
+
+
+def _worker(api_base: str, database_url: str, orders: Path, directory: Path) -> dict[str, Any]:
+    """One `shipctl bulk --yes` worker in its own process: its stats and when it ran."""
+    from shipctl import eventloop
+    from shipctl.cli.wiring import connect_carrier
+    from shipctl.config import Settings
+    from shipctl.jobs.bulk import BulkOptions, run_bulk
+    from shipctl.models import Address
+
+    settings = Settings(easypost_api_key="EZTK-bench", easypost_api_base=api_base,
+                        database_url=database_url, concurrency=WORKER_CONCURRENCY,
+                        from_address=Address(**FROM), data_dir=directory)
+    start = time.time()
+    report = eventloop.run(run_bulk(settings, BulkOptions(path=orders),
+                                          carriers=connect_carrier))
+    return {"start": start, "end": time.time(), "stats": report.stats,
+            "bought": report.bought_here, "pace": report.stats.pace if report.stats else None}
+
+
+def two_workers(api_base: str, count: int, database_url: str, directory: Path) -> dict[str, Any]:
+    """Two processes on one file, 32 in flight each: they join one run and share the pace
+    through PostgreSQL. Counters summed; wall time from the first start to the last end."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from bench_bulk import _orders_file
+
+    orders = _orders_file(directory, count)
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(WORKERS, mp_context=context) as processes:
+        done = [f.result() for f in [
+            processes.submit(_worker, api_base, database_url, orders, directory)
+            for _ in range(WORKERS)]]
+    assert sum(d["bought"] for d in done) == count, [d["bought"] for d in done]
+    stats = [d["stats"] for d in done]
+    total = replace(stats[0], attempts=sum(s.attempts for s in stats),
+                    rate_limited=sum(s.rate_limited for s in stats),
+                    failures=sum(s.failures for s in stats),
+                    limit_estimate=sum(s.limit_estimate or 0.0 for s in stats) or None)
+    seconds = max(d["end"] for d in done) - min(d["start"] for d in done)
+    if os.environ.get("SHIPCTL_BENCH_VERBOSE"):
+        base = min(d["start"] for d in done)
+        for d in done:
+            print(f"worker: {d['start'] - base:.1f}–{d['end'] - base:.1f} s, bought {d['bought']}, "
+                  f"pace {d['pace']}", file=sys.stderr)
+    return {"seconds": seconds, "stats": total}
 
 
 def measure(limit: float, way: Callable[[str, int], dict[str, Any]]) -> dict[str, Any]:
@@ -152,6 +205,9 @@ def run() -> str:
                 rows.append(_row("shipctl bulk", measure(
                     limit, lambda api_base, count: bulk(api_base, count, url, directory)
                 )))
+                rows.append(_row(f"{WORKERS} × shipctl bulk", measure(
+                    limit, lambda api_base, count: two_workers(api_base, count, url, directory)
+                )))
         finally:
             if not os.environ.get("SHIPCTL_BENCH_DATABASE_URL"):
                 embedded.stop(directory / "db")
@@ -161,7 +217,11 @@ def run() -> str:
         f"`{COMMAND}` — one worker at concurrency {CONCURRENCY}: `executor` is a "
         "CarrierExecutor making create+buy pairs (rate rule, safe buy) with "
         f"{CONCURRENCY} orders under way; `shipctl bulk` is the whole job in-process "
-        "(validate, store in PostgreSQL, quote, buy, record), timed from start to finish. "
+        "(validate, store in PostgreSQL, quote, buy, record), timed from start to finish; "
+        f"`{WORKERS} × shipctl bulk` is {WORKERS} processes on the same file, "
+        f"{WORKER_CONCURRENCY} in flight each, one run, sharing the pace through PostgreSQL "
+        "(counters summed, limit as measured: the sum of their paces' views, timed from the "
+        "first start to the last end). "
         "Each row against a fresh simulator in its own process, "
         f"{LATENCY * 1000:.0f} ms ± 20 % latency, the simulator's token bucket (burst: a fifth "
         f"of a second's worth); {os.cpu_count()} CPUs; load: the 1-minute load average after "

@@ -10,6 +10,7 @@ is in reach (see docs/concurrency.md). Time is injected (`clock`, `sleep`) for t
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -111,6 +112,18 @@ class CarrierExecutor:
             min_window=controller.min_size, in_flight=controller.in_flight,
             pace=controller.rate, limit_estimate=controller.estimate,
         )
+
+    @property
+    def account(self) -> str:
+        """Which account's rate limit these calls count against: a digest of the API key and
+        base, never the key itself (for the pace the workers on one account share)."""
+        client = self.client
+        seed = f"{client.api_key}@{client.api_base}".encode()
+        return hashlib.sha256(seed).hexdigest()[:24]
+
+    def share_pace(self, rate: float) -> None:
+        """Pace at `rate` calls per second, this worker's share of the account's pace."""
+        self._controller.share(rate)
 
     async def call(
         self,

@@ -199,6 +199,18 @@ class RateController:
             base = current if current is not None else self.in_flight / ESTIMATE_SPAN
             self.pacer.rate = max(floor, base / 2)
 
+    def share(self, rate: float) -> None:
+        """Pace at `rate`: this worker's share of the pace the workers on one account agreed
+        on (through the database, see jobs/pace_share.py). A worker that arrives on an account
+        already paced starts at its share rather than probing the limit from slow start; one
+        that stays on after another left takes up its part at once. Its own 429s still
+        measure and cut as usual in between."""
+        if self.pacer.rate is None and self.size < self.limit:
+            self.size = self.limit
+            self._wake()
+        self.estimate = rate
+        self.pacer.rate = rate
+
     def _measure(self, now: float) -> tuple[float, bool]:
         """Calls per second the account let through lately (0.0: none), and whether that was
         measured between two 429s.

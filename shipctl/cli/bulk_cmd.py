@@ -18,7 +18,7 @@ from shipctl.cli import shipment_flags as sf
 from shipctl.cli.context import AppContext
 from shipctl.cli.tables import print_table
 from shipctl.cli.verify_view import show_residential, show_verification, verify_mode
-from shipctl.errors import ExitCode
+from shipctl.errors import ExitCode, InputError
 
 if TYPE_CHECKING:
     from shipctl.cli.progress import OrderProgress
@@ -65,7 +65,8 @@ def _load_options(
 
 def bulk(
     ctx: typer.Context,
-    file: Annotated[str, typer.Argument(help="Orders file (CSV, JSON, JSON Lines) or - (stdin).")],
+    file: Annotated[str | None, typer.Argument(
+        help="Orders file (CSV, JSON, JSON Lines) or - (stdin).")] = None,
     fmt: Annotated[str | None, typer.Option("--format", help="csv, json or jsonl (needed for -).",
                                             rich_help_panel="Input")] = None,
     mapping: Annotated[str | None, typer.Option(
@@ -140,6 +141,9 @@ def bulk(
         "--accept-corrections", help="Ship to the addresses as verification corrected them.",
         rich_help_panel="Addresses")] = False,
     ship_date: opt.ShipDate = None,
+    join: Annotated[int | None, typer.Option(
+        "--join", metavar="RUN", min=1,
+        help="Work run RUN alongside its other workers, from the database (no FILE).")] = None,
 ) -> None:
     """Validate, quote and buy a label for every order in FILE; a rerun never buys twice."""
     from shipctl.jobs.bulk import BulkOptions
@@ -149,6 +153,8 @@ def bulk(
     if duties_paid:
         customs = settings.customs.model_copy(update={"incoterm": "DDP"})
         settings = settings.model_copy(update={"customs": customs})
+    if join is not None or file is None:
+        raise typer.Exit(_join(context, settings, file, join, yes=yes, concurrency=concurrency))
     opt.require_confirmation_or_yes(context, yes=yes, dry_run=dry_run)
     _check_labels_out(labels_out)
     options = BulkOptions(
@@ -191,6 +197,30 @@ def _check_labels_out(path: Path | None) -> None:
     raise typer.BadParameter(f"{kind}: use .pdf, .zpl or .epl", param_hint="--labels-out")
 
 
+def _join(context: AppContext, settings: Settings, file: str | None, run_id: int | None,
+          *, yes: bool, concurrency: int | None) -> int:
+    """`bulk --join RUN`: one more worker on an existing run, with the run's own options."""
+    from shipctl.cli.progress import OrderProgress
+    from shipctl.jobs.join import join_bulk
+
+    if run_id is None:
+        raise typer.BadParameter("give an orders FILE, or --join RUN", param_hint="FILE")
+    if file is not None:
+        raise typer.BadParameter("--join RUN takes its orders from the run, not a file",
+                                 param_hint="FILE")
+    if not yes:
+        raise InputError("a joined worker buys the run's orders without asking: pass --yes")
+
+    async def work(progress: OrderProgress) -> BulkReport:
+        stop = _stop_on_signals(context)
+        return await join_bulk(settings, run_id, concurrency=concurrency, progress=progress,
+                               stop=stop, carriers=context.carriers)
+
+    with OrderProgress(context.stderr, live=context.stderr.is_terminal) as progress:
+        report = eventloop.run(work(progress))
+    return _show(context, report)
+
+
 def _store(value: str | None) -> str | None:
     if value is not None and not (0 < len(value.strip()) <= 100):
         raise typer.BadParameter("a store name is 1 to 100 characters", param_hint="--store")
@@ -201,6 +231,15 @@ async def _run(context: AppContext, settings: Settings, options: BulkOptions,
                progress: OrderProgress, confirm: Confirm | None) -> BulkReport:
     from shipctl.jobs.bulk import run_bulk
 
+    stop = _stop_on_signals(context)
+    if settings.simulate:
+        context.notice("simulated: labels come from the built-in simulator and are not postage")
+    return await run_bulk(settings, options, progress=progress, confirm=confirm, stop=stop,
+                          carriers=context.carriers)
+
+
+def _stop_on_signals(context: AppContext) -> asyncio.Event:
+    """An event set by the first Ctrl-C or SIGTERM (the second Ctrl-C quits at once)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
 
@@ -213,10 +252,7 @@ async def _run(context: AppContext, settings: Settings, options: BulkOptions,
 
     loop.add_signal_handler(signal.SIGINT, interrupted)
     loop.add_signal_handler(signal.SIGTERM, interrupted)
-    if settings.simulate:
-        context.notice("simulated: labels come from the built-in simulator and are not postage")
-    return await run_bulk(settings, options, progress=progress, confirm=confirm, stop=stop,
-                          carriers=context.carriers)
+    return stop
 
 
 def _confirm(context: AppContext, quote: QuoteSummary) -> bool:

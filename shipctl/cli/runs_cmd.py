@@ -142,6 +142,18 @@ def show(
                       order.service or "", f"{order.rate}" if order.rate is not None else "",
                       order.tracking_code or "", escape(order.error_code or ""))
     print_table(context.stdout, table)
+    if detail.workers:
+        workers = Table(title="Workers", title_justify="left")
+        for column in ("host", "pid", "how", "started", "finished", "bought"):
+            workers.add_column(column, justify="right" if column == "bought" else "left")
+        for worker in detail.workers:
+            workers.add_row(
+                escape(worker.host), str(worker.pid), "joined" if worker.joined else "started",
+                f"{worker.started_at:%Y-%m-%d %H:%M:%S}",
+                f"{worker.finished_at:%H:%M:%S}" if worker.finished_at else "working",
+                str(worker.bought),
+            )
+        print_table(context.stdout, workers)
     if results_out:
         context.stdout.print(f"results: {results_out}")
     if labels_out:

@@ -11,6 +11,7 @@ import hashlib
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from shipctl.store.database import Pool
 
 PERSIST_BATCH = 500
+FIRST_BATCH = 16  # then doubling up to PERSIST_BATCH: the first quotes start sooner
 # About ten million orders: a file larger than this is almost surely not an order export.
 MAX_INPUT_BYTES = 1 << 30
 MAX_LISTED_ERRORS = 1000
@@ -295,12 +297,13 @@ def _validate(source: OrderSource, report: BulkReport, keep: int = MAX_LISTED_ER
 
 def _valid_batches(source: OrderSource) -> Iterator[list[Order]]:
     batch: list[Order] = []
+    size = FIRST_BATCH
     for item in source:
         if isinstance(item, Order):
             batch.append(item)
-            if len(batch) == PERSIST_BATCH:
+            if len(batch) == size:
                 yield batch
-                batch = []
+                batch, size = [], min(PERSIST_BATCH, 2 * size)
     if batch:
         yield batch
 
@@ -345,6 +348,12 @@ async def _persist(
 # How long a worker with nothing left to claim waits before looking again for orders that
 # other workers hold (their buys in flight, or a worker that died and let go of them).
 WAIT_FOR_OTHERS = 0.25
+WAIT_FOR_STORING = 0.01  # the same while the next batch of the file is being stored
+# The file's orders still being stored while the ship phase already works those stored (set
+# by `_ship`): the phase does not end before it is done, even with nothing left to claim yet;
+# and since storing touches rows (an `unknown` order taken over from another run), the phase
+# restarts its claims until then, so such an order is still retrieved in this phase.
+_STORING: ContextVar[asyncio.Future[None] | None] = ContextVar("storing", default=None)
 
 
 @dataclass
@@ -381,21 +390,26 @@ async def _work(
     async with OrderClaims(pool, run_id, *states) as claims:
         claim_lock = asyncio.Lock()
         exhausted = False
+        storing = _STORING.get()
 
         async def refill() -> None:
-            nonlocal exhausted
+            nonlocal exhausted, storing
             async with claim_lock:
                 while not (exhausted or stop.is_set()) and queue.empty():
+                    if storing is not None:
+                        storing = None if storing.done() else storing
+                        await claims.restart()
                     batch = await claims.claim(concurrency * 2)
                     for order in batch:
                         queue.put_nowait(order)
                     if batch:
                         return
-                    if await claims.remaining() == 0:
+                    if await claims.remaining() == 0 and storing is None:
                         exhausted = True
                         return
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(stop.wait(), WAIT_FOR_OTHERS)
+                        await asyncio.wait_for(stop.wait(), WAIT_FOR_OTHERS if storing is None
+                                               else WAIT_FOR_STORING)
 
         async def worker() -> None:
             while not stop.is_set():
@@ -564,6 +578,7 @@ async def _ship(
     on a rejected API key leaves it interrupted; otherwise the last worker on it closes it,
     once the output files are written (see `_close`)."""
     from shipctl.carrier.options import LabelSetup
+    from shipctl.jobs.pace_share import shared_pace
     from shipctl.jobs.runtime import open_runtime
     from shipctl.store import shipments
     from shipctl.store.claims import RunLease
@@ -582,24 +597,32 @@ async def _ship(
             input_sha256=spooled.sha256,
             options={"dry_run": options.dry_run, "rebuy": options.rebuy,
                      "mapping": report.mapping, "concurrency": concurrency,
-                     "label_format": label_format, **options.print_room.run_options()},
+                     "label_format": label_format, **options.print_room.run_options(),
+                     "rule": (options.rule or settings.rate_rule()).model_dump(mode="json")},
         )
         report.run_id = run_id
-        async with RunLease(pool, run_id) as lease:
+        async with RunLease(pool, run_id) as lease, shared_pace(pool, carrier.executor):
             report.joined = lease.joined
-            await _persist(pool, OrderSource(spooled.path, _load(options)), run_id, options,
-                           scope, report, retry_failed=not lease.joined)
-            if not lease.joined:
-                await shipments.note_skips(pool, run_id, len(report.skipped),
-                                           len(report.already_purchased))
-            if options.verify != "off" and not await _verified(pool, carrier, run_id, scope,
-                                                               options, report):
-                await lease.finish(RunStatus.INTERRUPTED)
-                return report
-            if options.ship_date is not None and not options.dry_run:
-                from shipctl.store.manifests import set_label_date
+            storing = asyncio.ensure_future(_persist(
+                pool, OrderSource(spooled.path, _load(options)), run_id, options, scope, report,
+                retry_failed=not lease.joined))
+            # Quote while the file is still being stored, unless every order must be stored
+            # first: a quote to confirm, a dry run, --verify (it verifies the whole file before
+            # anything is quoted) or --ship-date (it dates every stored order).
+            overlap = (confirm is None and not options.dry_run and options.verify == "off"
+                       and options.ship_date is None)
+            token = _STORING.set(storing if overlap else None)
+            if not overlap:
+                await storing
+                if options.verify != "off" and not await _verified(pool, carrier, run_id, scope,
+                                                                   options, report):
+                    _STORING.reset(token)
+                    await lease.finish(RunStatus.INTERRUPTED)
+                    return report
+                if options.ship_date is not None and not options.dry_run:
+                    from shipctl.store.manifests import set_label_date
 
-                await set_label_date(pool, run_id, options.ship_date)
+                    await set_label_date(pool, run_id, options.ship_date)
             flow = OrderFlow(
                 pool, carrier, from_address=settings.from_address,
                 rule=options.rule or settings.rate_rule(), label_format=label_format,
@@ -612,8 +635,16 @@ async def _ship(
                 status = await _phases(pool, run_id, flow, concurrency, report, options,
                                        progress, confirm, stop, done)
             except CarrierAuthError:
-                await lease.finish(RunStatus.INTERRUPTED)
+                await asyncio.wait([storing])
+                await lease.finish(RunStatus.INTERRUPTED, done.bought)
                 raise
+            finally:
+                _STORING.reset(token)
+                await asyncio.wait([storing])
+            await storing  # a failure to store is raised here
+            if not lease.joined:
+                await shipments.note_skips(pool, run_id, len(report.skipped),
+                                           len(report.already_purchased))
             report.bought_here = done.bought
             return await _close(pool, run_id, status, report, options, flow, lease)
 
@@ -774,9 +805,9 @@ async def _close(
         try:
             await _write_outputs(pool, run_id, report, options, flow)
         except OutputError:
-            await lease.finish(RunStatus.INTERRUPTED)
+            await lease.finish(RunStatus.INTERRUPTED, report.bought_here)
             raise
-    await lease.finish(status)
+    await lease.finish(status, report.bought_here)
     return report
 
 

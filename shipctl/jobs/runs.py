@@ -57,6 +57,23 @@ async def list_runs(
         return [RunSummary.from_row(row) for row in rows]
 
 
+@dataclass(frozen=True)
+class RunWorker:
+    """One `shipctl bulk` worker on a run: where it ran, when, and how many labels it bought
+    (`finished_at` None: still working, or it died; its orders went back to the others)."""
+
+    host: str
+    pid: int
+    joined: bool
+    started_at: datetime
+    finished_at: datetime | None
+    bought: int
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> RunWorker:
+        return cls(**{f.name: row[f.name] for f in fields(cls)})
+
+
 @dataclass
 class RunDetail:
     run: RunSummary
@@ -64,6 +81,7 @@ class RunDetail:
     labels_written: int = 0
     slips_written: int = 0
     printed: list[str] = field(default_factory=list)
+    workers: list[RunWorker] = field(default_factory=list)
 
 
 async def show_run(
@@ -98,7 +116,9 @@ async def show_run(
                 flag: path for flag, path in outputs.items() if path is not None}},
                 inputs=[], force=force)
         detail = RunDetail(run=RunSummary.from_row(row),
-                           orders=await shipments.run_orders(pool, run_id))
+                           orders=await shipments.run_orders(pool, run_id),
+                           workers=[RunWorker.from_row(w)
+                                    for w in await shipments.run_workers(pool, run_id)])
         if results_out is not None:
             await write_results(pool, run_id, results_out, force=force, sort=room.sort)
         if labels_out is not None:

@@ -7,6 +7,8 @@ by kill -9) lets go of everything it held at once.
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -34,7 +36,8 @@ class RunLease:
 
     `joined` says whether another worker was on the run when this one arrived (a second
     terminal, another machine) rather than this being a rerun. `leave()` tells whether this
-    worker was the last one on the run, the one that completes it.
+    worker was the last one on the run, the one that completes it. Each lease is a row of
+    `run_workers` (host, pid, when, and what it bought: see `finish`).
     """
 
     def __init__(self, pool: asyncpg.Pool, run_id: int) -> None:
@@ -42,6 +45,7 @@ class RunLease:
         self._run_id = run_id
         self._conn: asyncpg.Connection | None = None
         self.joined = False
+        self.worker_id: int | None = None
 
     async def __aenter__(self) -> RunLease:
         self._conn = conn = await self._pool.acquire()
@@ -51,6 +55,8 @@ class RunLease:
             await conn.execute("SELECT pg_advisory_unlock($1, $2::int)", RUN_LOCKS, self._run_id)
         await conn.execute("SELECT pg_advisory_lock_shared($1, $2::int)", RUN_LOCKS, self._run_id)
         self.joined = not alone
+        self.worker_id = await conn.fetchval(query("run_workers_start"), self._run_id,
+                                             socket.gethostname(), os.getpid(), self.joined)
         return self
 
     async def leave(self) -> bool:
@@ -66,8 +72,11 @@ class RunLease:
                                                RUN_LOCKS, self._run_id)
         return last
 
-    async def finish(self, status: RunStatus) -> None:
-        """Leave the run; if this worker was the last on it, close the run with `status`."""
+    async def finish(self, status: RunStatus, bought: int = 0) -> None:
+        """Leave the run, having bought `bought` labels; if this worker was the last on it,
+        close the run with `status`."""
+        assert self._conn is not None
+        await self._conn.execute(query("run_workers_finish"), self.worker_id, bought)
         if await self.leave():
             await finish_run(self._pool, self._run_id, status)
 
@@ -107,6 +116,13 @@ class OrderClaims:
         conn, self._conn = self._conn, None
         if conn is not None:
             await _let_go(self._pool, conn)
+
+    async def restart(self) -> None:
+        """Begin the phase again from now: orders in `recheck` states last changed before now
+        are claimable again (while the run's file is still being stored, its orders' rows are
+        touched after the phase began)."""
+        assert self._conn is not None
+        self._since = await self._conn.fetchval("SELECT clock_timestamp()")
 
     def finished(self, order_id: int) -> None:
         """The order's outcome is committed; its lock goes with the next claim."""

@@ -399,6 +399,11 @@ async def list_runs(
     return [dict(row) for row in await pool.fetch(query("runs_list"), limit, kind)]
 
 
+async def run_workers(pool: asyncpg.Pool, run_id: int) -> list[dict[str, Any]]:
+    """The workers of a run, first to last: host, pid, when, and what each bought."""
+    return [dict(row) for row in await pool.fetch(query("run_workers_list"), run_id)]
+
+
 async def get_run(pool: asyncpg.Pool, run_id: int) -> dict[str, Any] | None:
     """Every column of one run, or None."""
     row = await pool.fetchrow(query("runs_get"), run_id)

@@ -1,0 +1,4 @@
+SELECT id, host, pid, joined, started_at, finished_at, bought
+FROM run_workers
+WHERE run_id = $1
+ORDER BY id
