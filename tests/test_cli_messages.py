@@ -33,7 +33,7 @@ def test_analytics_help_has_no_command_args_placeholder(shipctl: Shipctl) -> Non
 
 def test_bulk_help_names_what_a_value_is(shipctl: Shipctl) -> None:
     text = shipctl("bulk", "--help").stdout
-    assert "Usage: shipctl bulk [OPTIONS] FILE" in text
+    assert "Usage: shipctl bulk [OPTIONS] [FILE]" in text  # optional: --join RUN needs none
     assert "--map FIELD=COLUMN" in text and "--results-out FILE" in text
 
 
