@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 import shipctl
 from shipctl.orders import geography
 from shipctl.simulator import addresses
@@ -32,8 +34,9 @@ def test_the_simulator_imports_nothing_else_from_shipctl() -> None:
     assert outside == set()
 
 
-def test_the_country_list_is_a_package_without_code() -> None:
-    [module] = (PACKAGE / "iso3166").glob("*.py")
+@pytest.mark.parametrize("package", ["iso3166", "uszip"])
+def test_the_shared_data_packages_hold_no_code(package: str) -> None:
+    [module] = (PACKAGE / package).glob("*.py")
     assert _imports(module) == set()
 
 
