@@ -86,21 +86,25 @@ class RefundedLabel:
     ship_date: date
 
 
-def from_address_of(row: asyncpg.Record) -> Address | None:
-    if not row["from_street1"]:
-        return None
-    return Address.model_construct(
-        name=row["from_name"], company=row["from_company"], street1=row["from_street1"],
-        street2=row["from_street2"], city=row["from_city"], state=row["from_state"],
-        zip=row["from_zip"], country=row["from_country"] or "US", phone=row["from_phone"])
+async def labels_shipping_on(
+    pool: asyncpg.Pool, *, mode: str, ship_date: date, carrier: str | None,
+    on_no_form: bool = False,
+) -> list[ManifestLabel]:
+    """The bought labels shipping on `ship_date` (those a pickup collects); with `on_no_form`
+    only those on no scan form yet (a manifest's candidates)."""
+    from shipctl.store.shipments import address_of
+
+    rows = await pool.fetch(query("labels_shipping_on"), mode, ship_date, carrier, on_no_form)
+    return [ManifestLabel(r["id"], r["reference"], r["easypost_shipment_id"],
+                          r["tracking_code"], r["carrier"] or "", address_of(r, "from_"))
+            for r in rows]
 
 
 async def candidates(
     pool: asyncpg.Pool, *, mode: str, ship_date: date, carrier: str | None
 ) -> list[ManifestLabel]:
-    rows = await pool.fetch(query("manifest_candidates"), mode, ship_date, carrier)
-    return [ManifestLabel(r["id"], r["reference"], r["easypost_shipment_id"],
-                          r["tracking_code"], r["carrier"] or "", from_address_of(r)) for r in rows]
+    return await labels_shipping_on(pool, mode=mode, ship_date=ship_date, carrier=carrier,
+                                    on_no_form=True)
 
 
 async def request_form(

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import asyncpg
 
-from shipctl.store.manifests import ManifestLabel, from_address_of
+from shipctl.store.manifests import ManifestLabel, labels_shipping_on
 from shipctl.store.sql import query
 
 
@@ -50,9 +50,7 @@ def _pickup(row: asyncpg.Record) -> StoredPickup:
 async def day_labels(
     pool: asyncpg.Pool, *, mode: str, ship_date: date, carrier: str | None
 ) -> list[ManifestLabel]:
-    rows = await pool.fetch(query("pickup_labels"), mode, ship_date, carrier)
-    return [ManifestLabel(r["id"], r["reference"], r["easypost_shipment_id"],
-                          r["tracking_code"], r["carrier"] or "", from_address_of(r)) for r in rows]
+    return await labels_shipping_on(pool, mode=mode, ship_date=ship_date, carrier=carrier)
 
 
 async def open_pickup(

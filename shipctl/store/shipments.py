@@ -74,7 +74,8 @@ class StoredOrder:
     uncorrected_digest: str | None = None  # the file's digest, before an accepted correction
 
 
-def _address(row: asyncpg.Record, prefix: str) -> Address | None:
+def address_of(row: asyncpg.Record, prefix: str) -> Address | None:
+    """The `to_` or `from_` address of a shipments row (None when it has no street)."""
     if not row[f"{prefix}street1"]:
         return None
     return Address.model_construct(
@@ -89,7 +90,7 @@ def _address(row: asyncpg.Record, prefix: str) -> Address | None:
 def to_stored(row: asyncpg.Record) -> StoredOrder:
     """Rebuild the order and its state from a `shipments` row."""
     rule = RateRule.model_validate_json(row["rate_rule"]) if row["rate_rule"] else None
-    to_address = _address(row, "to_")
+    to_address = address_of(row, "to_")
     order = Order.model_construct(
         reference=row["reference"],
         to_address=to_address,
@@ -97,7 +98,7 @@ def to_stored(row: asyncpg.Record) -> StoredOrder:
             weight_oz=row["weight_oz"], length=row["length_in"], width=row["width_in"],
             height=row["height_in"], predefined_package=row["predefined_package"],
         ),
-        from_address=_address(row, "from_"),
+        from_address=address_of(row, "from_"),
         carrier=row["requested_carrier"],
         service=row["requested_service"],
         rate_rule=rule,
