@@ -439,8 +439,3 @@ def mask_secret(secret: str) -> str:
     return f"{secret[:4]}…(hidden)" if len(secret) > 8 else "…(hidden)"
 
 
-def mask_url(url: str) -> str:
-    """The database URL with every password replaced by `***`, in any DSN form."""
-    from shipctl.store.dsn import mask_dsn
-
-    return mask_dsn(url)

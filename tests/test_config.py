@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from shipctl.config import Settings, default_concurrency, describe, load_settings, mask_url
+from shipctl.config import Settings, default_concurrency, describe, load_settings
 from shipctl.errors import ConfigError
+from shipctl.store.dsn import mask_dsn
 from tests.conftest import Shipctl
 
 
@@ -82,9 +83,9 @@ def test_secrets_are_masked_in_config_show(
     assert "EZTK" in result.stdout and "db.internal" in result.stdout
 
 
-def test_mask_url() -> None:
-    assert mask_url("postgresql://u:p@h:5/d") == "postgresql://u:***@h:5/d"
-    assert mask_url("postgresql://u@h/d") == "postgresql://u@h/d"
+def test_mask_dsn() -> None:
+    assert mask_dsn("postgresql://u:p@h:5/d") == "postgresql://u:***@h:5/d"
+    assert mask_dsn("postgresql://u@h/d") == "postgresql://u@h/d"
 
 
 def test_describe_lists_every_setting(isolated_env: Path) -> None:

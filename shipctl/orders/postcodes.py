@@ -105,6 +105,3 @@ def subdivision_code(country: str, text: str) -> str | None:
             return code
     return None
 
-
-def needs_postal_code(country: str) -> bool:
-    return country not in NO_POSTAL_CODES

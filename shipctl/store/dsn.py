@@ -41,10 +41,6 @@ class DatabaseAddress:
     database: str = ""
     params: tuple[tuple[str, str], ...] = field(default=(), repr=False)
 
-    @property
-    def has_password(self) -> bool:
-        return self.password is not None or any(k in SECRET_PARAMS for k, _ in self.params)
-
     def connect_url(self) -> str:
         """The URL to connect with, password included: never print it."""
         return self._url(mask=False)
