@@ -17,13 +17,13 @@ def test_verified_apartment_is_printed_once(shipctl: Run, sql: Run, isolated_env
     # EasyPost folds the secondary line into street1 and answers street2 "".
     assert row["to_street1"] == "22 OAK AVE APT 4"
     assert row["to_street2"] is None
-    assert row["to_city"] == "BOSTON" and row["to_zip"].startswith("02101-")
+    assert row["to_city"] == "BOSTON" and row["to_zip"].startswith("02108-")
 
 
 def test_a_zip_of_another_state_buys_nothing(shipctl: Run, sql: Run, isolated_env: Path) -> None:
     (isolated_env / "shipctl.toml").write_text(CONFIG)
     args = list(TO)
-    args[args.index("02101")] = "98103"  # Seattle's ZIP, state MA
+    args[args.index("02108")] = "98103"  # Seattle's ZIP, state MA
     result = shipctl("--simulate", "create", *args, "--weight", "12oz", "--reference", "V2",
                      "--yes", "--verify")
     assert result.exit_code == 2
