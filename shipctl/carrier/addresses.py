@@ -12,11 +12,13 @@ from shipctl.carrier.shipments import address_params
 from shipctl.models import Address
 
 
-async def verify_address(executor: CarrierExecutor, address: Address) -> Address:
+async def verify_address(
+    executor: CarrierExecutor, address: Address, *, strict: bool = False
+) -> Address:
     """The address as EasyPost standardised it; AddressVerificationError lists what is wrong.
 
     The same call as `bulk --verify` makes (`check_address`), for `create --verify`."""
-    check = await check_address(executor, address)
+    check = await check_address(executor, address, strict=strict)
     if check.address is None:
         raise AddressVerificationError(
             f"address verification failed: {check.describe()}", code="ADDRESS.VERIFY.FAILURE"

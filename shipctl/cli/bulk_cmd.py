@@ -15,9 +15,10 @@ from shipctl import eventloop
 from shipctl.cli import options as opt
 from shipctl.cli import print_options as po
 from shipctl.cli import shipment_flags as sf
+from shipctl.cli import verify_flag as vf
 from shipctl.cli.context import AppContext
 from shipctl.cli.tables import print_table
-from shipctl.cli.verify_view import show_residential, show_verification, verify_mode
+from shipctl.cli.verify_view import show_residential, show_verification
 from shipctl.errors import ExitCode, InputError
 
 if TYPE_CHECKING:
@@ -131,12 +132,12 @@ def bulk(
     hazmat: sf.Hazmat = None,
     carrier_account: sf.CarrierAccount = None,
     is_return: sf.Return = False,
-    verify: Annotated[bool, typer.Option(
-        "--verify", help="Verify every destination with EasyPost before quoting "
-        "(setting `verify`: off, on or strict).", rich_help_panel="Addresses")] = False,
-    verify_strict: Annotated[bool, typer.Option(
-        "--verify-strict", help="Verify with EasyPost's verify_strict.",
-        rich_help_panel="Addresses")] = False,
+    verify: Annotated[str | None, typer.Option(
+        vf.FLAG, metavar="[on|strict|off]", show_default=False, rich_help_panel="Addresses",
+        help="Verify every destination with EasyPost before quoting: --verify (on), --verify "
+        "strict (EasyPost's verify_strict) or --verify off (default: setting `verify`, "
+        "else off).")] = None,
+    verify_strict: vf.VerifyStrict = False,
     accept_corrections: Annotated[bool, typer.Option(
         "--accept-corrections", help="Ship to the addresses as verification corrected them.",
         rich_help_panel="Addresses")] = False,
@@ -172,7 +173,7 @@ def bulk(
         print_room=po.print_room(settings, sort=sort, layout=labels_layout, dpi=label_dpi,
                                  slips=packing_slips, slips_with_labels=slips_with_labels,
                                  print_=print_, printer=printer, labels_out=labels_out),
-        verify=verify_mode(verify, verify_strict, settings.verify),
+        verify=vf.verify_mode(verify, verify_strict, settings.verify),
         accept_corrections=accept_corrections,
     )
     from shipctl.cli.progress import OrderProgress

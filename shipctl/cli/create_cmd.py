@@ -12,6 +12,7 @@ from rich.table import Table
 
 from shipctl import eventloop
 from shipctl.cli import options as opt
+from shipctl.cli import verify_flag as vf
 from shipctl.cli.context import AppContext
 from shipctl.cli.tables import print_table
 
@@ -63,8 +64,7 @@ def create(
     carriers: opt.Carriers = None,
     max_days: opt.MaxDays = None,
     max_rate: opt.MaxRate = None,
-    verify: Annotated[bool, _option("--verify", "Order",
-                                    "Have EasyPost verify the destination first.")] = False,
+    verify: vf.Verify = None,
     dry_run: Annotated[bool, _option("--dry-run", "Order", "Show the rates; buy nothing.")] = False,
     yes: opt.Yes = False,
     rebuy: Annotated[bool, _option("--rebuy", "Order",
@@ -119,7 +119,8 @@ def create(
     result = eventloop.run(create_label(
         settings, order, rule=rate_rule, confirm=confirm,
         label_format=label_format, label_out=opt.output_path(label_out),
-        force=force, verify=verify, dry_run=dry_run, rebuy=rebuy, carriers=context.carriers,
+        force=force, verify=vf.verify_mode(verify, False, "off"), dry_run=dry_run,
+        rebuy=rebuy, carriers=context.carriers,
         ship_date=opt.ship_date(context, ship_date),
     ))
     if as_json:

@@ -27,6 +27,7 @@ from shipctl.cli import (
     track_cmd,
 )
 from shipctl.cli.context import AppContext
+from shipctl.cli.verify_flag import VerifyCommand
 from shipctl.errors import ExitCode, ShipctlError
 
 HELP = """Bulk shipping labels from the command line, on EasyPost.
@@ -45,8 +46,8 @@ app = typer.Typer(
 )
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(db_cmd.app, name="db")
-app.command("bulk", rich_help_panel="Shipping")(bulk_cmd.bulk)
-app.command("create", rich_help_panel="Shipping")(create_cmd.create)
+app.command("bulk", rich_help_panel="Shipping", cls=VerifyCommand)(bulk_cmd.bulk)
+app.command("create", rich_help_panel="Shipping", cls=VerifyCommand)(create_cmd.create)
 app.command("refund", rich_help_panel="Shipping")(refund_cmd.refund)
 app.command("track", rich_help_panel="Shipping")(track_cmd.track)
 app.add_typer(manifest_cmd.app, name="manifest", rich_help_panel="Shipping")

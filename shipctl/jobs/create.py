@@ -90,14 +90,17 @@ async def create_label(
     label_format: str | None = None,
     label_out: Path | None = None,
     force: bool = False,
-    verify: bool = False,
+    verify: str = "off",
     dry_run: bool = False,
     rebuy: bool = False,
     concurrency: int | None = None,
     carriers: CarrierFactory,
     ship_date: date | None = None,
 ) -> CreateResult:
-    """Quote `order`, let `confirm` see the rates, buy, and write the label file."""
+    """Quote `order`, let `confirm` see the rates, buy, and write the label file.
+
+    `verify` (`on`, or `strict` for EasyPost's verify_strict) has EasyPost verify the
+    destination first and ships to the address as it standardised it; `off` does not."""
     fmt = (order.label_format or label_format or settings.label_format).upper()
     from_address = resolve_from_address(order, settings)
     order = order.model_copy(update={"from_address": from_address})
@@ -105,10 +108,11 @@ async def create_label(
     if not dry_run and path.exists() and not force:
         raise InputError(f"{path} exists: choose another --label-out or pass --force")
     async with carriers(settings, concurrency=concurrency or 2) as carrier:
-        if verify:
+        if verify != "off":
             from shipctl.carrier.addresses import verify_address
 
-            verified = await verify_address(carrier.executor, order.to_address)
+            verified = await verify_address(carrier.executor, order.to_address,
+                                            strict=verify == "strict")
             order = order.model_copy(update={"to_address": verified})
         if dry_run:
             return CreateResult(rates=await _quote_only(carrier, order, rule, fmt, settings,
