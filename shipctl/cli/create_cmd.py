@@ -41,6 +41,9 @@ def create(
     to_country: Annotated[str, _option("--to-country", To, "ISO country code.")] = "US",
     to_phone: Annotated[str | None, _option("--to-phone", To, "Phone.")] = None,
     to_email: Annotated[str | None, _option("--to-email", To, "Email.")] = None,
+    to_residential: Annotated[bool | None, _option(
+        "--to-residential/--to-commercial", To, "A home (UPS and FedEx charge more to one) or "
+        "a business; default: not known (--verify finds out).")] = None,
     from_name: Annotated[str | None, _option("--from-name", From, "Sender name.")] = None,
     from_company: Annotated[str | None, _option("--from-company", From, "Company.")] = None,
     from_street1: Annotated[str | None, _option("--from-street1", From, "Street.")] = None,
@@ -62,6 +65,7 @@ def create(
     service: Annotated[str | None, _option("--service", "Rates", "Only this service.")] = None,
     rule: opt.Rule = None,
     carriers: opt.Carriers = None,
+    residential_carriers: opt.ResidentialCarriers = None,
     max_days: opt.MaxDays = None,
     max_rate: opt.MaxRate = None,
     verify: vf.Verify = None,
@@ -87,9 +91,9 @@ def create(
     else:
         fields = OrderFields(
             reference=reference, weight=weight, parcel=parcel, carrier=carrier, service=service,
-            to_address=dict(zip(ADDRESS_FIELDS, (
+            to_address={**dict(zip(ADDRESS_FIELDS, (
                 to_name, to_company, to_street1, to_street2, to_city, to_state, to_zip,
-                to_country, to_phone, to_email), strict=True)),
+                to_country, to_phone, to_email), strict=True)), "residential": to_residential},
             from_address=dict(zip(ADDRESS_FIELDS, (
                 from_name, from_company, from_street1, from_street2, from_city, from_state,
                 from_zip, from_country, from_phone, from_email), strict=True)),
@@ -98,7 +102,8 @@ def create(
     if order.from_address is None:
         settings.require_from_address()  # before anything is quoted
     rate_rule = opt.rate_rule(rule, list(carriers or []), max_days, max_rate,
-                              settings.default_rate_rule)
+                              settings.default_rate_rule, residential_carriers,
+                              settings.residential_carriers)
     if order.carrier:
         opt.known_carriers([(order.carrier, order.service)], "--carrier/--service")
     if settings.simulate:

@@ -598,7 +598,7 @@ async def _ship(
             options={"dry_run": options.dry_run, "rebuy": options.rebuy,
                      "mapping": report.mapping, "concurrency": concurrency,
                      "label_format": label_format, **options.print_room.run_options(),
-                     "rule": (options.rule or settings.rate_rule()).model_dump(mode="json")},
+                     "rule": (options.rule or settings.rate_rule()).data()},
         )
         report.run_id = run_id
         async with RunLease(pool, run_id) as lease, shared_pace(pool, carrier.executor):

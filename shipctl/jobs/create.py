@@ -141,7 +141,7 @@ def rates_view(
     from shipctl.carrier.rates import explain_rates
 
     verdicts = explain_rates(shipment, order.rate_rule or rule, carrier=order.carrier,
-                             service=order.service)
+                             service=order.service, residential=order.to_address.residential)
     chosen = next((v.quote for v in verdicts if v.chosen), None)
     return RatesView(order=order, shipment=shipment, verdicts=verdicts, chosen=chosen,
                      mode=carrier.mode)
@@ -251,7 +251,7 @@ class OrderFields:
     """`shipctl create`'s flags, before they are checked."""
 
     reference: str | None
-    to_address: dict[str, str | None]
+    to_address: dict[str, str | bool | None]
     from_address: dict[str, str | None]
     weight: str | None
     parcel: str | None

@@ -131,7 +131,8 @@ class OrderFlow:
 
         order = stored.order
         return choose_rate(
-            shipment, self._rule_for(stored), carrier=order.carrier, service=order.service
+            shipment, self._rule_for(stored), carrier=order.carrier, service=order.service,
+            residential=stored.residential,
         )
 
     def alternatives(self, quoted: Quoted) -> str:
@@ -143,7 +144,7 @@ class OrderFlow:
         rule = self._rule_for(quoted.stored)
         order = quoted.stored.order
         verdicts = explain_rates(quoted.shipment, rule, carrier=order.carrier,
-                                 service=order.service)
+                                 service=order.service, residential=quoted.stored.residential)
         worse = "slower" if rule.strategy == "fastest" else "more expensive"
         return "; ".join(
             f"{v.quote.carrier} {v.quote.service} ${v.quote.rate}"
@@ -162,7 +163,7 @@ class OrderFlow:
             raise await self._fail(stored, ShipctlError("no from-address: set [from_address]"))
         try:
             shipment = await shipments.create_shipment(
-                self.carrier.executor, stored.order, from_address,
+                self.carrier.executor, stored.shipping_order(), from_address,
                 label_format=self._format_for(stored), customs=self.customs,
                 label=self.label, label_date=self.label_date,
             )

@@ -150,7 +150,8 @@ def _shipment(
         for carrier in sorted(carriers - {"USPS"}):
             customs_messages.append(_message(carrier, customs.CUSTOMS_REQUIRED))
         carriers = carriers & {"USPS"}
-    shipment_rates, messages = _rates(sim, shipment_id, parcel, zone, carriers, now, destination)
+    shipment_rates, messages = _rates(sim, shipment_id, parcel, zone, carriers, now, destination,
+                                      addresses.wants(to_address.get("residential")))
     messages += customs_messages
     reference = params.get("reference")
     shipment = {
@@ -196,12 +197,12 @@ def _message(carrier: str, text: str) -> Json:
 
 def _rates(
     sim: Simulation, shipment_id: str, parcel: Json, zone: int, carriers: frozenset[str],
-    now: float, destination: str | None = None,
+    now: float, destination: str | None = None, residential: bool = False,
 ) -> tuple[list[Json], list[Json]]:
     dims = None
     if all(parcel.get(n) for n in ("length", "width", "height")):
         dims = (float(parcel["length"]), float(parcel["width"]), float(parcel["height"]))
-    quote = rates.quote(float(parcel["weight"]), dims, zone, carriers, destination)
+    quote = rates.quote(float(parcel["weight"]), dims, zone, carriers, destination, residential)
     messages: list[Json] = []
     for carrier in quote.too_heavy:
         limit = rates.MAX_WEIGHT_OZ[carrier] // 16

@@ -70,8 +70,18 @@ class StoredOrder:
     # What address verification said of the destination (`bulk --verify`), when it ran.
     verification: str | None = None
     verified_address: str | None = None
+    # Whether the destination is a home: as the order says, else as verification found.
     residential: bool | None = None
     uncorrected_digest: str | None = None  # the file's digest, before an accepted correction
+
+    def shipping_order(self) -> Order:
+        """The order as its shipment is made: the destination's residential flag sent when
+        verification found it and the order did not say (it is not part of the digest)."""
+        to_address = self.order.to_address
+        if to_address.residential is not None or self.residential is None:
+            return self.order
+        home = to_address.model_copy(update={"residential": self.residential})
+        return self.order.model_copy(update={"to_address": home})
 
 
 def address_of(row: asyncpg.Record, prefix: str) -> Address | None:
@@ -83,7 +93,7 @@ def address_of(row: asyncpg.Record, prefix: str) -> Address | None:
         street1=row[f"{prefix}street1"], street2=row[f"{prefix}street2"],
         city=row[f"{prefix}city"], state=row[f"{prefix}state"], zip=row[f"{prefix}zip"],
         country=row[f"{prefix}country"] or "US", phone=row[f"{prefix}phone"],
-        email=row.get(f"{prefix}email"),
+        email=row.get(f"{prefix}email"), residential=row.get(f"{prefix}residential_given"),
     )
 
 
@@ -120,8 +130,14 @@ def to_stored(row: asyncpg.Record) -> StoredOrder:
         shipment_digest=row["shipment_digest"], label_file_format=row["label_file_format"],
         refund_status=row.get("refund_status"),
         verification=row.get("verification"), verified_address=row.get("verified_address"),
-        residential=row.get("to_residential"), uncorrected_digest=row.get("uncorrected_digest"),
+        residential=_residential(row), uncorrected_digest=row.get("uncorrected_digest"),
     )
+
+
+def _residential(row: asyncpg.Record) -> bool | None:
+    """The destination's residential flag: the order's own, else verification's."""
+    given = row.get("to_residential_given")
+    return given if given is not None else row.get("to_residential")
 
 
 def _address_values(address: Address | None, *, email: bool) -> list[Any]:
@@ -158,6 +174,7 @@ def _order_values(
         order.digest(scope.default_from),
         items_json(order), order.itn,
         order.options.chosen() if order.options and order.options.chosen() else None,
+        order.to_address.residential,
     ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 
 import easypost
 import pytest
@@ -12,7 +13,7 @@ from typer.testing import CliRunner
 from shipctl.simulator import SimulatorConfig, running_simulator
 from shipctl.simulator.config import parse_carriers
 
-from .conftest import carrier_accounts, shipment_params
+from .conftest import TO, carrier_accounts, shipment_params
 
 ALL = ("USPS", "UPS", "FedEx")
 
@@ -58,6 +59,23 @@ def test_rates_come_only_from_the_shipments_carrier_accounts(
     # An id that is none of the account's rates nothing.
     unknown = full.shipment.create(**shipment_params(carrier_accounts=["ca_" + "0" * 32]))
     assert unknown.rates == []
+
+
+def test_ups_and_fedex_charge_more_to_a_home(full: easypost.EasyPostClient) -> None:
+    def rates(residential: bool | None) -> dict[str, Decimal]:
+        to = {**TO, "residential": residential} if residential is not None else dict(TO)
+        shipment = full.shipment.create(**shipment_params(to_address=to))
+        assert shipment.to_address.residential is residential
+        return {f"{r.carrier} {r.service}": Decimal(r.rate) for r in shipment.rates}
+
+    home, business, unknown = rates(True), rates(False), rates(None)
+    assert business == unknown  # as a carrier rates an address it was not told about
+    extra = {name: home[name] - business[name] for name in home}
+    assert extra == {
+        "USPS GroundAdvantage": 0, "USPS Priority": 0, "USPS Express": 0,
+        "UPS Ground": Decimal("5.55"), "UPS 2ndDayAir": Decimal("6.10"),
+        "UPS NextDayAir": Decimal("6.10"), "FedEx FEDEX_GROUND": Decimal("5.45"),
+        "FedEx FEDEX_2_DAY": Decimal("5.95"), "FedEx STANDARD_OVERNIGHT": Decimal("5.95")}
 
 
 def test_an_account_without_ups_cannot_rate_with_it(client: easypost.EasyPostClient) -> None:
