@@ -78,7 +78,8 @@ async def check_address(
         errors = delivery.get("errors") or []
         suggestions = [str(e["suggestion"]) for e in errors
                        if isinstance(e, dict) and e.get("suggestion")]
-        message = "; ".join(field_messages(errors)) or "the address could not be verified"
+        message = ("; ".join(field_messages(errors, suggestions=False))
+                   or "the address could not be verified")
         return AddressCheck(None, message=message,
                             suggestion="; ".join(suggestions) or None)
     residential = data.get("residential")

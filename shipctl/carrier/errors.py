@@ -125,8 +125,9 @@ def describe(error: BaseException) -> str:
     return f"{message.rstrip('.')}: {'; '.join(details)}"
 
 
-def field_messages(errors: Any) -> list[str]:
-    """`field: message` for each of EasyPost's field errors (objects or plain strings)."""
+def field_messages(errors: Any, *, suggestions: bool = True) -> list[str]:
+    """`field: message` for each of EasyPost's field errors (objects or plain strings), each
+    followed by its suggestion unless the caller shows those itself."""
     if not isinstance(errors, list):
         return []
     out: list[str] = []
@@ -136,7 +137,7 @@ def field_messages(errors: Any) -> list[str]:
             message = str(item.get("message") or item.get("code") or "").strip()
             suggestion = item.get("suggestion")
             text = f"{field}: {message}" if field else message
-            if suggestion:
+            if suggestion and suggestions:
                 text += f" (did you mean {suggestion}?)"
             if text:
                 out.append(text)

@@ -75,6 +75,11 @@ def test_the_orders_flag_is_sent_and_homes_get_their_own_carriers(
     assert sent == {"H-0": True, "H-1": False, "H-3": True, "H-4": False}
     stored = sql("SELECT reference, to_residential_given FROM shipments ORDER BY reference")
     assert [r["to_residential_given"] for r in stored] == [True, False, None, True, False]
+    report = shipctl("analytics", "--since", "1d", "--by", "addresses", "--format", "json")
+    assert report.exit_code == 0, report.stderr
+    kinds = {line["destination"]: line["labels"]
+             for line in json.loads(report.stdout)["sections"]["addresses"]}
+    assert kinds == {"residential": 2, "commercial": 2, "unknown": 1}
 
 
 def test_ups_charges_homes_more_when_told(shipctl: Run, home: Path) -> None:

@@ -187,6 +187,7 @@ def test_a_mistyped_city_or_zip_is_reported_with_easyposts_suggestion(
             "address: Address not found (did you mean SEATTLE, WA 98103?)") in shown
     assert ("SO-3 │ 4 │ address │ 77 Elm St, Seattle, WA, 98013, US │ undeliverable: "
             "address: Address not found (did you mean BURTON, WA 98013?)") in shown
+    assert shown.count("did you mean") == 2  # each suggestion said once
     assert "SO-1 " not in shown and "SO-4" not in shown and "SO-5" not in shown
     assert ledger(home / "data")["purchases"]["total"] == 0
 

@@ -39,9 +39,14 @@ def test_verify_strict_names_the_place_the_zip_belongs_to(
     args = list(TO)
     args[args.index("Boston")] = "Cambridge"  # Boston's ZIP, another city of the state
     result = shipctl("--simulate", "create", *args, "--weight", "12oz", "--reference", "V3",
+                     "--yes", "--verify")
+    assert result.exit_code == 2, result.stdout + result.stderr
+    assert result.stderr.count("(did you mean BOSTON, MA 02108?)") == 1
+    result = shipctl("--simulate", "create", *args, "--weight", "12oz", "--reference", "V3",
                      "--yes", "--verify", "strict")
     assert result.exit_code == 2, result.stdout + result.stderr
     assert "Address not found (did you mean BOSTON, MA 02108?)" in result.stderr
+    assert result.stderr.count("did you mean") == 1
     assert sql("SELECT count(*) FROM shipments")[0][0] == 0
     off = shipctl("--simulate", "create", *args, "--weight", "12oz", "--reference", "V3",
                   "--yes", "--verify", "off")
