@@ -62,6 +62,9 @@ class CreateResult:
     label: PurchasedLabel | None = None
     label_path: Path | None = None
     run_id: int | None = None
+    # Set when an earlier `create` of the same order, under this reference, had no known
+    # outcome (its answer lost, or the process stopped): this run resumed it.
+    resumed: str | None = None
 
 
 Confirm = Callable[[RatesView], bool]
@@ -96,8 +99,13 @@ async def create_label(
     concurrency: int | None = None,
     carriers: CarrierFactory,
     ship_date: date | None = None,
+    reference_given: bool = True,
 ) -> CreateResult:
-    """Quote `order`, let `confirm` see the rates, buy, and write the label file."""
+    """Quote `order`, let `confirm` see the rates, buy, and write the label file.
+
+    Without a reference of the caller's (`reference_given` False), an earlier `create` of the
+    same order whose outcome is unknown is resumed rather than bought again: rerunning the
+    same command after a lost answer never buys a second label."""
     fmt = (order.label_format or label_format or settings.label_format).upper()
     from_address = resolve_from_address(order, settings)
     order = order.model_copy(update={"from_address": from_address})
@@ -114,7 +122,7 @@ async def create_label(
             return CreateResult(rates=await _quote_only(carrier, order, rule, fmt, settings,
                                                         ship_date))
         return await _buy(settings, carrier, order, rule, confirm, fmt, path, force, rebuy,
-                          ship_date)
+                          ship_date, resume=not reference_given and label_out is None)
 
 
 async def _quote_only(
@@ -146,7 +154,7 @@ def rates_view(
 async def _buy(
     settings: Settings, carrier: CarrierSession, order: Order, rule: RateRule,
     confirm: Confirm, fmt: str, path: Path, force: bool, rebuy: bool,
-    ship_date: date | None = None,
+    ship_date: date | None = None, *, resume: bool = False,
 ) -> CreateResult:
     from shipctl.carrier.options import LabelSetup
     from shipctl.jobs.orderflow import OrderFailed, OrderFlow
@@ -159,6 +167,13 @@ async def _buy(
         recorded_run(pool, "create", {"rule": rule.describe(), "label_format": fmt},
                      mode=carrier.mode, store=scope.store) as run,
     ):
+        earlier = await store.unsettled_create(pool, order, scope=scope) \
+            if resume and not rebuy else None
+        if earlier is not None:
+            order = order.model_copy(update={"reference": earlier.reference})
+            path = default_label_path(earlier.reference, fmt)
+            if path.exists() and not force:
+                raise InputError(f"{path} exists: choose another --label-out or pass --force")
         [stored] = await store.record_orders(pool, run.id, [order], scope=scope, rebuy=rebuy)
         if stored.state is OrderState.PURCHASED:
             raise AlreadyPurchasedError(
@@ -185,7 +200,8 @@ async def _buy(
         finally:
             await flow.writer.drain()
         written = await _save_label(carrier, label, fmt, path, force)
-        return CreateResult(rates=view, label=label, label_path=written, run_id=run.id)
+        return CreateResult(rates=view, label=label, label_path=written, run_id=run.id,
+                            resumed=earlier.reference if earlier is not None else None)
 
 
 async def _quote_confirm_purchase(

@@ -242,6 +242,15 @@ async def record_orders(
     return [by_reference[reference] for reference in references]
 
 
+async def unsettled_create(
+    pool: asyncpg.Pool, order: Order, *, scope: Scope
+) -> StoredOrder | None:
+    """An earlier `create` of the same order whose outcome is not known yet (see the query)."""
+    row = await pool.fetchrow(query("shipments_create_unsettled"), scope.mode, scope.store,
+                              order.digest(scope.default_from))
+    return to_stored(row) if row is not None else None
+
+
 @dataclass(frozen=True)
 class BoughtElsewhere:
     """An order of the file whose label another run bought (or refunded)."""
@@ -445,8 +454,20 @@ async def find_labels(
 
 
 async def submitted_refunds(pool: asyncpg.Pool, *, mode: str) -> list[StoredOrder]:
-    """Labels of `mode` whose refund is still `submitted`, oldest request first."""
+    """Labels of `mode` whose refund is still `submitted` (or `requested`: the request's
+    answer was lost), oldest request first."""
     return [to_stored(row) for row in await pool.fetch(query("refunds_submitted"), mode)]
+
+
+async def intend_refund(pool: asyncpg.Pool, shipment_row_id: int) -> str | None:
+    """Note a refund as `requested` before EasyPost is asked; return the status before."""
+    before: str | None = await pool.fetchval(query("refunds_intend"), shipment_row_id)
+    return before
+
+
+async def withdraw_refund(pool: asyncpg.Pool, shipment_row_id: int, before: str | None) -> None:
+    """EasyPost has no refund of the label: take the `requested` note back to `before`."""
+    await pool.execute(query("refunds_withdraw"), shipment_row_id, before)
 
 
 async def record_refund(pool: asyncpg.Pool, shipment_row_id: int, result: RefundResult) -> None:

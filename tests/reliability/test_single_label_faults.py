@@ -1,0 +1,192 @@
+"""`create` and `refund` under lost answers, outages and a killed process, at the HTTP level.
+
+`create` without `--reference` names each order by the time it runs, so a rerun of the same
+command is a new order: before this was handled, a lost buy answer followed by an outage,
+then the rerun the message asked for, bought a second label. A refund's answer lost on the
+way back left no trace. Every verdict comes from the simulator's ledger and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import math
+import signal
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from shipctl.simulator import SimulatorConfig
+from tests.jobs.test_create import CONFIG, TO
+
+from . import chaos
+from .test_money_safety import Carrier, Shipctl, Sql, carrier_at, current
+
+pytestmark = pytest.mark.db
+
+REFUND = "POST /v2/shipments/{id}/refund"
+CREATE_ARGS = ("create", *TO, "--weight", "13oz", "--yes")
+
+
+@pytest.fixture
+def home(isolated_env: Path) -> Path:
+    (isolated_env / "shipctl.toml").write_text(CONFIG)
+    return isolated_env
+
+
+@pytest.fixture
+def carrier() -> Any:
+    with carrier_at() as found:
+        yield found
+
+
+def refunds(sql: Sql) -> list[tuple[str, str]]:
+    return [(r["reference"], r["status"]) for r in sql(
+        "SELECT s.reference, r.status FROM refunds r JOIN shipments s ON s.id = r.shipment_id")]
+
+
+def refund_requests(carrier: Carrier) -> int:
+    return sum(carrier.sim.stats()["requests"].get(REFUND, {}).values())
+
+
+# --- create -------------------------------------------------------------------------------
+
+
+def test_create_rerun_after_a_lost_answer_and_an_outage_buys_no_second_label(
+    shipctl: Shipctl, home: Path, sql: Sql, carrier: Carrier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(home)
+    carrier.proxy.lose_buy_answer(nth=1, down_for=math.inf)
+    first = shipctl(*CREATE_ARGS, env=carrier.env)
+    assert first.exit_code == 1, first.stdout + first.stderr
+    assert "rerun the same command" in first.stderr
+    [lost] = carrier.proxy.lost
+    [row] = current(sql).values()
+    assert (row["state"], row["easypost_shipment_id"]) == ("unknown", lost)
+    assert carrier.purchases()["total"] == 1  # the buy went through; its answer did not
+
+    carrier.proxy.up()
+    time.sleep(1.1)  # the clock-stamped reference of the rerun differs
+    second = shipctl(*CREATE_ARGS, env=carrier.env)
+    assert second.exit_code == 0, second.stdout + second.stderr
+    assert "no known outcome" in second.stderr
+    purchases = carrier.purchases()
+    assert purchases["total"] == 1 and purchases["by_shipment"] == {lost: 1}
+    [row] = current(sql).values()
+    assert row["state"] == "purchased"
+    assert row["tracking_code"] == carrier.shipment(lost)["tracking_code"]
+    assert (home / f"{row['reference']}.pdf").stat().st_size > 0
+
+
+def test_create_rerun_when_the_lost_buy_never_arrived_buys_one_label(
+    shipctl: Shipctl, home: Path, sql: Sql, carrier: Carrier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(home)
+    carrier.proxy.refuse_buy(nth=1)
+    assert shipctl(*CREATE_ARGS, env=carrier.env).exit_code == 1
+    assert carrier.purchases()["total"] == 0
+    carrier.proxy.up()
+    time.sleep(1.1)
+    second = shipctl(*CREATE_ARGS, env=carrier.env)
+    assert second.exit_code == 0, second.stdout + second.stderr
+    assert carrier.purchases()["total"] == 1
+    assert [r["state"] for r in current(sql).values()] == ["purchased"]
+
+
+def test_create_of_the_same_parcel_again_after_a_label_is_a_new_label(
+    shipctl: Shipctl, home: Path, carrier: Carrier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only an order whose outcome is unknown is resumed: two identical parcels are two."""
+    monkeypatch.chdir(home)
+    assert shipctl(*CREATE_ARGS, env=carrier.env).exit_code == 0
+    time.sleep(1.1)
+    again = shipctl(*CREATE_ARGS, env=carrier.env)
+    assert again.exit_code == 0, again.stdout + again.stderr
+    assert "no known outcome" not in again.stderr
+    assert carrier.purchases()["total"] == 2
+
+
+def test_create_killed_during_the_buy_then_rerun_buys_one_label(
+    home: Path, db: str, sql: Sql
+) -> None:
+    with carrier_at(SimulatorConfig()) as carrier:
+        carrier.proxy.hang_buys(1.5)
+        env = chaos.shipctl_env(home, database_url=db, api_base=carrier.proxy.api_base)
+        run = chaos.start_shipctl(list(CREATE_ARGS), cwd=home, env=env)
+        deadline = time.monotonic() + 60
+        while carrier.proxy.count("POST /v2/shipments/{id}/buy") == 0:
+            assert time.monotonic() < deadline and run.poll() is None, run.communicate()
+            time.sleep(0.02)
+        run.send_signal(signal.SIGKILL)
+        run.communicate(timeout=30)
+        carrier.proxy.settle()
+        carrier.proxy.hang_buys(0)
+        assert carrier.purchases()["total"] == 1  # the buy landed after the process died
+        again = chaos.shipctl(list(CREATE_ARGS), cwd=home, env=env, timeout=120)
+        purchases = carrier.purchases()
+    assert again.exit_code == 0, again.stdout + again.stderr
+    assert purchases["total"] == 1
+    assert [r["state"] for r in current(sql).values()] == ["purchased"]
+
+
+# --- refund -------------------------------------------------------------------------------
+
+
+def test_a_refund_whose_answer_is_lost_is_resolved_by_status(
+    shipctl: Shipctl, home: Path, sql: Sql, carrier: Carrier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(home)
+    assert shipctl("create", *TO, "--weight", "12oz", "--reference", "R-1", "--yes",
+                   env=carrier.env).exit_code == 0
+    carrier.proxy.lose_answer(REFUND, nth=1, down_for=math.inf)
+    first = shipctl("refund", "R-1", "--yes", env=carrier.env)
+    assert first.exit_code == 1, first.stdout + first.stderr
+    assert "refund --status" in first.stderr
+    assert carrier.sim.stats()["refunds"]["total"] == 1  # EasyPost took it
+    assert refunds(sql) == [("R-1", "requested")]
+
+    carrier.proxy.up()
+    status = shipctl("refund", "--status", env=carrier.env)
+    assert status.exit_code == 0, status.stdout + status.stderr
+    assert refunds(sql) == [("R-1", "submitted")]
+    assert [r["state"] for r in current(sql).values()] == ["refunded"]
+    assert refund_requests(carrier) == 1  # found out by reading, not by asking again
+
+
+def test_a_refund_that_never_arrived_is_taken_back_and_can_be_asked_again(
+    shipctl: Shipctl, home: Path, sql: Sql, carrier: Carrier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(home)
+    assert shipctl("create", *TO, "--weight", "12oz", "--reference", "R-2", "--yes",
+                   env=carrier.env).exit_code == 0
+    carrier.proxy.down()
+    first = shipctl("refund", "R-2", "--yes", env=carrier.env)
+    assert first.exit_code == 1, first.stdout + first.stderr
+    assert refunds(sql) == [("R-2", "requested")]
+
+    carrier.proxy.up()
+    status = shipctl("refund", "--status", env=carrier.env)
+    assert "not_requested" in status.stdout, status.stdout + status.stderr
+    assert refunds(sql) == []
+    assert [r["state"] for r in current(sql).values()] == ["purchased"]
+    again = shipctl("refund", "R-2", "--yes", env=carrier.env)
+    assert again.exit_code == 0, again.stdout + again.stderr
+    assert refunds(sql) == [("R-2", "submitted")]
+    assert carrier.sim.stats()["refunds"]["total"] == 1
+
+
+def test_a_refund_rerun_after_a_lost_answer_asks_once_more_and_records_it(
+    shipctl: Shipctl, home: Path, sql: Sql, carrier: Carrier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The user reruns the refund instead of `--status`: EasyPost refuses a second request,
+    and the refusal is followed by reading the shipment: submitted, recorded once."""
+    monkeypatch.chdir(home)
+    assert shipctl("create", *TO, "--weight", "12oz", "--reference", "R-3", "--yes",
+                   env=carrier.env).exit_code == 0
+    carrier.proxy.lose_answer(REFUND, nth=1, down_for=math.inf)
+    assert shipctl("refund", "R-3", "--yes", env=carrier.env).exit_code == 1
+    carrier.proxy.up()
+    again = shipctl("refund", "R-3", "--yes", env=carrier.env)
+    assert again.exit_code == 0, again.stdout + again.stderr
+    assert refunds(sql) == [("R-3", "submitted")]
+    assert carrier.sim.stats()["refunds"]["total"] == 1
