@@ -807,8 +807,22 @@ async def _close(
         except OutputError:
             await lease.finish(RunStatus.INTERRUPTED, report.bought_here)
             raise
-    await lease.finish(status, report.bought_here)
+    await lease.finish(_lasting(status, options, report), report.bought_here)
     return report
+
+
+# States of an order whose label the run has not bought (yet).
+UNSETTLED = frozenset({"pending", "created", "unknown", "failed"})
+
+
+def _lasting(status: RunStatus, options: BulkOptions, report: BulkReport) -> RunStatus:
+    """The status the run is left in. A `--rebuy` run that ends with orders it has not
+    rebought (an unknown outcome, a failure) stays open: the rerun the summary asks for
+    continues it, and rebuys only those, never the labels it rebought already."""
+    if (status is RunStatus.COMPLETED and options.rebuy and not options.dry_run
+            and any(report.counts.get(state, 0) for state in UNSETTLED)):
+        return RunStatus.INTERRUPTED
+    return status
 
 
 async def _write_outputs(

@@ -226,6 +226,36 @@ def test_interrupted_rebuy_then_the_same_command_buys_exactly_one_more_label(
     assert sorted(per_reference.values()) == [2] * count
 
 
+@pytest.mark.parametrize("fault", ["lost-answer", "refused"])
+def test_a_rebuy_left_with_an_unknown_outcome_is_continued_not_rebought_again(
+    fault: str, shipctl: Shipctl, home: Path, sql: Sql, carrier: Carrier
+) -> None:
+    """`--rebuy`: the second rebuy's answer is lost (or never arrives), then EasyPost stays
+    down, so the third order fails too. The rerun the summary asks for continues that run:
+    it resolves the unknown order and rebuys the failed one, and never rebuys the label it
+    rebought already."""
+    count = 3
+    orders = write_orders(home / "orders.csv", count)
+    args = ("bulk", str(orders), "--yes", "--concurrency", "1")
+    assert shipctl(*args, env=carrier.env).exit_code == 0
+    if fault == "lost-answer":
+        carrier.proxy.lose_buy_answer(nth=count + 2)
+    else:
+        carrier.proxy.refuse_buy(nth=count + 2)
+    first = shipctl(*args, "--rebuy", env=carrier.env)
+    assert first.exit_code == 1, first.stdout + first.stderr
+    assert UNKNOWN_LINE.search(first.stdout + first.stderr), first.stdout + first.stderr
+    carrier.proxy.up()
+    second = shipctl(*args, "--rebuy", env=carrier.env)
+    assert second.exit_code == 0, second.stdout + second.stderr
+    assert sorted(carrier.purchases()["by_reference"].values()) == [2] * count
+    assert {r["state"] for r in current(sql).values()} == {"purchased"}
+    # Now the rebuy is done: the same command again is a new, whole rebuy.
+    third = shipctl(*args, "--rebuy", env=carrier.env)
+    assert third.exit_code == 0, third.stdout + third.stderr
+    assert sorted(carrier.purchases()["by_reference"].values()) == [3] * count
+
+
 # --- 3. a file edited after a dry run is quoted again; after purchase it is listed ---------
 
 
