@@ -307,6 +307,25 @@ def zpl_labels(path: Path) -> int:
     return data.count(b"^XA")
 
 
+def test_a_dry_run_then_a_ship_date_buys_labels_dated_for_that_day(
+    shipctl: Shipctl, home: Path, sql: Sql, carrier: Carrier
+) -> None:
+    """The dry run's shipments were made with no label date: they are quoted again with it,
+    so the label says the day the database (and the manifest) says."""
+    orders = write_orders(home / "orders.csv", 2)
+    assert shipctl("bulk", str(orders), "--dry-run", env=carrier.env).exit_code == 0
+    quoted = {r["reference"]: r["easypost_shipment_id"] for r in current(sql).values()}
+    result = shipctl("bulk", str(orders), "--yes", "--ship-date", "2026-12-03", env=carrier.env)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    for row in current(sql).values():
+        shipment = carrier.shipment(row["easypost_shipment_id"])
+        assert row["easypost_shipment_id"] != quoted[row["reference"]]
+        assert shipment["options"]["label_date"].startswith("2026-12-03")
+    assert {str(r["label_date"]) for r in sql("SELECT label_date FROM shipments "
+                                               "WHERE superseded_at IS NULL")} == {"2026-12-03"}
+    assert sorted(carrier.purchases()["by_reference"].values()) == [1, 1]
+
+
 def test_a_pdf_dry_run_then_a_zpl_labels_file_holds_only_zpl(
     shipctl: Shipctl, home: Path, carrier: Carrier
 ) -> None:
