@@ -1,9 +1,9 @@
-"""`create` and `refund` under lost answers, outages and a killed process, at the HTTP level.
+"""`create` and `refund` under lost answers, outages and a killed process; a database that
+cannot record a label EasyPost sold. At the HTTP level, judged by the simulator's ledger.
 
 `create` without `--reference` names each order by the time it runs, so a rerun of the same
-command is a new order: before this was handled, a lost buy answer followed by an outage,
-then the rerun the message asked for, bought a second label. A refund's answer lost on the
-way back left no trace. Every verdict comes from the simulator's ledger and PostgreSQL.
+command was a new order: a lost buy answer followed by an outage, then the rerun the message
+asked for, bought a second label. A refund's answer lost on the way back left no trace.
 """
 
 from __future__ import annotations
@@ -190,3 +190,47 @@ def test_a_refund_rerun_after_a_lost_answer_asks_once_more_and_records_it(
     assert again.exit_code == 0, again.stdout + again.stderr
     assert refunds(sql) == [("R-3", "submitted")]
     assert carrier.sim.stats()["refunds"]["total"] == 1
+
+
+# --- the database fails after a buy ----------------------------------------------------------
+
+FULL_DISK = """
+CREATE OR REPLACE FUNCTION test_full_disk() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.state = 'purchased' AND NEW.reference = 'T-00003' THEN
+        RAISE EXCEPTION 'could not extend file: No space left on device'
+            USING ERRCODE = 'disk_full';
+    END IF;
+    RETURN NEW;
+END $$
+"""
+
+
+def test_a_full_database_disk_after_a_buy_stops_with_exit_6_and_the_rerun_buys_nothing_twice(
+    shipctl: Shipctl, isolated_env: Path, sql: Sql, carrier: Carrier
+) -> None:
+    """PostgreSQL cannot record one label (its disk is full) after EasyPost sold it."""
+    from tests.jobs.bulk_support import use_example_settings, write_orders
+
+    use_example_settings(isolated_env)
+    orders = write_orders(isolated_env / "orders.csv", 6)
+    args = ("bulk", str(orders), "--yes", "--concurrency", "2")
+    assert shipctl("db", "migrate").exit_code == 0
+    sql(FULL_DISK)
+    sql("CREATE TRIGGER test_full_disk BEFORE UPDATE ON shipments "
+        "FOR EACH ROW EXECUTE FUNCTION test_full_disk()")
+    try:
+        first = shipctl(*args, env=carrier.env)
+    finally:
+        sql("DROP TRIGGER test_full_disk ON shipments")
+        sql("DROP FUNCTION test_full_disk()")
+    assert first.exit_code == 6, first.stdout + first.stderr
+    assert "No space left on device" in first.stderr and "rerun the same command" in first.stderr
+    assert "Traceback" not in first.stderr
+    assert current(sql)["T-00003"]["state"] == "created"  # its shipment id was kept
+    assert carrier.purchases()["by_reference"].get("T-00003") == 1
+
+    second = shipctl(*args, env=carrier.env)
+    assert second.exit_code == 0, second.stdout + second.stderr
+    assert sorted(carrier.purchases()["by_reference"].values()) == [1] * 6
+    assert {r["state"] for r in current(sql).values()} == {"purchased"}
