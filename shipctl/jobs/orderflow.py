@@ -189,7 +189,7 @@ class OrderFlow:
         except CarrierAuthError:
             raise
         except CarrierError as error:
-            if not _not_found(error):
+            if not not_found(error):
                 return await self._unknown(stored, error)
             current = None  # EasyPost has no such shipment: nothing was bought with it
         if isinstance(current, PurchasedLabel):
@@ -295,7 +295,8 @@ class OrderFlow:
             return failed.outcome
 
 
-def _not_found(error: CarrierError) -> bool:
+def not_found(error: CarrierError) -> bool:
+    """EasyPost has no such object (a shipment never made, or not of this account)."""
     code = (error.code or "").upper()
     return code in ("NOT_FOUND", "HTTP_404") or code.endswith(".NOT_FOUND")
 

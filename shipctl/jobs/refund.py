@@ -153,8 +153,8 @@ async def plan_refunds(
                 key, "AMBIGUOUS", f"{key}: matches {len(matches)} shipments; choose one with "
                 "--by reference, --by tracking-code or --by shipment-id", matches))
         elif not is_label(order := matches[0]):
-            problems.append(KeyProblem(key, "NOT_PURCHASED", f"{key}: no label was bought "
-                                       f"(the order is {order.state.value})", matches))
+            problems.append(KeyProblem(key, "NOT_PURCHASED", not_bought_message(key, order),
+                                       matches))
         elif order.state is OrderState.REFUNDED or order.refund_status in ALREADY_ASKED:
             status = order.refund_status or "submitted"
             problems.append(KeyProblem(key, "ALREADY_REQUESTED", already_message(key, status),
@@ -172,6 +172,14 @@ async def _other_modes(
 
     return [other for other in MODES if other != mode
             and await shipments.find_labels(pool, key, by=by, mode=other, store=store)]
+
+
+def not_bought_message(key: str, order: StoredOrder) -> str:
+    if order.state in (OrderState.UNKNOWN, OrderState.CREATED) and order.shipment_id:
+        return (f"{key}: no label is recorded (the order is {order.state.value}); if a buy of "
+                f"{order.shipment_id} was sent, `shipctl track` or a rerun of its file finds "
+                "out and records the label, then it can be refunded")
+    return f"{key}: no label was bought (the order is {order.state.value})"
 
 
 def already_message(key: str, status: str) -> str:

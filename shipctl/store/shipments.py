@@ -459,6 +459,19 @@ async def submitted_refunds(pool: asyncpg.Pool, *, mode: str) -> list[StoredOrde
     return [to_stored(row) for row in await pool.fetch(query("refunds_submitted"), mode)]
 
 
+async def unsettled(
+    pool: asyncpg.Pool, *, mode: str, changed_before: datetime, since: datetime
+) -> list[StoredOrder]:
+    """Orders whose buy may have gone through unrecorded (see shipments_unsettled.sql)."""
+    rows = await pool.fetch(query("shipments_unsettled"), mode, changed_before, since)
+    return [to_stored(row) for row in rows]
+
+
+async def mark_not_bought(pool: asyncpg.Pool, row_id: int) -> None:
+    """An `unknown` order's shipment has no label: `created` again."""
+    await pool.execute(query("shipments_mark_not_bought"), row_id)
+
+
 async def intend_refund(pool: asyncpg.Pool, shipment_row_id: int) -> str | None:
     """Note a refund as `requested` before EasyPost is asked; return the status before."""
     before: str | None = await pool.fetchval(query("refunds_intend"), shipment_row_id)

@@ -234,3 +234,55 @@ def test_a_full_database_disk_after_a_buy_stops_with_exit_6_and_the_rerun_buys_n
     assert second.exit_code == 0, second.stdout + second.stderr
     assert sorted(carrier.purchases()["by_reference"].values()) == [1] * 6
     assert {r["state"] for r in current(sql).values()} == {"purchased"}
+
+
+# --- an unknown order removed from its file ----------------------------------------------------
+
+
+@pytest.mark.parametrize("fault", ["lost-answer", "refused"])
+def test_the_sweep_settles_an_unknown_buy_whose_row_was_removed_from_the_file(
+    fault: str, shipctl: Shipctl, isolated_env: Path, sql: Sql, carrier: Carrier
+) -> None:
+    """The buy's answer is lost in an outage; the customer cancels, so the row is deleted
+    and the file rerun. Nothing reruns that order again: the nightly sweep retrieves its
+    shipment, and a label it finds is recorded (then tracked and refundable)."""
+    from tests.jobs.bulk_support import use_example_settings, write_orders
+
+    from .test_money_safety import references_of
+
+    use_example_settings(isolated_env)
+    orders = write_orders(isolated_env / "orders.csv", 3)
+    if fault == "lost-answer":
+        carrier.proxy.lose_buy_answer(nth=2)
+    else:
+        carrier.proxy.refuse_buy(nth=2)
+    first = shipctl("bulk", str(orders), "--yes", "--concurrency", "1", env=carrier.env)
+    assert first.exit_code == 1, first.stdout + first.stderr
+    [lost] = [r["reference"] for r in current(sql).values() if r["state"] == "unknown"]
+    carrier.proxy.up()
+    kept = [ref for ref in references_of(orders) if ref != lost]
+    rows = orders.read_text().splitlines()
+    orders.write_text("\n".join(row for row in rows if not row.startswith(f"{lost},")) + "\n")
+    assert references_of(orders) == kept
+    assert shipctl("bulk", str(orders), "--yes", env=carrier.env).exit_code == 0
+    assert current(sql)[lost]["state"] == "unknown"  # the file no longer names it
+    assert "(the order is unknown)" in shipctl("refund", lost, "--yes", env=carrier.env).stderr
+
+    sql("UPDATE shipments SET updated_at = updated_at - interval '1 hour'")  # a night later
+    sweep = shipctl("track", env=carrier.env)
+    assert sweep.exit_code == 0, sweep.stdout + sweep.stderr
+    row = current(sql)[lost]
+    if fault == "lost-answer":
+        assert row["state"] == "purchased"
+        assert row["tracking_code"] == carrier.shipment(row["easypost_shipment_id"])[
+            "tracking_code"]
+        assert "whose answer was lost" in sweep.stdout and lost in sweep.stdout
+        refund = shipctl("refund", lost, "--yes", env=carrier.env)
+        assert refund.exit_code == 0, refund.stdout + refund.stderr
+    else:
+        assert row["state"] == "created"  # a shipment, unbought: the file's rerun buys it
+        assert "not bought" in sweep.stdout
+    assert sorted(carrier.purchases()["by_reference"].values()) == [1] * len(
+        carrier.purchases()["by_reference"])
+    again = shipctl("track", env=carrier.env)  # settled once: nothing left to look up
+    assert "whose answer was lost" not in again.stdout and "not bought" not in again.stdout
