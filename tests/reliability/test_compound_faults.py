@@ -286,3 +286,26 @@ def test_the_sweep_settles_an_unknown_buy_whose_row_was_removed_from_the_file(
         carrier.purchases()["by_reference"])
     again = shipctl("track", env=carrier.env)  # settled once: nothing left to look up
     assert "whose answer was lost" not in again.stdout and "not bought" not in again.stdout
+
+
+# --- an answer cut short ------------------------------------------------------------------------
+
+
+def test_a_buy_answered_200_with_a_body_cut_short_is_looked_up_not_failed(
+    shipctl: Shipctl, isolated_env: Path, sql: Sql, carrier: Carrier
+) -> None:
+    """The label was sold; its answer arrives half-written. Before, the order was `failed`
+    (HTTP_200) and its paid label unseen until a rerun."""
+    from tests.jobs.bulk_support import use_example_settings, write_orders
+
+    use_example_settings(isolated_env)
+    orders = write_orders(isolated_env / "orders.csv", 3)
+    carrier.proxy.garble_buy_answer(nth=2)
+    result = shipctl("bulk", str(orders), "--yes", "--concurrency", "1", env=carrier.env)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    [cut] = carrier.proxy.lost
+    rows = current(sql)
+    assert {r["state"] for r in rows.values()} == {"purchased"}
+    ours = next(r for r in rows.values() if r["easypost_shipment_id"] == cut)
+    assert ours["tracking_code"] == carrier.shipment(cut)["tracking_code"]
+    assert sorted(carrier.purchases()["by_reference"].values()) == [1, 1, 1]
