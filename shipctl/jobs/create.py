@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from shipctl.carrier.session import CarrierFactory, CarrierSession
     from shipctl.config import Settings
     from shipctl.jobs.orderflow import OrderFlow, Outcome
+    from shipctl.store.database import Pool
     from shipctl.store.shipments import StoredOrder
 
 
@@ -156,14 +157,13 @@ async def _buy(
     confirm: Confirm, fmt: str, path: Path, force: bool, rebuy: bool,
     ship_date: date | None = None, *, resume: bool = False,
 ) -> CreateResult:
-    from shipctl.carrier.options import LabelSetup
-    from shipctl.jobs.orderflow import OrderFailed, OrderFlow
     from shipctl.jobs.runtime import open_database, recorded_run
     from shipctl.store import shipments as store
+    from shipctl.store.claims import order_claim
 
     scope = store.Scope(mode=carrier.mode, store=settings.store, label_format=fmt)
     async with (
-        open_database(settings, pool_size=2) as pool,
+        open_database(settings, pool_size=3) as pool,
         recorded_run(pool, "create", {"rule": rule.describe(), "label_format": fmt},
                      mode=carrier.mode, store=scope.store) as run,
     ):
@@ -174,34 +174,59 @@ async def _buy(
             path = default_label_path(earlier.reference, fmt)
             if path.exists() and not force:
                 raise InputError(f"{path} exists: choose another --label-out or pass --force")
-        [stored] = await store.record_orders(pool, run.id, [order], scope=scope, rebuy=rebuy)
-        if stored.state is OrderState.PURCHASED:
-            raise AlreadyPurchasedError(
-                f"{order.reference} already has a label ({stored.tracking_code}); "
-                "pass --rebuy to buy a new one"
-            )
-        if stored.state is OrderState.REFUNDED:
-            raise AlreadyPurchasedError(
-                f"{order.reference} had a label ({stored.tracking_code}), now refunded; "
-                "pass --rebuy to buy a new one"
-            )
-        if ship_date is not None:
-            from shipctl.store.manifests import set_label_date
+        async with order_claim(pool) as claim:
+            # Claimed before it is written: a bulk run buying this reference now keeps it.
+            for row in await store.current_orders(pool, [order.reference], scope=scope):
+                if not await claim.take(row.id):
+                    raise InputError(f"{order.reference}: another shipctl (a bulk run) is "
+                                     "working on this order now: wait for it, then run again")
+            [stored] = await store.record_orders(pool, run.id, [order], scope=scope,
+                                                 rebuy=rebuy)
+            if not await claim.take(stored.id):  # a new row a bulk run took meanwhile
+                raise InputError(f"{order.reference}: another shipctl is working on this "
+                                 "order now: wait for it, then run again")
+            result = await _buy_held(settings, carrier, pool, run.id, stored, order, rule,
+                                     confirm, fmt, path, force, ship_date)
+        if earlier is not None:
+            result = replace(result, resumed=earlier.reference)
+        return result
 
-            await set_label_date(pool, run.id, ship_date)
-        flow = OrderFlow(pool, carrier, from_address=order.from_address, rule=rule,
-                         label_format=fmt, quiet_seconds=settings.timeout + 5,
-                         label=LabelSetup.of(settings), label_date=ship_date)
-        try:
-            view, label = await _quote_confirm_purchase(flow, carrier, stored, order, rule,
-                                                        confirm)
-        except OrderFailed as failed:
-            raise failed.cause from None
-        finally:
-            await flow.writer.drain()
-        written = await _save_label(carrier, label, fmt, path, force)
-        return CreateResult(rates=view, label=label, label_path=written, run_id=run.id,
-                            resumed=earlier.reference if earlier is not None else None)
+
+async def _buy_held(
+    settings: Settings, carrier: CarrierSession, pool: Pool, run_id: int, stored: StoredOrder,
+    order: Order, rule: RateRule, confirm: Confirm, fmt: str, path: Path, force: bool,
+    ship_date: date | None,
+) -> CreateResult:
+    """Buy the order `_buy` recorded, once this process holds its claim."""
+    from shipctl.carrier.options import LabelSetup
+    from shipctl.jobs.orderflow import OrderFailed, OrderFlow
+
+    if stored.state is OrderState.PURCHASED:
+        raise AlreadyPurchasedError(
+            f"{order.reference} already has a label ({stored.tracking_code}); "
+            "pass --rebuy to buy a new one"
+        )
+    if stored.state is OrderState.REFUNDED:
+        raise AlreadyPurchasedError(
+            f"{order.reference} had a label ({stored.tracking_code}), now refunded; "
+            "pass --rebuy to buy a new one"
+        )
+    if ship_date is not None:
+        from shipctl.store.manifests import set_label_date
+
+        await set_label_date(pool, run_id, ship_date)
+    flow = OrderFlow(pool, carrier, from_address=order.from_address, rule=rule,
+                     label_format=fmt, quiet_seconds=settings.timeout + 5,
+                     label=LabelSetup.of(settings), label_date=ship_date)
+    try:
+        view, label = await _quote_confirm_purchase(flow, carrier, stored, order, rule,
+                                                    confirm)
+    except OrderFailed as failed:
+        raise failed.cause from None
+    finally:
+        await flow.writer.drain()
+    written = await _save_label(carrier, label, fmt, path, force)
+    return CreateResult(rates=view, label=label, label_path=written, run_id=run_id)
 
 
 async def _quote_confirm_purchase(

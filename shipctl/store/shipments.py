@@ -251,6 +251,15 @@ async def unsettled_create(
     return to_stored(row) if row is not None else None
 
 
+async def current_orders(
+    pool: asyncpg.Pool, references: Sequence[str], *, scope: Scope
+) -> list[StoredOrder]:
+    """The current rows of these references in the scope's mode and store, if any."""
+    rows = await pool.fetch(query("shipments_current"), scope.mode, scope.store,
+                            list(references))
+    return [to_stored(row) for row in rows]
+
+
 @dataclass(frozen=True)
 class BoughtElsewhere:
     """An order of the file whose label another run bought (or refunded)."""

@@ -309,3 +309,35 @@ def test_a_buy_answered_200_with_a_body_cut_short_is_looked_up_not_failed(
     ours = next(r for r in rows.values() if r["easypost_shipment_id"] == cut)
     assert ours["tracking_code"] == carrier.shipment(cut)["tracking_code"]
     assert sorted(carrier.purchases()["by_reference"].values()) == [1, 1, 1]
+
+
+# --- create and a bulk run on one reference --------------------------------------------------
+
+
+def test_create_of_a_reference_a_bulk_run_is_buying_now_buys_nothing(
+    shipctl: Shipctl, isolated_env: Path, db: str, sql: Sql
+) -> None:
+    """A second terminal runs `create --reference T-00000` while the bulk run that owns the
+    reference is in the middle of buying it: create stops before anything; one label."""
+    from tests.jobs.bulk_support import use_example_settings, write_orders
+
+    use_example_settings(isolated_env)
+    orders = write_orders(isolated_env / "orders.csv", 1)
+    with carrier_at() as carrier:
+        carrier.proxy.hang_buys(4.0)
+        env = chaos.shipctl_env(isolated_env, database_url=db, api_base=carrier.proxy.api_base)
+        run = chaos.start_shipctl(["bulk", str(orders), "--yes"], cwd=isolated_env, env=env)
+        deadline = time.monotonic() + 60
+        while carrier.proxy.count("POST /v2/shipments/{id}/buy") == 0:
+            assert time.monotonic() < deadline and run.poll() is None, run.communicate()
+            time.sleep(0.02)
+        other = shipctl("create", *TO, "--weight", "1lb", "--reference", "T-00000", "--yes",
+                        env=carrier.env)
+        out, err = run.communicate(timeout=60)
+        purchases = carrier.purchases()
+    assert other.exit_code == 2, other.stdout + other.stderr
+    assert "another shipctl" in other.stderr
+    assert run.returncode == 0, out + err
+    assert purchases["by_reference"] == {"T-00000": 1}
+    [row] = current(sql).values()
+    assert row["state"] == "purchased"
