@@ -407,6 +407,11 @@ async def run_options(pool: asyncpg.Pool, run_id: int, state: str) -> list[Shipm
     return [ShipmentOptions.model_validate(row["options"]) for row in rows]
 
 
+async def run_replaced(pool: asyncpg.Pool, run_id: int, limit: int) -> list[StoredOrder]:
+    """Labels the `--rebuy` run replaced that are not refunded (see run_replaced.sql)."""
+    return [to_stored(row) for row in await pool.fetch(query("run_replaced"), run_id, limit)]
+
+
 async def run_failures(pool: asyncpg.Pool, run_id: int, limit: int) -> list[StoredOrder]:
     return [to_stored(row) for row in await pool.fetch(query("run_failed"), run_id, limit)]
 

@@ -254,6 +254,11 @@ def test_a_rebuy_left_with_an_unknown_outcome_is_continued_not_rebought_again(
     third = shipctl(*args, "--rebuy", env=carrier.env)
     assert third.exit_code == 0, third.stdout + third.stderr
     assert sorted(carrier.purchases()["by_reference"].values()) == [3] * count
+    # The labels it replaced are still valid and paid for: said, with their tracking codes.
+    assert f"{count} replaced label(s) are still valid and paid for" in third.stdout
+    replaced = sql("SELECT tracking_code FROM shipments WHERE superseded_at IS NOT NULL "
+                   "AND run_id = (SELECT max(run_id) - 1 FROM shipments)")
+    assert replaced and all(r["tracking_code"] in third.stdout for r in replaced)
 
 
 # --- 3. a file edited after a dry run is quoted again; after purchase it is listed ---------
