@@ -380,6 +380,9 @@ class QuotedShipment(Model):
     mode: Mode = "test"
     # The label format asked for when the shipment was made (options.label_format), if any.
     label_format: str | None = None
+    # Its label's date, resolution and printed text, as its options give them
+    # (carrier.shipments.label_marks).
+    label_marks: tuple[tuple[str, str], ...] = ()
 
 
 class PurchasedLabel(Model):

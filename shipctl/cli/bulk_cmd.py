@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -339,6 +340,19 @@ def _n(count: int, noun: str) -> str:
     return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
+def _show_replaced(context: AppContext, replaced: list[StoredOrder]) -> None:
+    """`--rebuy`: the labels replaced are still valid and were paid for until refunded."""
+    out = context.stdout
+    total = sum((order.rate or Decimal(0) for order in replaced), Decimal(0))
+    shown = replaced[:20]
+    out.print(f"[yellow]{len(replaced):,} replaced label(s) are still valid and paid for "
+              f"(${total:,.2f}){' (first 20)' if len(replaced) > 20 else ''}[/]: refund them "
+              "with `shipctl refund " + " ".join(escape(o.tracking_code or "") for o in shown[:3])
+              + (" …`" if len(shown) > 3 else "`"), soft_wrap=True)
+    for order in shown:
+        out.print(f"  {escape(order.reference)}  {order.tracking_code or ''}")
+
+
 def _show_dropped(context: AppContext, report: BulkReport) -> None:
     out = context.stdout
     out.print(f"[yellow]{_n(len(report.dropped), 'invalid order')} not shipped "
@@ -405,11 +419,14 @@ def _show(
         for order in report.refunded[:20]:
             out.print(f"  {escape(order.reference)}  {order.tracking_code or ''}")
     for order in report.changed_after_purchase:
+        code = escape(order.tracking_code or "")
         out.print(
             f"[yellow]changed after purchase: {escape(order.reference)}[/] — its label was "
-            f"bought for the earlier data; `--rebuy` replaces it, `shipctl refund "
-            f"{escape(order.reference)}` refunds the old one", soft_wrap=True,
+            f"bought for the earlier data; `--rebuy` replaces it (then `shipctl refund {code}` "
+            "refunds the old one)", soft_wrap=True,
         )
+    if report.replaced:
+        _show_replaced(context, report.replaced)
     if report.international:
         ddp = (settings or context.settings).customs.incoterm == "DDP"
         payer = "paid by the sender (DDP)" if ddp else "paid by the recipient (DDU)"

@@ -127,7 +127,11 @@ def create(
         force=force, verify=vf.verify_mode(verify, False, "off"), dry_run=dry_run,
         rebuy=rebuy, carriers=context.carriers,
         ship_date=opt.ship_date(context, ship_date),
+        reference_given=from_json is not None or reference is not None,
     ))
+    if result.resumed is not None:
+        context.notice(f"{result.resumed}: an earlier create of this order had no known "
+                       "outcome; its shipment was retrieved first (no second label)")
     if as_json:
         context.stdout.print_json(json.dumps(_as_json(result)))
         return

@@ -104,6 +104,11 @@ def _quiet_broken_pipe() -> None:
     sys.exit(BROKEN_PIPE)
 
 
+def _from_the_database(error: BaseException) -> bool:
+    """An error PostgreSQL raised mid-command (disk full, out of connections, a restart)."""
+    return type(error).__module__.startswith("asyncpg")
+
+
 def run(argv: list[str] | None = None) -> None:
     """Console-script entry point: run the app and turn errors into one line and an exit code."""
     args = sys.argv[1:] if argv is None else argv
@@ -144,6 +149,14 @@ def run(argv: list[str] | None = None) -> None:
             else:
                 stderr.print(f"[bold red]error:[/] {escape(error.format_message())}")
             sys.exit(error.exit_code)
+        if _from_the_database(error):
+            stderr.print(
+                f"[bold red]error:[/] the database failed: {escape(str(error))}. Every buy "
+                "sent is kept by its shipment id: once the database is fixed, rerun the same "
+                "command (it finds out what was bought; nothing is bought twice)",
+                soft_wrap=True,
+            )
+            sys.exit(int(ExitCode.DATABASE))
         stderr.print(
             f"[bold red]error:[/] unexpected {type(error).__name__}: {escape(str(error))} "
             "(run with --debug for the traceback)",

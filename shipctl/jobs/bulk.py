@@ -149,6 +149,8 @@ class BulkReport:
     already_purchased: list[str] = field(default_factory=list)
     already_sample: list[StoredOrder] = field(default_factory=list)
     refunded: list[StoredOrder] = field(default_factory=list)
+    # `--rebuy`: the earlier labels this run replaced, still valid and paid for (a sample).
+    replaced: list[StoredOrder] = field(default_factory=list)
     changed_after_purchase: list[StoredOrder] = field(default_factory=list)
     quote: QuoteSummary | None = None
     counts: dict[str, int] = field(default_factory=dict)
@@ -795,6 +797,8 @@ async def _close(
     report.counts = await shipments.run_counts(pool, run_id)
     report.spend = await _run_totals(pool, run_id, "purchased")
     report.failures = await shipments.run_failures(pool, run_id, MAX_LISTED_ORDERS)
+    if options.rebuy and not options.dry_run:
+        report.replaced = await shipments.run_replaced(pool, run_id, MAX_LISTED_ORDERS)
     seen = {order.id for order in report.changed_after_purchase}
     report.changed_after_purchase += [
         order for order in await shipments.changed_after_purchase(pool, run_id)
@@ -807,8 +811,22 @@ async def _close(
         except OutputError:
             await lease.finish(RunStatus.INTERRUPTED, report.bought_here)
             raise
-    await lease.finish(status, report.bought_here)
+    await lease.finish(_lasting(status, options, report), report.bought_here)
     return report
+
+
+# States of an order whose label the run has not bought (yet).
+UNSETTLED = frozenset({"pending", "created", "unknown", "failed"})
+
+
+def _lasting(status: RunStatus, options: BulkOptions, report: BulkReport) -> RunStatus:
+    """The status the run is left in. A `--rebuy` run that ends with orders it has not
+    rebought (an unknown outcome, a failure) stays open: the rerun the summary asks for
+    continues it, and rebuys only those, never the labels it rebought already."""
+    if (status is RunStatus.COMPLETED and options.rebuy and not options.dry_run
+            and any(report.counts.get(state, 0) for state in UNSETTLED)):
+        return RunStatus.INTERRUPTED
+    return status
 
 
 async def _write_outputs(

@@ -190,16 +190,17 @@ class OrderFlow:
         except CarrierAuthError:
             raise
         except CarrierError as error:
-            if not _not_found(error):
+            if not not_found(error):
                 return await self._unknown(stored, error)
             current = None  # EasyPost has no such shipment: nothing was bought with it
         if isinstance(current, PurchasedLabel):
             await self.writer.purchased(stored.id, current)
             return Outcome(stored=stored, state=OrderState.PURCHASED, label=current)
         wanted = self._format_for(stored)
-        stale = stored.shipment_is_stale or bool(
-            wanted and current and current.label_format and current.label_format != wanted.upper()
-        )
+        stale = stored.shipment_is_stale or bool(current and (
+            (wanted and current.label_format and current.label_format != wanted.upper())
+            or current.label_marks != self._label_marks(stored)
+        ))
         if stale and current is not None:
             # About to drop this shipment for a new one: first let any buy of it that is still
             # on its way (sent by a worker that died a moment ago) land, and look again.
@@ -219,6 +220,13 @@ class OrderFlow:
         await self.writer.created(stored.id, current.shipment_id, chosen,
                                   stored.shipment_digest or stored.order_digest)
         return Quoted(stored=stored, shipment=current, chosen=chosen)
+
+    def _label_marks(self, stored: StoredOrder) -> tuple[tuple[str, str], ...]:
+        """The label marks a shipment for this order would be made with now."""
+        from shipctl.carrier.shipments import label_marks, label_options
+
+        return label_marks(label_options(stored.order, self._format_for(stored), self.label,
+                                         self.label_date))
 
     async def _after_quiet(
         self, stored: StoredOrder, current: QuotedShipment
@@ -288,7 +296,8 @@ class OrderFlow:
             return failed.outcome
 
 
-def _not_found(error: CarrierError) -> bool:
+def not_found(error: CarrierError) -> bool:
+    """EasyPost has no such object (a shipment never made, or not of this account)."""
     code = (error.code or "").upper()
     return code in ("NOT_FOUND", "HTTP_404") or code.endswith(".NOT_FOUND")
 

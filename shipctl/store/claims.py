@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import datetime
 
 import asyncpg
@@ -84,6 +85,27 @@ class RunLease:
         conn, self._conn = self._conn, None
         if conn is not None:
             await _let_go(self._pool, conn)
+
+
+class OrderClaim:
+    """Claims for a command that works single orders itself (`create`), taken as a bulk
+    worker claims its orders: on one connection, let go of when the command ends."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    async def take(self, order_id: int) -> bool:
+        """Claim the order; False when another process holds it (a bulk run buying it)."""
+        return bool(await self._conn.fetchval("SELECT pg_try_advisory_lock($1)", order_id))
+
+
+@asynccontextmanager
+async def order_claim(pool: asyncpg.Pool) -> AsyncIterator[OrderClaim]:
+    conn = await pool.acquire()
+    try:
+        yield OrderClaim(conn)
+    finally:
+        await _let_go(pool, conn)
 
 
 class OrderClaims:

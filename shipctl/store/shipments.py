@@ -259,6 +259,24 @@ async def record_orders(
     return [by_reference[reference] for reference in references]
 
 
+async def unsettled_create(
+    pool: asyncpg.Pool, order: Order, *, scope: Scope
+) -> StoredOrder | None:
+    """An earlier `create` of the same order whose outcome is not known yet (see the query)."""
+    row = await pool.fetchrow(query("shipments_create_unsettled"), scope.mode, scope.store,
+                              order.digest(scope.default_from))
+    return to_stored(row) if row is not None else None
+
+
+async def current_orders(
+    pool: asyncpg.Pool, references: Sequence[str], *, scope: Scope
+) -> list[StoredOrder]:
+    """The current rows of these references in the scope's mode and store, if any."""
+    rows = await pool.fetch(query("shipments_current"), scope.mode, scope.store,
+                            list(references))
+    return [to_stored(row) for row in rows]
+
+
 @dataclass(frozen=True)
 class BoughtElsewhere:
     """An order of the file whose label another run bought (or refunded)."""
@@ -406,6 +424,11 @@ async def run_options(pool: asyncpg.Pool, run_id: int, state: str) -> list[Shipm
     return [ShipmentOptions.model_validate(row["options"]) for row in rows]
 
 
+async def run_replaced(pool: asyncpg.Pool, run_id: int, limit: int) -> list[StoredOrder]:
+    """Labels the `--rebuy` run replaced that are not refunded (see run_replaced.sql)."""
+    return [to_stored(row) for row in await pool.fetch(query("run_replaced"), run_id, limit)]
+
+
 async def run_failures(pool: asyncpg.Pool, run_id: int, limit: int) -> list[StoredOrder]:
     return [to_stored(row) for row in await pool.fetch(query("run_failed"), run_id, limit)]
 
@@ -462,8 +485,33 @@ async def find_labels(
 
 
 async def submitted_refunds(pool: asyncpg.Pool, *, mode: str) -> list[StoredOrder]:
-    """Labels of `mode` whose refund is still `submitted`, oldest request first."""
+    """Labels of `mode` whose refund is still `submitted` (or `requested`: the request's
+    answer was lost), oldest request first."""
     return [to_stored(row) for row in await pool.fetch(query("refunds_submitted"), mode)]
+
+
+async def unsettled(
+    pool: asyncpg.Pool, *, mode: str, changed_before: datetime, since: datetime
+) -> list[StoredOrder]:
+    """Orders whose buy may have gone through unrecorded (see shipments_unsettled.sql)."""
+    rows = await pool.fetch(query("shipments_unsettled"), mode, changed_before, since)
+    return [to_stored(row) for row in rows]
+
+
+async def mark_not_bought(pool: asyncpg.Pool, row_id: int) -> None:
+    """An `unknown` order's shipment has no label: `created` again."""
+    await pool.execute(query("shipments_mark_not_bought"), row_id)
+
+
+async def intend_refund(pool: asyncpg.Pool, shipment_row_id: int) -> str | None:
+    """Note a refund as `requested` before EasyPost is asked; return the status before."""
+    before: str | None = await pool.fetchval(query("refunds_intend"), shipment_row_id)
+    return before
+
+
+async def withdraw_refund(pool: asyncpg.Pool, shipment_row_id: int, before: str | None) -> None:
+    """EasyPost has no refund of the label: take the `requested` note back to `before`."""
+    await pool.execute(query("refunds_withdraw"), shipment_row_id, before)
 
 
 async def record_refund(pool: asyncpg.Pool, shipment_row_id: int, result: RefundResult) -> None:

@@ -62,7 +62,9 @@ def template(method: str, path: str) -> str:
 @dataclass
 class BuyRule:
     nth: int
-    action: str  # "lose" (forward, drop the answer) or "refuse" (drop, never forward)
+    # "lose" (forward, drop the answer), "refuse" (drop, never forward) or "garble"
+    # (forward, then answer with the status but half of the body: a reply cut short)
+    action: str
     down_for: float
     mode: str  # the outage that follows: "drop" or "503"
 
@@ -104,6 +106,11 @@ class FaultProxy:
                     mode: str = "drop") -> None:
         with self._lock:
             self._lose[key] = (self.counts[key] + nth, BuyRule(nth, "lose", down_for, mode))
+
+    def garble_buy_answer(self, nth: int = 1) -> None:
+        """The nth buy lands, and its answer arrives cut in half (not JSON)."""
+        with self._lock:
+            self._rules[nth] = BuyRule(nth, "garble", 0.0, "drop")
 
     def refuse_buy(self, nth: int = 1, down_for: float = math.inf, mode: str = "drop") -> None:
         with self._lock:
@@ -192,6 +199,11 @@ class FaultProxy:
             self.lost_answers.append(key)
             self._start_outage(lose)
             return _drop(request)
+        if rule is not None and rule.action == "garble":
+            assert buy is not None
+            self.lost.append(buy.group(1))
+            return web.Response(status=status, body=body[: len(body) // 2],
+                                content_type="application/json")
         if rule is not None and rule.action == "lose":
             assert buy is not None
             self.lost.append(buy.group(1))
