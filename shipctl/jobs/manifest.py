@@ -21,14 +21,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from shipctl.errors import CarrierAuthError, CarrierError, InputError
 
 if TYPE_CHECKING:
-    from shipctl.carrier.scan_forms import ScanForm
     from shipctl.carrier.session import CarrierFactory, CarrierSession
     from shipctl.config import Settings
     from shipctl.models import Address
@@ -141,6 +140,7 @@ async def manifest(
 ) -> ManifestReport:
     """Resolve forms whose answer was lost, then form the day's labels that are on none."""
     from shipctl.jobs.form_files import await_files, write_pdf
+    from shipctl.jobs.lost_forms import resolve_requested
     from shipctl.jobs.runtime import open_runtime
     from shipctl.store import manifests as store
 
@@ -227,6 +227,7 @@ async def _form_one(
     from shipctl.carrier.errors import CarrierInputError, CarrierTransientError
     from shipctl.carrier.scan_forms import create_scan_form
     from shipctl.jobs.form_refusals import judge
+    from shipctl.jobs.lost_forms import resolve_lost
     from shipctl.store import manifests as store
 
     form_id, labels = await store.request_form(
@@ -265,8 +266,8 @@ async def _form_one(
                 break
             continue
         except CarrierTransientError:
-            outcome = await _resolve_one(pool, session, form_id, group,
-                                         [label.tracking_code for label in labels], lost=True)
+            outcome = await resolve_lost(pool, session, form_id, group,
+                                         [label.tracking_code for label in labels])
             return replace(outcome, excluded=tuple(excluded), regrouped=tuple(regrouped))
         await store.record_created(pool, form_id, scan_form_id=form.id, batch_id=form.batch_id,
                                    form_url=form.form_url, tracking_codes=form.tracking_codes)
@@ -284,87 +285,6 @@ async def _form_one(
     await store.record_failed(pool, form_id, code, message)
     return FormOutcome(group, len(labels), status, message=message, excluded=tuple(excluded),
                        regrouped=tuple(regrouped))
-
-
-async def _resolve_one(
-    pool: Pool, session: CarrierSession, form_id: int, group: FormGroup,
-    codes: Sequence[str], *, lost: bool,
-) -> FormOutcome:
-    """A form whose answer is not known: list the account's forms for its labels."""
-    from shipctl.carrier.scan_forms import find_forms
-
-    since = datetime.now(UTC) - timedelta(days=2)
-    try:
-        found = await find_forms(session.executor, codes, since=since)
-    except CarrierAuthError:
-        raise
-    except CarrierError as error:
-        return FormOutcome(group, len(codes), "unknown",
-                           message=f"the answer was lost and the forms could not be listed: "
-                                   f"{error.message}")
-    return await _record_found(pool, form_id, group, codes, found,
-                               not_found="unknown" if lost else "failed")
-
-
-async def _record_found(
-    pool: Pool, form_id: int, group: FormGroup, codes: Sequence[str],
-    found: Sequence[ScanForm], *, not_found: str, resolved: bool = False,
-) -> FormOutcome:
-    """Record the form EasyPost holds with these labels; none: `not_found` (`failed` gives
-    the labels back, `unknown` keeps them for the next run to list again)."""
-    from shipctl.store import manifests as store
-
-    if found:
-        # The form with most of the intent's labels is the one asked for.
-        wanted = set(codes)
-        form = max(found, key=lambda f: len(wanted.intersection(f.tracking_codes)))
-        on_it = sorted(wanted.intersection(form.tracking_codes))
-        await store.record_created(pool, form_id, scan_form_id=form.id, batch_id=form.batch_id,
-                                   form_url=form.form_url, tracking_codes=on_it)
-        return FormOutcome(group, len(on_it), "created", form.id, form.form_url,
-                           message=None if resolved else "answer lost: found by listing the "
-                           "forms", resolved=resolved)
-    if not_found == "failed":
-        message = "EasyPost made no form with these labels"
-        await store.record_failed(pool, form_id, "NOT_MADE", message)
-        if resolved:  # an earlier run's request that made nothing: its labels are free again
-            return FormOutcome(group, len(codes), "released",
-                               message="an earlier run's request made no form: its labels "
-                                       "were free to form again", resolved=True)
-        return FormOutcome(group, len(codes), "failed", message=message)
-    return FormOutcome(group, len(codes), "unknown",
-                       message="the answer was lost and no form holds these labels yet: "
-                               "the next run lists the forms again", resolved=resolved)
-
-
-async def resolve_requested(pool: Pool, session: CarrierSession) -> list[FormOutcome]:
-    """Forms asked for by an earlier run whose answer was never recorded: list the account's
-    forms once for all of them. A form found is recorded; none found means the request never
-    made one (EasyPost refuses a label on two forms anyway), and its labels are given back."""
-    from shipctl.carrier.scan_forms import find_forms
-    from shipctl.store import manifests as store
-
-    pending = await store.requested(pool, mode=session.mode)
-    if not pending:
-        return []
-    codes = {code for form in pending for code in form.tracking_codes}
-    since = min(form.requested_at for form in pending) - timedelta(days=2)
-    try:
-        found = await find_forms(session.executor, codes, since=since)
-    except CarrierAuthError:
-        raise
-    except CarrierError as error:
-        return [FormOutcome(FormGroup(form.carrier, form.carrier_account_id, form.origin),
-                            len(form.tracking_codes), "unknown",
-                            message=f"the scan forms could not be listed: {error.message}",
-                            resolved=True) for form in pending]
-    outcomes = []
-    for form in pending:
-        mine = [f for f in found if set(form.tracking_codes).intersection(f.tracking_codes)]
-        group = FormGroup(form.carrier, form.carrier_account_id, form.origin)
-        outcomes.append(await _record_found(pool, form.id, group, form.tracking_codes, mine,
-                                            not_found="failed", resolved=True))
-    return outcomes
 
 
 async def list_forms(
