@@ -133,3 +133,48 @@ def test_labels_stored_under_the_wrong_account_are_grouped_again(
     stored = {r["reference"]: r["carrier_account_id"] for r in sql(
         "SELECT reference, carrier_account_id FROM shipments")}
     assert stored == {ref: expected_account(ref) for ref in stored}
+
+
+async def test_migration_0012_backfills_the_accounts_orders_named(db: str) -> None:
+    """A label whose order named its carrier account was rated by that account only: the
+    migration stores it. Others stay NULL, for `manifest` to read from EasyPost."""
+    from urllib.parse import urlsplit
+
+    import asyncpg
+
+    from shipctl.store import migrations
+
+    old = db.replace("/shipctl_test_", "/shipctl_v11_", 1)
+    name = urlsplit(old).path.lstrip("/")
+    admin = await asyncpg.connect(db)
+    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        conn = await asyncpg.connect(old)
+        try:
+            before = [m for m in migrations.available() if m.version < 12]
+            for migration in before:
+                async with conn.transaction():
+                    await conn.execute(migration.sql)
+            await conn.execute(
+                "CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text"
+                " NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())")
+            await conn.executemany("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
+                                   [(m.version, m.name) for m in before])
+            await conn.executemany(
+                "INSERT INTO shipments (reference, state, mode, easypost_shipment_id, options) "
+                "VALUES ($1, 'purchased', 'test', $2, $3::jsonb)",
+                [("named", "shp_1", f'{{"carrier_account": "{SECOND}"}}'),
+                 ("other", "shp_2", '{"signature": "adult"}'),
+                 ("plain", "shp_3", None),
+                 ("never-created", None, f'{{"carrier_account": "{SECOND}"}}')])
+            applied = [m.version for m in await migrations.migrate(conn)]
+            rows = {r["reference"]: r["carrier_account_id"] for r in await conn.fetch(
+                "SELECT reference, carrier_account_id FROM shipments")}
+        finally:
+            await conn.close()
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+    assert 12 in applied
+    assert rows == {"named": SECOND, "other": None, "plain": None, "never-created": None}
