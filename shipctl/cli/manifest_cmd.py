@@ -175,7 +175,7 @@ def list_cmd(
         show_default=False)] = None,
 ) -> None:
     """The scan forms made, with their carrier accounts and label counts, labels refunded
-    since, and labels EasyPost refused onto them (left off the forms)."""
+    since, and labels EasyPost refused (left off the forms for good)."""
     from shipctl.jobs.manifest import list_forms
     from shipctl.shipdates import parse_ship_date
 
