@@ -401,6 +401,8 @@ class PurchasedLabel(Model):
     label_format: str | None = None
     tracker_id: str | None = None
     mode: Mode = "test"
+    # The EasyPost carrier account of the bought rate: scan forms group labels by it.
+    carrier_account_id: str | None = None
 
 
 class RefundResult(Model):

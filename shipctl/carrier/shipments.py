@@ -267,4 +267,5 @@ def purchased_label(data: Json, mode: Mode) -> PurchasedLabel:
         delivery_days=_int(rate.get("delivery_days")), est_delivery_date=estimated,
         label_url=label["label_url"], label_format=label_format_of(label),
         tracker_id=tracker.get("id"), mode=mode,
+        carrier_account_id=rate.get("carrier_account_id"),
     )

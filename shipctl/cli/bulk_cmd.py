@@ -384,6 +384,13 @@ def _show_skipped(context: AppContext, report: BulkReport, *, every: bool) -> No
         out.print("  (--show-skipped lists them all)")
 
 
+def _more(context: AppContext, left: int, run_id: int | None) -> None:
+    """The line after a sample of orders: how many it leaves out, and where they all are."""
+    if left > 0:
+        where = f" (`shipctl runs show {run_id}` lists every order)" if run_id else ""
+        context.stdout.print(f"  … and {left:,} more{where}")
+
+
 def _show(
     context: AppContext, report: BulkReport, settings: Settings | None = None, *,
     show_skipped: bool = False,
@@ -413,11 +420,14 @@ def _show(
                   "labels):")
         for order in report.already_sample:
             out.print(f"  {escape(order.reference)}  {order.tracking_code or ''}")
+        _more(context, len(report.already_purchased) - len(report.already_sample),
+              report.run_id)
     if report.refunded:
         out.print(f"{len(report.refunded)} refunded, not bought again (use --rebuy for new "
                   "labels):")
         for order in report.refunded[:20]:
             out.print(f"  {escape(order.reference)}  {order.tracking_code or ''}")
+        _more(context, len(report.refunded) - 20, report.run_id)
     for order in report.changed_after_purchase:
         code = escape(order.tracking_code or "")
         out.print(

@@ -71,8 +71,9 @@ SERVICES: tuple[Service, ...] = (
 # Heaviest parcel each carrier accepts, in ounces.
 MAX_WEIGHT_OZ = {"USPS": 70 * 16, "UPS": 150 * 16, "FedEx": 150 * 16}
 
-# One carrier account per carrier. USPS has the id the official SDK's test suite uses for a
-# test account's USPS account, so its calls replay unchanged.
+# The first carrier account of each carrier (carrier_accounts.py gives further ones ids of
+# their own). USPS has the id the official SDK's test suite uses for a test account's USPS
+# account, so its calls replay unchanged.
 CARRIER_ACCOUNTS = {
     "USPS": "ca_b25657e9896e4d63ac8151ac346ac41e",
     "UPS": stable_id("ca", "simulator-UPS"),
@@ -172,7 +173,6 @@ class Priced(NamedTuple):
     retail_rate: str
     list_rate: str
     delivery_days: int
-    carrier_account_id: str
 
 
 class Quote(NamedTuple):
@@ -213,6 +213,5 @@ def quote(
             if residential:
                 amount += residential_surcharge(service)
             priced.append(Priced(service, str(amount), str(retail_rate(amount)),
-                                 str(list_rate(amount)), delivery_days(service, zone_no),
-                                 CARRIER_ACCOUNTS[carrier]))
+                                 str(list_rate(amount)), delivery_days(service, zone_no)))
     return Quote(tuple(priced), tuple(too_heavy))

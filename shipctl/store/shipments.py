@@ -455,13 +455,14 @@ def created_values(
     row_id: int, shipment_id: str, quote: Quote, digest: str | None
 ) -> tuple[Any, ...]:
     return (row_id, shipment_id, quote.rate_id, quote.carrier, quote.service, quote.rate,
-            quote.currency, quote.delivery_days, quote.delivery_date, digest)
+            quote.currency, quote.delivery_days, quote.delivery_date, digest,
+            quote.carrier_account_id)
 
 
 def purchased_values(row_id: int, label: PurchasedLabel) -> tuple[Any, ...]:
     return (row_id, label.shipment_id, label.tracking_code, label.carrier, label.service,
             label.rate, label.currency, label.delivery_days, label.est_delivery_date,
-            label.label_url, label.tracker_id, label.label_format)
+            label.label_url, label.tracker_id, label.label_format, label.carrier_account_id)
 
 
 def failed_values(row_id: int, code: str, message: str) -> tuple[Any, ...]:

@@ -4,37 +4,22 @@ a pickup are then looked up on EasyPost, never asked for again."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from shipctl.simulator import RunningSimulator, SimulatorConfig, running_simulator
+from shipctl.simulator import SimulatorConfig
 from tests.conftest import CliResult
-from tests.support.faultproxy import FaultProxy, fault_proxy
 
-from .support import CONFIG, Run, write_orders
+from .support import CONFIG, Carrier, Run, carrier_for, write_orders
 
-API_KEY = "EZTK-endofday-0123456789abcdef"
 SCAN_FORM = "POST /v2/scan_forms"
-
-
-@dataclass
-class Carrier:
-    sim: RunningSimulator
-    proxy: FaultProxy
-
-    @property
-    def env(self) -> dict[str, str]:
-        return {"EASYPOST_API_BASE": self.proxy.api_base, "EASYPOST_API_KEY": API_KEY,
-                "SHIPCTL_TIMEOUT": "2", "SHIPCTL_RETRY_SECONDS": "2"}
 
 
 @pytest.fixture
 def carrier() -> Iterator[Carrier]:
-    with running_simulator(SimulatorConfig(carriers=("USPS",))) as sim, \
-            fault_proxy(sim.api_base) as proxy:
-        yield Carrier(sim, proxy)
+    with carrier_for(SimulatorConfig(carriers=("USPS",))) as carrier:
+        yield carrier
 
 
 @pytest.fixture
