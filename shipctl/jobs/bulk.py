@@ -581,7 +581,7 @@ async def _ship(
     from shipctl.jobs.pace_share import shared_pace
     from shipctl.jobs.runtime import open_runtime
     from shipctl.store import shipments
-    from shipctl.store.claims import RunLease
+    from shipctl.store.claims import Buyer, RunLease
 
     concurrency = options.concurrency or settings.effective_concurrency()
     label_format = _label_format(options, settings)
@@ -599,6 +599,7 @@ async def _ship(
                      "mapping": report.mapping, "concurrency": concurrency,
                      "label_format": label_format, **options.print_room.run_options(),
                      "rule": (options.rule or settings.rate_rule()).model_dump(mode="json")},
+            buys=not options.dry_run,
         )
         report.run_id = run_id
         async with RunLease(pool, run_id) as lease, shared_pace(pool, carrier.executor):
@@ -626,8 +627,8 @@ async def _ship(
             flow = OrderFlow(
                 pool, carrier, from_address=settings.from_address,
                 rule=options.rule or settings.rate_rule(), label_format=label_format,
-                quiet_seconds=settings.timeout + 5, customs=settings.customs,
-                label=LabelSetup.of(settings, options.print_room.dpi),
+                quiet_seconds=settings.timeout + 5, buyer=Buyer(worker_id=lease.worker_id),
+                customs=settings.customs, label=LabelSetup.of(settings, options.print_room.dpi),
                 label_date=options.ship_date,
             )
             done = _Work()

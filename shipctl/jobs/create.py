@@ -152,6 +152,7 @@ async def _buy(
     from shipctl.jobs.orderflow import OrderFailed, OrderFlow
     from shipctl.jobs.runtime import open_database, recorded_run
     from shipctl.store import shipments as store
+    from shipctl.store.claims import Buyer
 
     scope = store.Scope(mode=carrier.mode, store=settings.store, label_format=fmt)
     async with (
@@ -176,7 +177,8 @@ async def _buy(
             await set_label_date(pool, run.id, ship_date)
         flow = OrderFlow(pool, carrier, from_address=order.from_address, rule=rule,
                          label_format=fmt, quiet_seconds=settings.timeout + 5,
-                         label=LabelSetup.of(settings), label_date=ship_date)
+                         buyer=Buyer(create_run_id=run.id), label=LabelSetup.of(settings),
+                         label_date=ship_date)
         try:
             view, label = await _quote_confirm_purchase(flow, carrier, stored, order, rule,
                                                         confirm)
