@@ -6,7 +6,6 @@ Callable from Python: `await run_bulk(settings, BulkOptions(path=Path("orders.cs
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -33,7 +32,7 @@ if TYPE_CHECKING:
     from shipctl.carrier.session import CarrierFactory, CarrierSession
     from shipctl.config import Settings
     from shipctl.jobs.verify import VerifyReport
-    from shipctl.store.claims import OrderClaims, RunLease
+    from shipctl.store.claims import RunLease
     from shipctl.store.database import Pool
 
 PERSIST_BATCH = 500
@@ -346,7 +345,8 @@ async def _persist(
 
 
 # How long a worker with nothing left to claim waits before looking again for orders that
-# other workers hold (their buys in flight, or a worker that died and let go of them).
+# other workers hold (their buys in flight, or a worker that died and let go of them). Orders
+# this worker holds itself wake it as soon as one is done, without waiting this long.
 WAIT_FOR_OTHERS = 0.25
 WAIT_FOR_STORING = 0.01  # the same while the next batch of the file is being stored
 # The file's orders still being stored while the ship phase already works those stored (set
@@ -391,11 +391,17 @@ async def _work(
         claim_lock = asyncio.Lock()
         exhausted = False
         storing = _STORING.get()
+        let_go = asyncio.Event()  # one of this worker's own orders is done: look again
+
+        def finished(order_id: int) -> None:
+            claims.finished(order_id)
+            let_go.set()
 
         async def refill() -> None:
             nonlocal exhausted, storing
             async with claim_lock:
                 while not (exhausted or stop.is_set()) and queue.empty():
+                    let_go.clear()
                     if storing is not None:
                         storing = None if storing.done() else storing
                         await claims.restart()
@@ -407,9 +413,8 @@ async def _work(
                     if await claims.remaining() == 0 and storing is None:
                         exhausted = True
                         return
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(stop.wait(), WAIT_FOR_OTHERS if storing is None
-                                               else WAIT_FOR_STORING)
+                    await _first_of(stop, let_go, seconds=WAIT_FOR_OTHERS if storing is None
+                                    else WAIT_FOR_STORING)
 
         async def worker() -> None:
             while not stop.is_set():
@@ -423,14 +428,14 @@ async def _work(
                 except CarrierAuthError as error:
                     rejected.append(error)
                     stop.set()
-                    claims.finished(order.id)
+                    finished(order.id)
                     return
                 if outcome is not None and outcome.state is OrderState.PURCHASED:
                     done.bought += 1
                 if outcome is not None and outcome.committed is not None:
-                    outcome.committed.add_done_callback(_release(claims, order.id))
+                    outcome.committed.add_done_callback(_release(finished, order.id))
                 else:
-                    claims.finished(order.id)
+                    finished(order.id)
                 progress.advance(outcome)
 
         try:
@@ -441,8 +446,20 @@ async def _work(
         raise rejected[0]
 
 
-def _release(claims: OrderClaims, order_id: int) -> Callable[[asyncio.Future[None]], None]:
-    return lambda _committed: claims.finished(order_id)
+def _release(
+    finished: Callable[[int], None], order_id: int
+) -> Callable[[asyncio.Future[None]], None]:
+    return lambda _committed: finished(order_id)
+
+
+async def _first_of(*events: asyncio.Event, seconds: float) -> None:
+    """Return once any of `events` is set, or after `seconds`."""
+    waits = [asyncio.ensure_future(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for wait in waits:
+            wait.cancel()
 
 
 # An order with a shipment is retrieved before anything else happens to it, whatever its
