@@ -73,7 +73,8 @@ def test_api_key_never_leaks(workdir: Path, db: str, sim: chaos.SimulatorProcess
     seen.append(chaos.shipctl(["--debug", "config", "show"], cwd=workdir, env=env))
     # --debug tracebacks: a carrier nobody listens on, and a database nobody listens on.
     dead = chaos.shipctl_env(
-        workdir, database_url=db, api_base="http://127.0.0.1:9/v2", SHIPCTL_TIMEOUT="1"
+        workdir, database_url=db, api_base="http://127.0.0.1:9/v2", SHIPCTL_TIMEOUT="1",
+        SHIPCTL_RETRY_SECONDS="1",
     )
     seen.append(
         chaos.shipctl(["--debug", "bulk", str(orders), "--yes", "--force"], cwd=workdir, env=dead)
