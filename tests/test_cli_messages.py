@@ -67,6 +67,7 @@ def test_unreachable_easypost_has_its_own_message_and_exit_code(
     assert "refused" not in result.stderr
 
 
+@pytest.mark.slow
 def test_a_crashed_embedded_server_is_reported_then_started_again(
     shipctl: Shipctl, isolated_env: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
