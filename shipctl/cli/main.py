@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
+from typer.core import TyperGroup
 
 from shipctl import __version__
 from shipctl.cli import (
@@ -109,12 +111,20 @@ def _from_the_database(error: BaseException) -> bool:
     return type(error).__module__.startswith("asyncpg")
 
 
+@functools.cache
+def _command() -> TyperGroup:
+    """The click command Typer builds from `app`, once a process (a notebook or a test may
+    call `run` many times)."""
+    from shipctl.cli.helptext import tidy
+
+    command: TyperGroup = tidy(typer.main.get_command(app))
+    return command
+
+
 def run(argv: list[str] | None = None) -> None:
     """Console-script entry point: run the app and turn errors into one line and an exit code."""
     args = sys.argv[1:] if argv is None else argv
-    from shipctl.cli.helptext import tidy
-
-    command = tidy(typer.main.get_command(app))
+    command = _command()
     stderr = AppContext().stderr
     try:
         code = command.main(args=args, prog_name="shipctl", standalone_mode=False)

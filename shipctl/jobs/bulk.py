@@ -6,7 +6,6 @@ Callable from Python: `await run_bulk(settings, BulkOptions(path=Path("orders.cs
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -33,7 +32,7 @@ if TYPE_CHECKING:
     from shipctl.carrier.session import CarrierFactory, CarrierSession
     from shipctl.config import Settings
     from shipctl.jobs.verify import VerifyReport
-    from shipctl.store.claims import OrderClaims, RunLease
+    from shipctl.store.claims import RunLease
     from shipctl.store.database import Pool
 
 PERSIST_BATCH = 500
@@ -348,7 +347,8 @@ async def _persist(
 
 
 # How long a worker with nothing left to claim waits before looking again for orders that
-# other workers hold (their buys in flight, or a worker that died and let go of them).
+# other workers hold (their buys in flight, or a worker that died and let go of them). Orders
+# this worker holds itself wake it as soon as one is done, without waiting this long.
 WAIT_FOR_OTHERS = 0.25
 WAIT_FOR_STORING = 0.01  # the same while the next batch of the file is being stored
 # The file's orders still being stored while the ship phase already works those stored (set
@@ -393,11 +393,17 @@ async def _work(
         claim_lock = asyncio.Lock()
         exhausted = False
         storing = _STORING.get()
+        let_go = asyncio.Event()  # one of this worker's own orders is done: look again
+
+        def finished(order_id: int) -> None:
+            claims.finished(order_id)
+            let_go.set()
 
         async def refill() -> None:
             nonlocal exhausted, storing
             async with claim_lock:
                 while not (exhausted or stop.is_set()) and queue.empty():
+                    let_go.clear()
                     if storing is not None:
                         storing = None if storing.done() else storing
                         await claims.restart()
@@ -409,9 +415,8 @@ async def _work(
                     if await claims.remaining() == 0 and storing is None:
                         exhausted = True
                         return
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(stop.wait(), WAIT_FOR_OTHERS if storing is None
-                                               else WAIT_FOR_STORING)
+                    await _first_of(stop, let_go, seconds=WAIT_FOR_OTHERS if storing is None
+                                    else WAIT_FOR_STORING)
 
         async def worker() -> None:
             while not stop.is_set():
@@ -425,14 +430,14 @@ async def _work(
                 except CarrierAuthError as error:
                     rejected.append(error)
                     stop.set()
-                    claims.finished(order.id)
+                    finished(order.id)
                     return
                 if outcome is not None and outcome.state is OrderState.PURCHASED:
                     done.bought += 1
                 if outcome is not None and outcome.committed is not None:
-                    outcome.committed.add_done_callback(_release(claims, order.id))
+                    outcome.committed.add_done_callback(_release(finished, order.id))
                 else:
-                    claims.finished(order.id)
+                    finished(order.id)
                 progress.advance(outcome)
 
         try:
@@ -443,8 +448,20 @@ async def _work(
         raise rejected[0]
 
 
-def _release(claims: OrderClaims, order_id: int) -> Callable[[asyncio.Future[None]], None]:
-    return lambda _committed: claims.finished(order_id)
+def _release(
+    finished: Callable[[int], None], order_id: int
+) -> Callable[[asyncio.Future[None]], None]:
+    return lambda _committed: finished(order_id)
+
+
+async def _first_of(*events: asyncio.Event, seconds: float) -> None:
+    """Return once any of `events` is set, or after `seconds`."""
+    waits = [asyncio.ensure_future(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for wait in waits:
+            wait.cancel()
 
 
 # An order with a shipment is retrieved before anything else happens to it, whatever its
@@ -583,7 +600,7 @@ async def _ship(
     from shipctl.jobs.pace_share import shared_pace
     from shipctl.jobs.runtime import open_runtime
     from shipctl.store import shipments
-    from shipctl.store.claims import RunLease
+    from shipctl.store.claims import Buyer, RunLease
 
     concurrency = options.concurrency or settings.effective_concurrency()
     label_format = _label_format(options, settings)
@@ -601,6 +618,7 @@ async def _ship(
                      "mapping": report.mapping, "concurrency": concurrency,
                      "label_format": label_format, **options.print_room.run_options(),
                      "rule": (options.rule or settings.rate_rule()).data()},
+            buys=not options.dry_run,
         )
         report.run_id = run_id
         async with RunLease(pool, run_id) as lease, shared_pace(pool, carrier.executor):
@@ -628,8 +646,8 @@ async def _ship(
             flow = OrderFlow(
                 pool, carrier, from_address=settings.from_address,
                 rule=options.rule or settings.rate_rule(), label_format=label_format,
-                quiet_seconds=settings.timeout + 5, customs=settings.customs,
-                label=LabelSetup.of(settings, options.print_room.dpi),
+                quiet_seconds=settings.timeout + 5, buyer=Buyer(worker_id=lease.worker_id),
+                customs=settings.customs, label=LabelSetup.of(settings, options.print_room.dpi),
                 label_date=options.ship_date,
             )
             done = _Work()

@@ -204,6 +204,7 @@ async def _buy_held(
     """Buy the order `_buy` recorded, once this process holds its claim."""
     from shipctl.carrier.options import LabelSetup
     from shipctl.jobs.orderflow import OrderFailed, OrderFlow
+    from shipctl.store.claims import Buyer
 
     if stored.state is OrderState.PURCHASED:
         raise AlreadyPurchasedError(
@@ -221,7 +222,8 @@ async def _buy_held(
         await set_label_date(pool, run_id, ship_date)
     flow = OrderFlow(pool, carrier, from_address=order.from_address, rule=rule,
                      label_format=fmt, quiet_seconds=settings.timeout + 5,
-                     label=LabelSetup.of(settings), label_date=ship_date)
+                     buyer=Buyer(create_run_id=run_id), label=LabelSetup.of(settings),
+                     label_date=ship_date)
     try:
         view, label = await _quote_confirm_purchase(flow, carrier, stored, order, rule,
                                                     confirm)

@@ -64,7 +64,7 @@ async def join_bulk(
     from shipctl.jobs.pace_share import shared_pace
     from shipctl.jobs.runtime import open_runtime
     from shipctl.store import shipments
-    from shipctl.store.claims import RunLease
+    from shipctl.store.claims import Buyer, RunLease
 
     progress = progress or _Silent()
     stop = stop or asyncio.Event()
@@ -90,6 +90,7 @@ async def join_bulk(
             flow = OrderFlow(
                 pool, carrier, from_address=settings.from_address, rule=options.rule,
                 label_format=options.label_format, quiet_seconds=settings.timeout + 5,
+                buyer=Buyer(worker_id=lease.worker_id),
             )
             done = _Work()
             try:

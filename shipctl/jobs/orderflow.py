@@ -7,8 +7,9 @@ CarrierExecutor; every state change is committed before the next carrier call.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,7 @@ from shipctl.models import (
     QuotedShipment,
     RateRule,
 )
+from shipctl.store.claims import Buyer, others_quiet_in
 from shipctl.store.shipments import StoredOrder
 from shipctl.store.writer import StateWriter
 
@@ -88,15 +90,20 @@ class OrderFlow:
         label_format: str | None,
         writer: StateWriter | None = None,
         quiet_seconds: float = 35.0,
+        buyer: Buyer | None = None,
         customs: CustomsSettings | None = None,
         label: LabelSetup | None = None,
         label_date: date | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
+        self.pool = pool
         self.customs = customs
         self.label = label
         self.carrier = carrier
         # How long a buy can still land after it was sent: the client timeout, and a margin.
         self.quiet_seconds = quiet_seconds
+        self.buyer = buyer or Buyer()  # this process, left out of the buyers it waits for
+        self._sleep = sleep
         self.from_address = from_address
         self.rule = rule
         self.label_format = label_format
@@ -231,20 +238,21 @@ class OrderFlow:
     async def _after_quiet(
         self, stored: StoredOrder, current: QuotedShipment
     ) -> QuotedShipment | PurchasedLabel:
-        """The shipment again, once no buy sent before the order's last change can still land.
+        """The shipment again, once no buy another process may have sent for it can land.
 
-        Such a buy is answered within the client timeout; an order touched longer ago than
-        that needs no wait (the usual case: a file edited between runs).
+        Such a buy is answered within the client timeout (`quiet_seconds` has a margin on
+        top). No wait when no other buyer was at work within that time, or only dry runs
+        (the usual cases: a file edited after a dry run, or between runs); the whole time
+        while another worker is at work or one died without finishing (see
+        `claims.others_quiet_in`).
         """
         from shipctl.carrier import shipments
 
-        if stored.updated_at is None:
-            return current
-        quiet = stored.updated_at + timedelta(seconds=self.quiet_seconds)
-        wait = (quiet - datetime.now(UTC)).total_seconds()
+        wait = await others_quiet_in(self.pool, stored.mode, stored.store, self.quiet_seconds,
+                                     self.buyer)
         if wait <= 0:
             return current
-        await asyncio.sleep(wait)
+        await self._sleep(wait)
         try:
             return await shipments.retrieve(self.carrier.executor, current.shipment_id)
         except CarrierAuthError:

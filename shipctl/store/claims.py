@@ -11,6 +11,7 @@ import os
 import socket
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
@@ -188,3 +189,29 @@ class OrderClaims:
         await self._conn.execute(
             "SELECT pg_advisory_unlock(id) FROM unnest($1::bigint[]) AS id", list(ids)
         )
+
+
+@dataclass(frozen=True)
+class Buyer:
+    """This process among those that buy labels: its `bulk` worker (`RunLease.worker_id`) or
+    its `shipctl create` run, left out of the others it waits for."""
+
+    worker_id: int | None = None
+    create_run_id: int | None = None
+
+
+async def others_quiet_in(
+    pool: asyncpg.Pool, mode: str, store: str, lands_within: float, me: Buyer
+) -> float:
+    """Seconds until no buy another process may have sent for an order of `mode` and `store`
+    can still land.
+
+    A buy lands within `lands_within` seconds of being sent. Another buyer still at work, or
+    one that died, may have sent one a moment ago: the whole time. One that finished sent its
+    buys before it did: what is left of that time since. None since then, or only dry runs
+    (which buy nothing): 0.
+    """
+    seconds: float = await pool.fetchval(
+        query("buyers_quiet_in"), mode, store, lands_within, me.worker_id, me.create_run_id,
+    )
+    return seconds

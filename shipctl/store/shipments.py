@@ -51,7 +51,6 @@ class StoredOrder:
     tracking_code: str | None = None
     label_url: str | None = None
     purchased_at: datetime | None = None
-    updated_at: datetime | None = None
     error_code: str | None = None
     error_message: str | None = None
     store: str = "default"
@@ -124,7 +123,6 @@ def to_stored(row: asyncpg.Record) -> StoredOrder:
         service=row["service"], rate=row["rate"], currency=row["currency"],
         delivery_days=row["delivery_days"], tracking_code=row["tracking_code"],
         label_url=row["label_url"], purchased_at=row["purchased_at"],
-        updated_at=row["updated_at"],
         error_code=row["error_code"], error_message=row["error_message"],
         store=row["store"], order_digest=row["order_digest"],
         shipment_digest=row["shipment_digest"], label_file_format=row["label_file_format"],
@@ -209,11 +207,13 @@ async def start_run(
 
 async def open_run(
     pool: asyncpg.Pool, kind: str, *, scope: Scope, input_path: str, input_sha256: str,
-    options: dict[str, Any],
+    options: dict[str, Any], buys: bool = True,
 ) -> tuple[int, bool]:
     """The unfinished run of this input to continue, else a new one; and whether it existed.
 
     Under a lock on the input, so two workers started together on one file join one run.
+    `buys=False` (a dry run) is recorded in the run's options as `"buys": false` until a
+    worker that buys takes the run up: then never again (see `claims.others_quiet_in`).
     """
     async with pool.acquire() as conn, conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
@@ -221,10 +221,10 @@ async def open_run(
         run_id: int | None = await conn.fetchval(
             query("runs_resumable"), kind, input_sha256, scope.mode, scope.store)
         if run_id is not None:
-            await conn.execute(query("runs_resume"), run_id)
+            await conn.execute(query("runs_resume"), run_id, buys)
             return run_id, True
         run_id = await conn.fetchval(query("runs_start"), kind, scope.mode, input_path,
-                                     input_sha256, options, scope.store)
+                                     input_sha256, {**options, "buys": buys}, scope.store)
         assert run_id is not None
         return run_id, False
 

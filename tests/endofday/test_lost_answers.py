@@ -56,6 +56,7 @@ def test_a_lost_scan_form_answer_is_found_by_listing_the_forms(
     assert sql("SELECT count(*) AS n FROM scan_form_labels")[0]["n"] == 30
 
 
+@pytest.mark.slow
 def test_a_lost_scan_form_answer_then_an_outage_waits_for_the_rerun(
     run: Run, carrier: Carrier, sql: Run, isolated_env: Path
 ) -> None:
@@ -113,6 +114,7 @@ def test_a_pickup_whose_buy_answer_is_lost_is_scheduled_once(
     assert carrier.sim.stats()["pickups"]["scheduled"] == 2
 
 
+@pytest.mark.slow
 def test_a_lost_buy_answer_then_an_outage_is_resolved_by_the_rerun(
     run: Run, carrier: Carrier, sql: Run, isolated_env: Path
 ) -> None:

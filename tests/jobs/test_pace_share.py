@@ -52,6 +52,7 @@ async def test_a_worker_arriving_takes_its_share_and_the_other_takes_up_a_leaver
     assert sql("SELECT count(*) AS n FROM carrier_pace_workers")[0]["n"] == 0
 
 
+@pytest.mark.slow
 def test_two_workers_on_one_limit_keep_429s_low(isolated_env: Path, db: str, sql: Sql) -> None:
     home = isolated_env
     use_example_settings(home)

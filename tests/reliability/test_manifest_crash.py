@@ -21,7 +21,7 @@ from . import chaos
 from .conftest import trials
 from .manifest_chaos import manifest_trial
 
-pytestmark = pytest.mark.db
+pytestmark = [pytest.mark.db, pytest.mark.slow]
 
 LABELS = 180
 

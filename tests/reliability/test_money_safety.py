@@ -163,6 +163,7 @@ def test_buy_of_unknown_outcome_then_outage_is_resolved_by_the_rerun(
     assert {r["state"] for r in rows.values()} == {"purchased"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fault", ["lost-answer", "refused"])
 def test_unknown_order_edited_before_the_rerun_is_retrieved_before_anything_else(
     fault: str, shipctl: Shipctl, home: Path, sql: Sql, carrier: Carrier
@@ -199,6 +200,7 @@ def test_unknown_order_edited_before_the_rerun_is_retrieved_before_anything_else
 # --- 2. an interrupted --rebuy resumes; it never rebuys twice --------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "kill-9"])
 def test_interrupted_rebuy_then_the_same_command_buys_exactly_one_more_label(
     stop: signal.Signals, shipctl: Shipctl, home: Path, db: str
@@ -494,6 +496,7 @@ def test_stores_with_the_same_references_buy_separately(
 # --- 7. concurrent workers on one file: every order once, the run's real outcome ------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("workers", [2, 3])
 def test_concurrent_workers_buy_every_order_once_and_none_quits_early(
     workers: int, home: Path, db: str, sql: Sql
