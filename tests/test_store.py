@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from decimal import Decimal
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -85,3 +87,28 @@ def test_bad_database_url_exit_code_and_masking(shipctl: Shipctl) -> None:
     assert shipctl(
         "db", "url", env={"DATABASE_URL": "postgresql://shipper:hunter2@db.example:5432/x"}
     ).stdout.strip() == "postgresql://shipper:***@db.example:5432/x"
+
+
+async def test_a_worker_claims_no_more_orders_than_it_asked_for(db: str, tmp_path: Path) -> None:
+    """The rest stay for the run's other workers: one worker hoarding them would leave it
+    buying alone at the end of the run while the others have nothing to do."""
+    from shipctl.models import Address, Order, Parcel
+    from shipctl.store.claims import OrderClaims
+    from shipctl.store.shipments import Scope, open_run, record_run_orders
+
+    to = Address(name="Ann Lee", street1="22 Oak Ave", city="Boston", state="MA", zip="02108",
+                 country="US")
+    orders = [Order(reference=f"C-{i}", to_address=to, parcel=Parcel(weight_oz=Decimal(12)))
+              for i in range(40)]
+    scope = Scope(mode="test")
+    async with database.open_pool(db, tmp_path) as pool:
+        run_id, _ = await open_run(pool, "bulk", scope=scope, input_path="orders.csv",
+                                   input_sha256="c" * 64, options={})
+        await record_run_orders(pool, run_id, orders, scope=scope)
+        async with (OrderClaims(pool, run_id, ["pending"]) as one,
+                    OrderClaims(pool, run_id, ["pending"]) as two):
+            first = await one.claim(5)
+            second = await two.claim(5)
+            assert len(first) == len(second) == 5
+            assert not {o.id for o in first} & {o.id for o in second}
+            assert await one.remaining() == 40

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -121,6 +122,12 @@ class CarrierExecutor:
         seed = f"{client.api_key}@{client.api_base}".encode()
         return hashlib.sha256(seed).hexdigest()[:24]
 
+    @property
+    def pace(self) -> RateController:
+        """The controller of the window and the pace (for the pace the workers on one
+        account share, jobs/pace_share.py)."""
+        return self._controller
+
     def share_pace(self, rate: float) -> None:
         """Pace at `rate` calls per second, this worker's share of the account's pace."""
         self._controller.share(rate)
@@ -139,6 +146,16 @@ class CarrierExecutor:
         after a 5xx, timeout or dropped connection the request may have taken effect, and the
         caller must find out before trying again (see `shipments.buy`).
         """
+        self._controller.call_started()
+        try:
+            return await self._call(operation, retry=retry, name=name, idempotent=idempotent)
+        finally:
+            self._controller.call_ended()
+
+    async def _call(
+        self, operation: Callable[[EasyPostClient], T], *, retry: bool, name: str,
+        idempotent: bool,
+    ) -> T:
         loop = asyncio.get_running_loop()
         started = self._clock()
         self._counts.calls += 1
@@ -153,7 +170,7 @@ class CarrierExecutor:
             finally:
                 self._controller.release()
             if outcome.error is None:
-                self._controller.on_success()
+                self._controller.on_success(epoch)
                 return outcome.value  # type: ignore[return-value]
             failure = classify(outcome.error, outcome.status, outcome.retry_after, name=name)
             self._count(failure, epoch)
@@ -174,6 +191,25 @@ class CarrierExecutor:
                 raise failure from outcome.error
             self._counts.retries += 1
             await self._sleep(delay)
+
+    async def warm(self) -> None:
+        """Start the thread pool's threads now, off the event loop. Threads start on demand,
+        each on the loop that submits its first call (a couple of milliseconds apiece, the
+        loop waiting): warming the pool while a job validates and stores its orders keeps
+        that out of its first round of calls."""
+        await asyncio.to_thread(self._start_threads)
+
+    def _start_threads(self) -> None:
+        # Each warm-up task waits for the others, so none is idle when the next is submitted
+        # and every submit starts a thread of its own.
+        gathered = threading.Barrier(self.concurrency)
+        try:
+            tasks = [self._pool.submit(gathered.wait, 5.0) for _ in range(self.concurrency)]
+        except RuntimeError:  # shut down meanwhile: nothing to warm
+            gathered.abort()
+            return
+        for task in tasks:
+            task.exception()  # a broken barrier (a real call came first) is harmless
 
     async def sleep(self, seconds: float) -> None:
         """Wait on the executor's injected clock: for callers' own pauses (the safe buy's)."""

@@ -23,18 +23,29 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
+from enum import StrEnum
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 
 SLOW_START = 16  # calls in flight before the first answers: the first round's 429s
-ESTIMATE_SPAN = 3.0  # seconds of answers the limit is measured over
+ESTIMATE_SPAN = 3.0  # seconds of answers the limit is measured over (per worker sharing it)
 MIN_GAP = 0.25  # the shortest time between two 429s that measures the limit
 BACKOFF = 0.9  # the pace after a 429, as a share of the measured limit
 REGAIN = 0.1  # climb per second below the estimate, as a share of the estimate
+DEEPEST = 0.5  # the deepest cut, with many workers sharing the account (see `workers`)
 PROBE = 0.02  # climb per second above the estimate, as a share of the pace
 SEEK = 0.1  # the same while the estimate is only a recent success rate (not between 429s)
 HOLD_AFTER = 5.0  # a Retry-After at least this long pauses every start, not just its call
+OPEN_ROUNDS = 2  # full windows of successes with no 429 after which the limit is out of reach
+
+
+class PaceState(StrEnum):
+    """Where the controller is in finding the account's limit."""
+
+    PROBING = "probing"  # not paced yet: slow start, the limit may be in reach
+    OPEN = "open"  # not paced, the window fully open for a while with no 429: out of reach
+    PACED = "paced"  # a 429 (or a share of the account's pace) set the pace
 
 
 class Pacer:
@@ -90,6 +101,10 @@ class RateController:
         self.epoch = 0  # bumped at each cut: the 429s of calls started earlier do not cut again
         self.estimate: float | None = None  # the account's limit as last measured, calls/s
         self.measured = False  # the estimate was measured between two 429s
+        # Workers pacing the account together (jobs/pace_share.py sets it). A 429 cuts the
+        # account's pace by 1 - BACKOFF whoever gets it, so this worker's own part by that
+        # times `workers`, and regains as fast: the others, which got no 429, keep theirs.
+        self.workers = 1
         self.pacer = Pacer(clock=clock, sleep=sleep)
         self._clock = clock
         self._waiters: deque[asyncio.Future[None]] = deque()
@@ -97,15 +112,63 @@ class RateController:
         self._successes: deque[float] = deque()
         self._refusals: deque[float] = deque()
         self._grown_at = 0.0
+        # The start of the recent success rate the last cut was measured from, while that
+        # rate was not measured between two 429s (see `_straggler`).
+        self._provisional_since: float | None = None
+        self._shared_at: float | None = None  # when the pace was last set to a share
         self._round_successes = 0
+        self._open_successes = 0  # successes with the window fully open and no 429
+        self._gate = asyncio.Event()
+        self._gate.set()
+        self._calls = 0  # calls under way, from their first attempt to their outcome
+        self._quiet_since: float | None = None  # when the last call under way ended
 
     @property
     def rate(self) -> float | None:
         """Calls per second the pace allows (None: not paced)."""
         return self.pacer.rate
 
+    @property
+    def state(self) -> PaceState:
+        if self.pacer.rate is not None:
+            return PaceState.PACED
+        if self._open_successes >= OPEN_ROUNDS * self.limit:
+            return PaceState.OPEN
+        return PaceState.PROBING
+
+    def hold(self) -> None:
+        """Start nothing until `resume()`: another worker on the account is measuring its
+        limit, or making room for this one (see jobs/pace_share.py)."""
+        self._gate.clear()
+
+    def resume(self) -> None:
+        self._gate.set()
+
+    @property
+    def held(self) -> bool:
+        return not self._gate.is_set()
+
+    def call_started(self) -> None:
+        """A call begins (its attempts, retries and waits between them count as one)."""
+        self._calls += 1
+        self._quiet_since = None
+
+    def call_ended(self) -> None:
+        self._calls -= 1
+        if self._calls == 0:
+            self._quiet_since = self._clock()
+
+    def quiet_for(self) -> float:
+        """Seconds since the last call under way ended (0.0 while calls are under way, or
+        before the first one)."""
+        if self._calls or self._quiet_since is None:
+            return 0.0
+        return self._clock() - self._quiet_since
+
     async def acquire(self) -> int:
         """Wait for room in the window and for the pace; returns the epoch the call starts in."""
+        if not self._gate.is_set():
+            await self._gate.wait()
         if self._started_at is None:
             self._started_at = self._clock()
         await self._take_slot()
@@ -144,11 +207,17 @@ class RateController:
                 self.in_flight += 1
                 future.set_result(None)
 
-    def on_success(self) -> None:
+    def on_success(self, started_epoch: int | None = None) -> None:
+        """A call that started in `started_epoch` succeeded."""
         now = self._clock()
         self._successes.append(now)
         self._forget(now)
+        if started_epoch is not None and started_epoch < self.epoch:
+            self._straggler(now)
         if self.pacer.rate is None:
+            if self.size == self.limit:
+                self._open_successes += 1
+                return
             # Slow start: a round of `size` successes with no 429 doubles the window.
             self._round_successes += 1
             if self.size < self.limit and self._round_successes >= self.size:
@@ -158,6 +227,23 @@ class RateController:
             return
         self._grow(now)
 
+    def _straggler(self, now: float) -> None:
+        """A success of a call started before the last cut. A 429 is answered faster than a
+        success (nothing to compute), so when the cut was measured from the recent success
+        rate (no earlier 429 to pair with: the first round), the successes of the same round
+        were still on their way: counted now, they raise that first estimate."""
+        since = self._provisional_since
+        if since is None:
+            return
+        if now - since > self.span:
+            self._provisional_since = None
+            return
+        rate = sum(1 for t in self._successes if t > since) / (now - since)
+        if self.estimate is None or rate > self.estimate:
+            self.estimate = rate
+            if self.pacer.rate is not None and self.pacer.rate < self.backoff * rate:
+                self.pacer.rate = self.backoff * rate
+
     def _grow(self, now: float) -> None:
         elapsed, self._grown_at = now - self._grown_at, now
         rate = self.pacer.rate
@@ -166,7 +252,7 @@ class RateController:
         self.pacer.delayed = False
         estimate = self.estimate or rate
         if rate < estimate:
-            rate = min(estimate, rate + REGAIN * estimate * elapsed)
+            rate = min(estimate, rate + REGAIN * self.workers * estimate * elapsed)
         else:
             rate += (PROBE if self.measured else SEEK) * rate * elapsed
         self.pacer.rate = rate
@@ -174,7 +260,7 @@ class RateController:
     def on_rate_limited(self, started_epoch: int, retry_after: float | None = None) -> None:
         """A 429 for a call that started in `started_epoch`, with the server's Retry-After."""
         now = self._clock()
-        measured, between_429s = self._measure(now)
+        measured, between_429s, since = self._measure(now)
         self._refusals.append(now)
         self._forget(now)
         if retry_after is not None and retry_after >= HOLD_AFTER:
@@ -187,9 +273,16 @@ class RateController:
             self.size = self.limit
             self._wake()
         current = self.pacer.rate
+        if not between_429s and self._shared_at is not None and self.estimate is not None \
+                and now - self._shared_at < self.span:
+            # Just after taking a share there is no success rate of its own to go by yet: the
+            # share stands for the measure (the others' calls started before they made room
+            # may still be landing).
+            measured = self.estimate
+        self._provisional_since = None if between_429s else since
         if measured > 0.0:
             self.estimate, self.measured = measured, between_429s
-            rate = BACKOFF * measured
+            rate = self.backoff * measured
             # Between two 429s the measure is a lower bound of the limit: trust it. A recent
             # success rate may be inflated by the burst: only ever lower the pace with it.
             self.pacer.rate = rate if current is None or between_429s else min(rate, current)
@@ -199,21 +292,39 @@ class RateController:
             base = current if current is not None else self.in_flight / ESTIMATE_SPAN
             self.pacer.rate = max(floor, base / 2)
 
+    @property
+    def span(self) -> float:
+        """Seconds of answers the limit is measured over: with several workers each one gets
+        its part of the 429s, so it waits longer for the second of a pair."""
+        return ESTIMATE_SPAN * self.workers
+
+    @property
+    def backoff(self) -> float:
+        """The pace after a 429, as a share of the measured limit (of this worker's part)."""
+        return max(DEEPEST, 1.0 - (1.0 - BACKOFF) * self.workers)
+
     def share(self, rate: float) -> None:
         """Pace at `rate`: this worker's share of the pace the workers on one account agreed
         on (through the database, see jobs/pace_share.py). A worker that arrives on an account
         already paced starts at its share rather than probing the limit from slow start; one
         that stays on after another left takes up its part at once. Its own 429s still
-        measure and cut as usual in between."""
+        measure and cut as usual from then on, but only from then on: what it measured before
+        was its part of another split, and the 429s of calls started before are not cuts."""
         if self.pacer.rate is None and self.size < self.limit:
             self.size = self.limit
             self._wake()
+        now = self._clock()
+        self.epoch += 1
+        self._successes.clear()
+        self._refusals.clear()
+        self._started_at = self._grown_at = self._shared_at = now
+        self._provisional_since = None
         self.estimate = rate
         self.pacer.rate = rate
 
-    def _measure(self, now: float) -> tuple[float, bool]:
-        """Calls per second the account let through lately (0.0: none), and whether that was
-        measured between two 429s.
+    def _measure(self, now: float) -> tuple[float, bool, float]:
+        """Calls per second the account let through lately (0.0: none), whether that was
+        measured between two 429s, and since when.
 
         Between two 429s at least MIN_GAP apart the bucket went from empty to empty, so the
         successes in between are what it refilled: the limit. Without such a pair (the first
@@ -226,17 +337,17 @@ class RateController:
         paired = since is not None
         if since is None:
             started = self._started_at if self._started_at is not None else now
-            since = max(now - ESTIMATE_SPAN, started)
+            since = max(now - self.span, started)
             if now - since < MIN_GAP:
                 since = now - MIN_GAP
         count = sum(1 for t in self._successes if t > since)
-        return count / (now - since), paired
+        return count / (now - since), paired, since
 
     def _forget(self, now: float) -> None:
-        horizon = now - ESTIMATE_SPAN
+        horizon = now - self.span
         for times in (self._successes, self._refusals):
             while times and times[0] < horizon:
                 times.popleft()
 
 
-__all__ = ["Pacer", "RateController"]
+__all__ = ["PaceState", "Pacer", "RateController"]

@@ -76,7 +76,16 @@ async def simulated_api(settings: Settings) -> AsyncIterator[CarrierApi]:
                              carriers=settings.simulate_carriers)
     manager = running_simulator(config)
     # Starting and stopping wait on the simulator's thread; keep that off the event loop.
-    simulator = await asyncio.to_thread(manager.__enter__)
+    starting = asyncio.ensure_future(asyncio.to_thread(manager.__enter__))
+    try:
+        simulator = await asyncio.shield(starting)
+    except asyncio.CancelledError:
+        # Not needed after all (the command stopped before its first call): the thread
+        # starts it anyway, so stop it again rather than leave it to the interpreter's exit.
+        with contextlib.suppress(Exception):
+            await starting
+            await asyncio.to_thread(manager.__exit__, None, None, None)
+        raise
     try:
         yield CarrierApi(simulator.api_base, SIMULATOR_KEY, "simulated", simulator.stats)
     finally:

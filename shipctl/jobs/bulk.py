@@ -6,9 +6,10 @@ Callable from Python: `await run_bulk(settings, BulkOptions(path=Path("orders.cs
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import tempfile
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
@@ -31,11 +32,13 @@ if TYPE_CHECKING:
     from shipctl.carrier.executor import ExecutorStats
     from shipctl.carrier.session import CarrierFactory, CarrierSession
     from shipctl.config import Settings
+    from shipctl.jobs.runtime import Runtime
     from shipctl.jobs.verify import VerifyReport
     from shipctl.store.claims import RunLease
     from shipctl.store.database import Pool
 
 PERSIST_BATCH = 500
+WARM_CONNECTIONS = 5  # held at once by a worker: run lease, pace, claims, writer, storing
 FIRST_BATCH = 16  # then doubling up to PERSIST_BATCH: the first quotes start sooner
 # About ten million orders: a file larger than this is almost surely not an order export.
 MAX_INPUT_BYTES = 1 << 30
@@ -311,11 +314,12 @@ def _valid_batches(source: OrderSource) -> Iterator[list[Order]]:
 
 async def _persist(
     pool: Pool, source: OrderSource, run_id: int, options: BulkOptions, scope: Scope,
-    report: BulkReport, *, retry_failed: bool,
+    report: BulkReport, *, retry_failed: bool, stored: asyncio.Event | None = None,
 ) -> None:
     """Second pass: store every valid order as pending under the run, in batches.
 
-    The next batch is read from the file while the current one is written.
+    The next batch is read from the file while the current one is written; `stored` is set
+    as each batch is committed, and once storing ends.
     """
     from shipctl.store import shipments
 
@@ -330,6 +334,8 @@ async def _persist(
                 rebuy=options.rebuy, retry_failed=retry_failed,
             )
             position += len(batch)
+            if stored is not None:
+                stored.set()
             for found in bought:
                 order = found.order
                 if found.changed and len(report.changed_after_purchase) < MAX_LISTED_ORDERS:
@@ -342,6 +348,8 @@ async def _persist(
                 if len(report.already_sample) < 20:
                     report.already_sample.append(order)
     finally:
+        if stored is not None:
+            stored.set()
         if not upcoming.done():
             upcoming.cancel()  # the thread finishes its batch; nothing reads it
 
@@ -350,12 +358,39 @@ async def _persist(
 # other workers hold (their buys in flight, or a worker that died and let go of them). Orders
 # this worker holds itself wake it as soon as one is done, without waiting this long.
 WAIT_FOR_OTHERS = 0.25
-WAIT_FOR_STORING = 0.01  # the same while the next batch of the file is being stored
-# The file's orders still being stored while the ship phase already works those stored (set
-# by `_ship`): the phase does not end before it is done, even with nothing left to claim yet;
-# and since storing touches rows (an `unknown` order taken over from another run), the phase
-# restarts its claims until then, so such an order is still retrieved in this phase.
-_STORING: ContextVar[asyncio.Future[None] | None] = ContextVar("storing", default=None)
+
+
+def orders_under_way(concurrency: int) -> int:
+    """Orders worked at once for `concurrency` calls in flight. An order spends a few
+    milliseconds of its ~2 round trips between calls (its shipment id committed before the
+    buy), when its slot in the window would stand idle: an eighth more orders than slots
+    keeps the window full. (Small windows keep one order per slot.)"""
+    return concurrency + concurrency // 8
+
+
+@dataclass(frozen=True)
+class _Storing:
+    """The file's orders still being stored while the ship phase already works those stored
+    (set by `_ship`): the phase does not end before it is done, even with nothing left to
+    claim yet; and since storing touches rows (an `unknown` order taken over from another
+    run), the phase restarts its claims until then, so such an order is still retrieved in
+    this phase. A worker with nothing to claim meanwhile waits for the next batch stored."""
+
+    task: asyncio.Future[None]
+    stored: asyncio.Event  # set as each batch is committed, and once storing ends
+
+
+_STORING: ContextVar[_Storing | None] = ContextVar("storing", default=None)
+
+
+async def _until_either(first: asyncio.Event, second: asyncio.Event, seconds: float) -> None:
+    """Wait until either event is set, `seconds` at most."""
+    waits = [asyncio.ensure_future(first.wait()), asyncio.ensure_future(second.wait())]
+    try:
+        await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for wait in waits:
+            wait.cancel()
 
 
 @dataclass
@@ -376,7 +411,7 @@ async def _work(
     settle: Callable[[], Awaitable[None]],
     done: _Work,
 ) -> None:
-    """Claim the run's orders and handle each once, `concurrency` at a time.
+    """Claim the run's orders and handle each once, `concurrency` calls in flight.
 
     `states`: the states always claimed, and those claimed only when last changed before
     this phase began (see OrderClaims). A worker keeps claiming until no such order is left
@@ -399,24 +434,37 @@ async def _work(
             claims.finished(order_id)
             let_go.set()
 
-        async def refill() -> None:
+        async def refill(ahead: bool = False) -> None:
+            """Claim more orders: once the queue is empty (waiting for more to be stored or
+            let go of by other workers), or `ahead` of that (one claim, no waiting), so that
+            no worker waits on a claim while the run still has unclaimed orders."""
             nonlocal exhausted, storing
             async with claim_lock:
-                while not (exhausted or stop.is_set()) and queue.empty():
+                while not (exhausted or stop.is_set()) and (ahead or queue.empty()):
                     let_go.clear()
                     if storing is not None:
-                        storing = None if storing.done() else storing
+                        storing.stored.clear()  # a batch stored from now on ends the wait
+                        storing = None if storing.task.done() else storing
                         await claims.restart()
                     batch = await claims.claim(concurrency * 2)
                     for order in batch:
                         queue.put_nowait(order)
-                    if batch:
+                    if batch or ahead:
                         return
                     if await claims.remaining() == 0 and storing is None:
                         exhausted = True
                         return
-                    await _first_of(stop, let_go, seconds=WAIT_FOR_OTHERS if storing is None
-                                    else WAIT_FOR_STORING)
+                    if storing is None:
+                        await _until_either(stop, let_go, WAIT_FOR_OTHERS)
+                    else:
+                        await _until_either(stop, storing.stored, WAIT_FOR_OTHERS)
+
+        claiming: list[asyncio.Future[None]] = []
+
+        def claim_ahead() -> None:
+            if queue.qsize() < concurrency and not exhausted and not claim_lock.locked() \
+                    and not (claiming and not claiming[-1].done()):
+                claiming[:] = [asyncio.ensure_future(refill(ahead=True))]
 
         async def worker() -> None:
             while not stop.is_set():
@@ -425,6 +473,7 @@ async def _work(
                     if queue.empty():
                         return
                 order = queue.get_nowait()
+                claim_ahead()
                 try:
                     outcome = await handle(order)
                 except CarrierAuthError as error:
@@ -441,8 +490,10 @@ async def _work(
                 progress.advance(outcome)
 
         try:
-            await asyncio.gather(*(worker() for _ in range(concurrency)))
+            await asyncio.gather(*(worker() for _ in range(orders_under_way(concurrency))))
         finally:
+            if claiming:
+                await asyncio.wait(claiming)
             await settle()
     if rejected:
         raise rejected[0]
@@ -452,16 +503,6 @@ def _release(
     finished: Callable[[int], None], order_id: int
 ) -> Callable[[asyncio.Future[None]], None]:
     return lambda _committed: finished(order_id)
-
-
-async def _first_of(*events: asyncio.Event, seconds: float) -> None:
-    """Return once any of `events` is set, or after `seconds`."""
-    waits = [asyncio.ensure_future(event.wait()) for event in events]
-    try:
-        await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for wait in waits:
-            wait.cancel()
 
 
 # An order with a shipment is retrieved before anything else happens to it, whatever its
@@ -565,108 +606,170 @@ async def run_bulk(
         await asyncio.to_thread(check_printer, options.print_room.printer)
     async with _spooled(options.path, stdin) as spooled:
         report = BulkReport(status="invalid")
-        # With --skip-invalid every dropped order goes to the results file: keep its errors.
-        keep = MAX_KEPT_ERRORS if options.skip_invalid else MAX_LISTED_ERRORS
-        await asyncio.to_thread(_validate, OrderSource(spooled.path, _load(options)), report,
-                                keep)
-        if report.error_count and not options.skip_invalid:
-            return report
-        report.dropped = invalid_orders(report.errors)
-        if report.valid == 0:
-            if report.skipped or report.dropped:
-                report.status = "nothing"
-                await _write_unshipped(report, options)
+        checking = _checked(settings, options, spooled, report, given, inputs)
+        concurrency = options.concurrency or settings.effective_concurrency()
+        async with _runtime_while(checking, settings, carriers, concurrency) as runtime:
+            if runtime is None:
                 return report
-            raise InputError(f"{spooled.shown_as}: no valid orders to ship")
-        if report.without_sender:
-            settings.require_from_address()  # before anything is quoted: exit 3
-        if report.international:
-            settings.require_customs_signer()  # before anything is quoted: exit 3
-        # Again, now that the number of labels is known: is there room for them?
-        check_outputs(given, inputs=inputs, force=options.force, orders=report.valid)
-        return await _ship(settings, options, spooled, report, progress, confirm, stop,
-                           carriers)
+            return await _ship(settings, options, spooled, report, progress, confirm, stop,
+                               runtime, concurrency)
 
+
+async def _checked(
+    settings: Settings, options: BulkOptions, spooled: _Input, report: BulkReport,
+    given: dict[str, Path], inputs: list[Path],
+) -> bool:
+    """Validate the whole file (nothing is stored yet) and what it needs; False when the run
+    stops there (invalid rows, or nothing to ship), with `report` saying why."""
+    from shipctl.files import check_outputs
+
+    # With --skip-invalid every dropped order goes to the results file: keep its errors.
+    keep = MAX_KEPT_ERRORS if options.skip_invalid else MAX_LISTED_ERRORS
+    await asyncio.to_thread(_validate, OrderSource(spooled.path, _load(options)), report, keep)
+    if report.error_count and not options.skip_invalid:
+        return False
+    report.dropped = invalid_orders(report.errors)
+    if report.valid == 0:
+        if report.skipped or report.dropped:
+            report.status = "nothing"
+            await _write_unshipped(report, options)
+            return False
+        raise InputError(f"{spooled.shown_as}: no valid orders to ship")
+    if report.without_sender:
+        settings.require_from_address()  # before anything is quoted: exit 3
+    if report.international:
+        settings.require_customs_signer()  # before anything is quoted: exit 3
+    # Again, now that the number of labels is known: is there room for them?
+    check_outputs(given, inputs=inputs, force=options.force, orders=report.valid)
+    return True
+
+
+@asynccontextmanager
+async def _runtime_while(
+    checking: Coroutine[Any, Any, bool], settings: Settings, carriers: CarrierFactory,
+    concurrency: int,
+) -> AsyncIterator[Runtime | None]:
+    """The carrier session and the database, opened while `checking` validates the file (in
+    a thread); None when the check stops the run. The file comes first: an invalid one is
+    reported as such whether or not a session or the database could be opened (their errors
+    surface only for a file that is fine), and its check is never stuck behind them."""
+    from shipctl.jobs.runtime import open_runtime
+
+    async with contextlib.AsyncExitStack() as stack:
+        opening = asyncio.ensure_future(stack.enter_async_context(
+            open_runtime(settings, carriers, concurrency=concurrency, pool_size=7)))
+        try:
+            go = await checking
+        except BaseException:
+            await _abandon(opening)
+            raise
+        if not go:
+            await _abandon(opening)
+            yield None
+            return
+        yield await opening
+
+
+async def _abandon(opening: asyncio.Future[Any]) -> None:
+    """Stop opening something no longer needed (a session or database that was opened is
+    closed with its exit stack); its errors no longer matter."""
+    opening.cancel()
+    await asyncio.gather(opening, return_exceptions=True)
 
 async def _ship(
     settings: Settings, options: BulkOptions, spooled: _Input, report: BulkReport,
-    progress: BulkProgress, confirm: Confirm | None, stop: asyncio.Event,
-    carriers: CarrierFactory,
+    progress: BulkProgress, confirm: Confirm | None, stop: asyncio.Event, runtime: Runtime,
+    concurrency: int,
 ) -> BulkReport:
     """Open (or join) the file's run and work it. The run's own lifecycle: a worker leaving
     on a rejected API key leaves it interrupted; otherwise the last worker on it closes it,
     once the output files are written (see `_close`)."""
+    label_format = _label_format(options, settings)
+    # The run's lease, claims, writer and pace each hold a connection soon: open them (and
+    # the carrier's threads) while the run is opened and its first orders stored.
+    warming = asyncio.ensure_future(runtime.warm(WARM_CONNECTIONS))
+    try:
+        return await _work_the_run(settings, options, spooled, report, progress, confirm,
+                                   stop, runtime, warming, concurrency, label_format)
+    finally:
+        await asyncio.wait([warming])
+
+
+async def _work_the_run(
+    settings: Settings, options: BulkOptions, spooled: _Input, report: BulkReport,
+    progress: BulkProgress, confirm: Confirm | None, stop: asyncio.Event, runtime: Runtime,
+    warming: asyncio.Future[None], concurrency: int, label_format: str,
+) -> BulkReport:
+    """The run of the file, opened (or joined) on the runtime, worked and closed."""
     from shipctl.carrier.options import LabelSetup
     from shipctl.jobs.pace_share import shared_pace
-    from shipctl.jobs.runtime import open_runtime
     from shipctl.store import shipments
     from shipctl.store.claims import Buyer, RunLease
 
-    concurrency = options.concurrency or settings.effective_concurrency()
-    label_format = _label_format(options, settings)
-    async with open_runtime(settings, carriers, concurrency=concurrency, pool_size=6) as runtime:
-        pool, carrier = runtime.pool, runtime.carrier
-        if not await _account_has_carriers(carrier, options, report):
-            return report
-        scope = Scope(mode=carrier.mode, store=options.store or settings.store,
-                      default_from=settings.from_address, label_format=label_format)
-        report.mode, report.store = scope.mode, scope.store
-        run_id, _resumed = await shipments.open_run(
-            pool, "bulk", scope=scope, input_path=spooled.shown_as,
-            input_sha256=spooled.sha256,
-            options={"dry_run": options.dry_run, "rebuy": options.rebuy,
-                     "mapping": report.mapping, "concurrency": concurrency,
-                     "label_format": label_format, **options.print_room.run_options(),
-                     "rule": (options.rule or settings.rate_rule()).data()},
-            buys=not options.dry_run,
-        )
-        report.run_id = run_id
-        async with RunLease(pool, run_id) as lease, shared_pace(pool, carrier.executor):
-            report.joined = lease.joined
-            storing = asyncio.ensure_future(_persist(
-                pool, OrderSource(spooled.path, _load(options)), run_id, options, scope, report,
-                retry_failed=not lease.joined))
-            # Quote while the file is still being stored, unless every order must be stored
-            # first: a quote to confirm, a dry run, --verify (it verifies the whole file before
-            # anything is quoted) or --ship-date (it dates every stored order).
-            overlap = (confirm is None and not options.dry_run and options.verify == "off"
-                       and options.ship_date is None)
-            token = _STORING.set(storing if overlap else None)
-            if not overlap:
-                await storing
-                if options.verify != "off" and not await _verified(pool, carrier, run_id, scope,
-                                                                   options, report):
-                    _STORING.reset(token)
-                    await lease.finish(RunStatus.INTERRUPTED)
-                    return report
-                if options.ship_date is not None and not options.dry_run:
-                    from shipctl.store.manifests import set_label_date
-
-                    await set_label_date(pool, run_id, options.ship_date)
-            flow = OrderFlow(
-                pool, carrier, from_address=settings.from_address,
-                rule=options.rule or settings.rate_rule(), label_format=label_format,
-                quiet_seconds=settings.timeout + 5, buyer=Buyer(worker_id=lease.worker_id),
-                customs=settings.customs, label=LabelSetup.of(settings, options.print_room.dpi),
-                label_date=options.ship_date,
-            )
-            done = _Work()
-            try:
-                status = await _phases(pool, run_id, flow, concurrency, report, options,
-                                       progress, confirm, stop, done)
-            except CarrierAuthError:
-                await asyncio.wait([storing])
-                await lease.finish(RunStatus.INTERRUPTED, done.bought)
-                raise
-            finally:
+    pool, carrier = runtime.pool, runtime.carrier
+    if not await _account_has_carriers(carrier, options, report):
+        return report
+    scope = Scope(mode=carrier.mode, store=options.store or settings.store,
+                  default_from=settings.from_address, label_format=label_format)
+    report.mode, report.store = scope.mode, scope.store
+    run_id, _resumed = await shipments.open_run(
+        pool, "bulk", scope=scope, input_path=spooled.shown_as,
+        input_sha256=spooled.sha256,
+        options={"dry_run": options.dry_run, "rebuy": options.rebuy,
+                 "mapping": report.mapping, "concurrency": concurrency,
+                 "label_format": label_format, **options.print_room.run_options(),
+                 "rule": (options.rule or settings.rate_rule()).data()},
+        buys=not options.dry_run,
+    )
+    report.run_id = run_id
+    async with RunLease(pool, run_id) as lease, shared_pace(pool, carrier.executor):
+        report.joined = lease.joined
+        stored = asyncio.Event()
+        storing = asyncio.ensure_future(_persist(
+            pool, OrderSource(spooled.path, _load(options)), run_id, options, scope, report,
+            retry_failed=not lease.joined, stored=stored))
+        # Quote while the file is still being stored, unless every order must be stored
+        # first: a quote to confirm, a dry run, --verify (it verifies the whole file before
+        # anything is quoted) or --ship-date (it dates every stored order).
+        overlap = (confirm is None and not options.dry_run and options.verify == "off"
+                   and options.ship_date is None)
+        token = _STORING.set(_Storing(storing, stored) if overlap else None)
+        if not overlap:
+            await storing
+            if options.verify != "off" and not await _verified(pool, carrier, run_id, scope,
+                                                               options, report):
                 _STORING.reset(token)
-                await asyncio.wait([storing])
-            await storing  # a failure to store is raised here
-            if not lease.joined:
-                await shipments.note_skips(pool, run_id, len(report.skipped),
-                                           len(report.already_purchased))
-            report.bought_here = done.bought
-            return await _close(pool, run_id, status, report, options, flow, lease)
+                await lease.finish(RunStatus.INTERRUPTED)
+                return report
+            if options.ship_date is not None and not options.dry_run:
+                from shipctl.store.manifests import set_label_date
+
+                await set_label_date(pool, run_id, options.ship_date)
+        flow = OrderFlow(
+            pool, carrier, from_address=settings.from_address,
+            rule=options.rule or settings.rate_rule(), label_format=label_format,
+            quiet_seconds=settings.timeout + 5, buyer=Buyer(worker_id=lease.worker_id),
+            customs=settings.customs, label=LabelSetup.of(settings, options.print_room.dpi),
+            label_date=options.ship_date,
+        )
+        done = _Work()
+        try:
+            await warming  # its threads started before its first call
+            status = await _phases(pool, run_id, flow, concurrency, report, options,
+                                   progress, confirm, stop, done)
+        except CarrierAuthError:
+            await asyncio.wait([storing])
+            await lease.finish(RunStatus.INTERRUPTED, done.bought)
+            raise
+        finally:
+            _STORING.reset(token)
+            await asyncio.wait([storing])
+        await storing  # a failure to store is raised here
+        if not lease.joined:
+            await shipments.note_skips(pool, run_id, len(report.skipped),
+                                       len(report.already_purchased))
+        report.bought_here = done.bought
+        return await _close(pool, run_id, status, report, options, flow, lease)
 
 
 async def _account_has_carriers(

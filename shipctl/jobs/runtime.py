@@ -7,6 +7,7 @@ it raises. (`shipctl bulk` has its own run lifecycle: see `jobs.bulk`.)
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -24,6 +25,13 @@ if TYPE_CHECKING:
 class Runtime:
     pool: Pool
     carrier: CarrierSession
+
+    async def warm(self, connections: int) -> None:
+        """Open `connections` database connections and start the carrier's threads at once,
+        in the background of a job's start-up (see `database.warm`, `CarrierExecutor.warm`)."""
+        from shipctl.store.database import warm
+
+        await asyncio.gather(warm(self.pool, connections), self.carrier.executor.warm())
 
 
 @asynccontextmanager

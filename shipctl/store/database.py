@@ -120,6 +120,19 @@ async def create_pool(target: Target, *, max_size: int = 10) -> asyncpg.Pool:
     return pool
 
 
+async def warm(pool: asyncpg.Pool, connections: int) -> None:
+    """Open `connections` more of the pool's connections at once, in the background of a job
+    that will soon hold that many (its run lease, claims, writer, pace): each costs a connect
+    and a codec lookup, which would otherwise come one by one on its way to the first quote.
+    Best effort: a failure here is met again, and reported, by the query that needs one."""
+
+    async def one() -> None:
+        async with pool.acquire():
+            pass
+
+    await asyncio.gather(*(one() for _ in range(connections)), return_exceptions=True)
+
+
 # How long a command waits for the embedded server to come back after it crashed: its
 # postmaster may still be dying (then it is started again) or recovering by itself.
 RESTART_WAIT = 15.0

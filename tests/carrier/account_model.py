@@ -3,7 +3,9 @@
 Each of `concurrency` workers quotes and buys orders one after the other, as the bulk job
 does: every call goes through the controller, waits the latency, and is answered by the
 simulator's own `TokenBucket` (ticking on the virtual clock) with a success or a 429 and its
-Retry-After, which the call then waits as the executor would (`backoff_delay`).
+Retry-After, which the call then waits as the executor would (`backoff_delay`). A success
+takes `handling` longer to answer than a 429 (the shipment and its rates to make), as with
+the simulator and EasyPost.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ class Outcome:
 
 async def bulk_run(
     limit: float, *, orders: int, concurrency: int = 64, latency: float = 0.1,
-    jitter: float = 0.2, seed: int = 1, burst: float | None = None,
+    jitter: float = 0.2, seed: int = 1, burst: float | None = None, handling: float = 0.0,
 ) -> tuple[Outcome, RateController]:
     loop = asyncio.get_running_loop()
     rng = random.Random(seed)
@@ -52,10 +54,12 @@ async def bulk_run(
             outcome.peak_in_flight = max(outcome.peak_in_flight, controller.in_flight)
             await asyncio.sleep(latency * rng.uniform(1 - jitter, 1 + jitter))
             wait = bucket.take()
+            if not wait and handling:
+                await asyncio.sleep(handling)
             controller.release()
             outcome.calls += 1
             if not wait:
-                controller.on_success()
+                controller.on_success(epoch)
                 return
             outcome.refused += 1
             after = float(retry_after(wait))

@@ -7,7 +7,15 @@ from collections.abc import Callable
 
 import pytest
 
-from shipctl.carrier.pacing import BACKOFF, HOLD_AFTER, SLOW_START, Clock, Pacer, RateController
+from shipctl.carrier.pacing import (
+    BACKOFF,
+    HOLD_AFTER,
+    SLOW_START,
+    Clock,
+    Pacer,
+    PaceState,
+    RateController,
+)
 from shipctl.carrier.tracking import IndexPacer
 
 from . import virtual_time
@@ -213,9 +221,12 @@ def test_a_cancelled_wait_gives_its_slot_back() -> None:
 
 
 @pytest.mark.parametrize(("limit", "orders"), [(20.0, 300), (50.0, 750), (100.0, 1500)])
-def test_a_bulk_run_rides_the_accounts_limit(limit: float, orders: int) -> None:
-    """64 in flight at 100 ms against a token bucket (the simulator's, burst limit/5)."""
-    outcome, controller = virtual_time.run(bulk_run(limit, orders=orders, concurrency=64))
+@pytest.mark.parametrize("handling", [0.0, 0.03])
+def test_a_bulk_run_rides_the_accounts_limit(limit: float, orders: int, handling: float) -> None:
+    """64 in flight at 100 ms against a token bucket (the simulator's, burst limit/5); a
+    success answered as fast as a 429, or 30 ms later."""
+    outcome, controller = virtual_time.run(
+        bulk_run(limit, orders=orders, concurrency=64, handling=handling))
     assert outcome.calls - outcome.refused == 2 * orders
     assert outcome.accepted_rate >= 0.95 * limit
     assert outcome.refused_share <= 0.05
@@ -229,3 +240,121 @@ def test_without_a_limit_in_reach_the_run_is_never_paced() -> None:
     ideal = 600 * 2 * 0.1 / 32
     assert (outcome.refused, controller.rate, controller.size) == (0, None, 32)
     assert outcome.seconds <= 1.05 * ideal  # slow start costs a round trip or two
+
+
+def test_the_first_estimate_counts_the_successes_of_its_round_still_on_their_way() -> None:
+    """A 429 is answered before the successes of its round (nothing to compute): those that
+    land after the cut raise the first estimate instead of leaving it at a few calls/s."""
+    now = [0.0]
+    controller = RateController(64, clock=lambda: now[0])
+    epoch = controller.epoch
+    now[0] = 0.1
+    for _ in range(10):  # the first round: 10 calls refused at once ...
+        controller.on_rate_limited(epoch)
+    first = controller.rate
+    for _ in range(6):  # ... then its 6 successes land
+        now[0] += 0.01
+        controller.on_success(epoch)
+    assert first is not None and first < 1.0  # nothing had got through yet: a floor
+    assert controller.estimate == pytest.approx(6 / 0.31)
+    assert controller.rate == pytest.approx(BACKOFF * 6 / 0.31)
+    later = controller.epoch
+    for _ in range(5):  # successes of calls started after the cut are no stragglers
+        now[0] += 0.01
+        controller.on_success(later)
+    assert controller.estimate == pytest.approx(6 / 0.31)
+
+
+def test_a_share_starts_the_measure_afresh() -> None:
+    now = [0.0]
+    controller = RateController(64, clock=lambda: now[0])
+    for _ in range(60):  # 20/s alone for 3 s, then a 429
+        now[0] += 0.05
+        controller.on_success()
+    before = controller.epoch
+    controller.on_rate_limited(before)
+    controller.share(10.0)  # another worker arrived: half of it
+    assert (controller.rate, controller.estimate) == (10.0, 10.0)
+    for _ in range(3):
+        now[0] += 0.1
+        controller.on_success()
+    controller.on_rate_limited(before)  # a call started before the share: no cut
+    assert controller.rate == 10.0
+    # Right after the share, its own success rate means little yet: the share is the measure
+    # (what it counted before the share, alone, is not its part of the new split).
+    controller.on_rate_limited(controller.epoch)
+    assert controller.rate == pytest.approx(BACKOFF * 10.0)
+    assert controller.estimate == 10.0
+
+
+def test_with_workers_sharing_the_account_a_429_cuts_this_workers_part_deeper() -> None:
+    """Whoever gets the 429 cuts the account's pace by a tenth: its own part by that times the
+    workers, since the others got none; it regains its estimate as fast as one worker."""
+
+    async def run() -> tuple[float | None, float | None]:
+        loop = asyncio.get_running_loop()
+        controller = RateController(64, clock=loop.time)
+        controller.workers = 2
+        controller.on_rate_limited(controller.epoch)
+        for _ in range(10):  # its part: 10/s between two 429s
+            await asyncio.sleep(0.1)
+            controller.on_success()
+        controller.on_rate_limited(controller.epoch)
+        cut = controller.rate
+
+        async def call() -> None:
+            await controller.acquire()
+            await asyncio.sleep(0.1)
+            controller.release()
+            controller.on_success()
+
+        end = loop.time() + 1.05
+        while loop.time() < end:
+            await asyncio.gather(*(call() for _ in range(20)))
+        return cut, controller.rate
+
+    cut, regained = virtual_time.run(run())
+    assert cut == pytest.approx((1 - 2 * (1 - BACKOFF)) * 10.0)
+    assert regained is not None and regained >= 10.0
+
+
+def test_a_held_controller_starts_nothing_until_resumed() -> None:
+    async def run() -> tuple[int, float]:
+        loop = asyncio.get_running_loop()
+        controller = RateController(8, clock=loop.time)
+        controller.hold()
+        waiting = asyncio.create_task(controller.acquire())
+        await asyncio.sleep(2.0)
+        started_while_held = controller.in_flight
+        controller.resume()
+        await waiting
+        return started_while_held, loop.time()
+
+    assert virtual_time.run(run()) == (0, 2.0)
+
+
+def test_the_controller_says_whether_it_probes_is_out_of_reach_or_is_paced() -> None:
+    now = [0.0]
+    controller = RateController(32, clock=lambda: now[0])
+    assert controller.state is PaceState.PROBING
+    for _ in range(16 + 2 * 32 - 1):  # slow start opens the window, then two full windows
+        controller.on_success()
+    assert controller.state is PaceState.PROBING
+    controller.on_success()
+    assert controller.state is PaceState.OPEN  # no 429 at full window: the limit is far
+    controller.on_rate_limited(controller.epoch)
+    assert controller.state is PaceState.PACED
+
+
+def test_calls_under_way_and_how_long_none_has_been() -> None:
+    now = [0.0]
+    controller = RateController(8, clock=lambda: now[0])
+    assert controller.quiet_for() == 0.0  # before the first call: not quiet, about to start
+    controller.call_started()
+    controller.call_started()
+    controller.call_ended()
+    now[0] = 5.0
+    assert controller.quiet_for() == 0.0
+    controller.call_ended()
+    now[0] = 5.5
+    assert controller.quiet_for() == pytest.approx(0.5)
