@@ -489,8 +489,17 @@ async def _work(
                     finished(order.id)
                 progress.advance(outcome)
 
+        workers = [asyncio.ensure_future(worker())
+                   for _ in range(orders_under_way(concurrency))]
         try:
-            await asyncio.gather(*(worker() for _ in range(orders_under_way(concurrency))))
+            await asyncio.gather(*workers)
+        except BaseException:
+            # One worker failed (the database, most likely): the others start nothing new
+            # and finish what they have under way before the claims are settled and let go
+            # (their connection serves one operation at a time).
+            stop.set()
+            await asyncio.gather(*workers, return_exceptions=True)
+            raise
         finally:
             if claiming:
                 await asyncio.wait(claiming)

@@ -225,7 +225,7 @@ def test_a_full_database_disk_after_a_buy_stops_with_exit_6_and_the_rerun_buys_n
         sql("DROP TRIGGER test_full_disk ON shipments")
         sql("DROP FUNCTION test_full_disk()")
     assert first.exit_code == 6, first.stdout + first.stderr
-    assert "No space left on device" in first.stderr and "rerun the same command" in first.stderr
+    assert "No space left on device" in first.stderr and "rerun" in first.stderr
     assert "Traceback" not in first.stderr
     assert current(sql)["T-00003"]["state"] == "created"  # its shipment id was kept
     assert carrier.purchases()["by_reference"].get("T-00003") == 1
