@@ -13,9 +13,8 @@ import pytest
 
 from shipctl.simulator import SimulatorConfig
 from shipctl.simulator.carrier_accounts import account_id
-from tests.conftest import CliResult
 
-from .support import CONFIG, Carrier, Run, carrier_for, write_orders
+from .support import Carrier, Run, carrier_for, write_orders
 
 FIRST, SECOND = account_id("USPS", 1), account_id("USPS", 2)
 SCAN_FORM = "POST /v2/scan_forms"
@@ -25,17 +24,6 @@ SCAN_FORM = "POST /v2/scan_forms"
 def carrier() -> Iterator[Carrier]:
     with carrier_for(SimulatorConfig(carriers=("USPS", "USPS"))) as carrier:
         yield carrier
-
-
-@pytest.fixture
-def run(shipctl: Run, isolated_env: Path, carrier: Carrier) -> Run:
-    (isolated_env / "shipctl.toml").write_text(CONFIG)
-
-    def invoke(*args: str) -> CliResult:
-        result: CliResult = shipctl(*args, env=carrier.env)
-        return result
-
-    return invoke
 
 
 def buy_on_two_accounts(run: Run, path: Path, count: int) -> None:

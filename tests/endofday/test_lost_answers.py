@@ -3,34 +3,13 @@ a pickup are then looked up on EasyPost, never asked for again."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from shipctl.simulator import SimulatorConfig
-from tests.conftest import CliResult
-
-from .support import CONFIG, Carrier, Run, carrier_for, write_orders
+from .support import Carrier, Run, write_orders
 
 SCAN_FORM = "POST /v2/scan_forms"
-
-
-@pytest.fixture
-def carrier() -> Iterator[Carrier]:
-    with carrier_for(SimulatorConfig(carriers=("USPS",))) as carrier:
-        yield carrier
-
-
-@pytest.fixture
-def run(shipctl: Run, isolated_env: Path, carrier: Carrier) -> Run:
-    (isolated_env / "shipctl.toml").write_text(CONFIG)
-
-    def invoke(*args: str) -> CliResult:
-        result: CliResult = shipctl(*args, env=carrier.env)
-        return result
-
-    return invoke
 
 
 def bought(run: Run, path: Path) -> None:
