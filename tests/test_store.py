@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -97,7 +98,7 @@ async def test_a_worker_claims_no_more_orders_than_it_asked_for(db: str, tmp_pat
 
     to = Address(name="Ann Lee", street1="22 Oak Ave", city="Boston", state="MA", zip="02101",
                  country="US")
-    orders = [Order(reference=f"C-{i}", to_address=to, parcel=Parcel(weight_oz=12))
+    orders = [Order(reference=f"C-{i}", to_address=to, parcel=Parcel(weight_oz=Decimal(12)))
               for i in range(40)]
     scope = Scope(mode="test")
     async with database.open_pool(db, tmp_path) as pool:
