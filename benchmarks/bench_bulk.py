@@ -28,7 +28,7 @@ COMMAND = "python benchmarks/bench_bulk.py"
 FROM = {"name": "Warehouse", "street1": "1 Main St", "city": "Springfield", "state": "IL",
         "zip": "62701", "country": "US"}
 TO = {"name": "Ann Lee", "street1": "22 Oak Ave", "city": "Boston", "state": "MA",
-      "zip": "02101", "country": "US"}
+      "zip": "02108", "country": "US"}
 
 
 # The whole command against the bare pool: 600 orders at 32 in flight, 100 ms latency.

@@ -27,7 +27,7 @@ TO = {
     "street1": "22 Oak Ave",
     "city": "Boston",
     "state": "MA",
-    "zip": "02101",
+    "zip": "02108",
     "country": "US",
 }
 FROM = {

@@ -36,7 +36,7 @@ COMMAND = "python benchmarks/bench_rate_limit.py"
 TARGET_RATE, TARGET_429 = 0.90, 0.05
 
 TO = {"name": "Ann Lee", "street1": "22 Oak Ave", "city": "Boston", "state": "MA",
-      "zip": "02101", "country": "US"}
+      "zip": "02108", "country": "US"}
 FROM = {"name": "Warehouse", "street1": "1 Main St", "city": "Springfield", "state": "IL",
         "zip": "62701", "country": "US"}
 

@@ -119,6 +119,9 @@ class Settings(BaseSettings):
     parcels: dict[str, ParcelPreset] = Field(default_factory=dict)
     default_parcel: str | None = None
     default_rate_rule: str = "cheapest"
+    # To residential destinations, these carriers instead of the rule's (`--residential-
+    # carriers`); `SHIPCTL_RESIDENTIAL_CARRIERS=USPS,!UPS`: comma-separated, not JSON.
+    residential_carriers: Annotated[tuple[str, ...], NoDecode] = ()
     label_format: LabelFormat = LabelFormat.PDF
     # What is printed on each label (print_custom_1): the order reference, or nothing.
     label_reference: Literal["reference", "none"] = "reference"
@@ -150,6 +153,17 @@ class Settings(BaseSettings):
     @classmethod
     def _known_rule(cls, value: str) -> str:
         RateRule.parse(value)
+        return value
+
+    @field_validator("residential_carriers", mode="before")
+    @classmethod
+    def _carrier_words(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [word for word in value.replace(";", ",").split(",")]
+        if isinstance(value, list | tuple):
+            words = tuple(str(word).strip() for word in value if str(word).strip())
+            RateRule.parse(residential_carriers=words)  # USPS, UPS:Ground or !FedEx
+            return words
         return value
 
     @field_validator("label_format", mode="before")
@@ -214,7 +228,8 @@ class Settings(BaseSettings):
         return self.concurrency or default_concurrency()
 
     def rate_rule(self) -> RateRule:
-        return RateRule.parse(self.default_rate_rule)
+        return RateRule.parse(self.default_rate_rule,
+                              residential_carriers=self.residential_carriers)
 
 
 def default_concurrency() -> int:

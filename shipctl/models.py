@@ -39,6 +39,9 @@ class Address(Model):
     country: Annotated[str, Field(min_length=2, max_length=2)] = "US"
     phone: str | None = None
     email: str | None = None
+    # A home (True) or a business (False); None: not known. UPS and FedEx charge more to a
+    # home; EasyPost takes it as `residential` and its verification reports it.
+    residential: bool | None = None
 
     @field_validator("country")
     @classmethod
@@ -61,6 +64,12 @@ class Address(Model):
     @property
     def zip5(self) -> str:
         return self.zip[:5]
+
+    def digest_data(self) -> dict[str, object]:
+        """The address as an order's digest takes it: `residential` only when known, so the
+        digests of orders from before it was read stay as they were."""
+        return self.model_dump(mode="json", exclude={"residential"} if self.residential is None
+                               else None)
 
 
 class Parcel(Model):
@@ -103,13 +112,20 @@ class CarrierService(Model):
 
 
 class RateRule(Model):
-    """How to choose among the rates EasyPost offers."""
+    """How to choose among the rates EasyPost offers.
+
+    To a residential destination (known from the order or from verification) the
+    `residential_allow` list, when it has any, takes the place of `allow`, and
+    `residential_deny` excludes more: `--carriers UPS --residential-carriers USPS` ships
+    businesses by UPS and homes by USPS, which charges no residential surcharge."""
 
     strategy: RateStrategy = RateStrategy.CHEAPEST
     allow: tuple[CarrierService, ...] = ()
     deny: tuple[CarrierService, ...] = ()
     max_days: Annotated[int, Field(ge=0)] | None = None
     max_rate: Annotated[Decimal, Field(gt=0)] | None = None
+    residential_allow: tuple[CarrierService, ...] = ()
+    residential_deny: tuple[CarrierService, ...] = ()
 
     @classmethod
     def parse(
@@ -118,15 +134,37 @@ class RateRule(Model):
         carriers: list[str] | tuple[str, ...] = (),
         max_days: int | None = None,
         max_rate: Decimal | str | None = None,
+        residential_carriers: list[str] | tuple[str, ...] = (),
     ) -> RateRule:
-        """Build a rule from CLI words: `carriers` like `USPS`, `UPS:Ground`, `!FedEx`."""
-        allow = tuple(CarrierService.parse(c) for c in carriers if not c.startswith("!"))
-        deny = tuple(CarrierService.parse(c[1:]) for c in carriers if c.startswith("!"))
+        """Build a rule from CLI words: `carriers` (and `residential_carriers`, for homes)
+        like `USPS`, `UPS:Ground`, `!FedEx`."""
+        allow, deny = _carrier_words(carriers)
+        home_allow, home_deny = _carrier_words(residential_carriers)
         rate = Decimal(str(max_rate)) if max_rate is not None else None
         return cls.model_validate(
             {"strategy": strategy, "allow": allow, "deny": deny, "max_days": max_days,
-             "max_rate": rate}
+             "max_rate": rate, "residential_allow": home_allow, "residential_deny": home_deny}
         )
+
+    @property
+    def for_homes(self) -> bool:
+        """Whether the rule says anything of residential destinations."""
+        return bool(self.residential_allow or self.residential_deny)
+
+    def allowed(self, residential: bool | None) -> tuple[CarrierService, ...]:
+        """The carriers allowed to a destination (none listed: any)."""
+        return self.residential_allow if residential and self.residential_allow else self.allow
+
+    def named(self) -> tuple[CarrierService, ...]:
+        """Every carrier or service the rule names."""
+        return (*self.allow, *self.deny, *self.residential_allow, *self.residential_deny)
+
+    def data(self) -> dict[str, object]:
+        """The rule as JSON values, for digests and run options: the residential lists only
+        when set, so the digest of an order with an older rule stays as it was."""
+        empty = {name for name in ("residential_allow", "residential_deny")
+                 if not getattr(self, name)}
+        return self.model_dump(mode="json", exclude=empty or None)
 
     def describe(self) -> str:
         words: list[str] = [self.strategy]
@@ -135,7 +173,20 @@ class RateRule(Model):
             words.append(f"≤{self.max_days} days")
         if self.max_rate is not None:
             words.append(f"≤${self.max_rate}")
+        if self.for_homes:
+            words.append("homes:")
+            words += [str(a) for a in self.residential_allow]
+            words += [f"!{d}" for d in self.residential_deny]
         return " ".join(words)
+
+
+def _carrier_words(
+    words: list[str] | tuple[str, ...],
+) -> tuple[tuple[CarrierService, ...], tuple[CarrierService, ...]]:
+    """(allowed, excluded) from words like `USPS`, `UPS:Ground`, `!FedEx`."""
+    allow = tuple(CarrierService.parse(w) for w in words if not w.startswith("!"))
+    deny = tuple(CarrierService.parse(w[1:]) for w in words if w.startswith("!"))
+    return allow, deny
 
 
 MILITARY_STATES = frozenset({"AA", "AE", "AP"})
@@ -234,7 +285,8 @@ class Order(Model):
     options: ShipmentOptions | None = None
 
     def digest(self, default_from: Address | None = None) -> str:
-        """What the label depends on: addresses, parcel, carrier, service, rule and options.
+        """What the label depends on: addresses (a destination's residential flag too, when
+        the order gives it), parcel, carrier, service, rule and options.
 
         Two reads of the same order give the same digest; any change a label would show (an
         address, a weight, a requested service) gives another. The reference, the rows it came
@@ -245,12 +297,12 @@ class Order(Model):
 
         from_address = self.from_address or default_from
         data: dict[str, object] = {
-            "to": self.to_address.model_dump(mode="json"),
-            "from": from_address.model_dump(mode="json") if from_address else None,
+            "to": self.to_address.digest_data(),
+            "from": from_address.digest_data() if from_address else None,
             "parcel": {k: _canonical(v) for k, v in self.parcel.model_dump().items()},
             "carrier": self.carrier,
             "service": self.service,
-            "rule": self.rate_rule.model_dump(mode="json") if self.rate_rule else None,
+            "rule": self.rate_rule.data() if self.rate_rule else None,
         }
         if self.items and self.needs_customs(default_from):  # customs prints them
             data["items"] = [{k: _canonical(v) for k, v in item.model_dump().items()}
@@ -328,6 +380,9 @@ class QuotedShipment(Model):
     mode: Mode = "test"
     # The label format asked for when the shipment was made (options.label_format), if any.
     label_format: str | None = None
+    # Its label's date, resolution and printed text, as its options give them
+    # (carrier.shipments.label_marks).
+    label_marks: tuple[tuple[str, str], ...] = ()
 
 
 class PurchasedLabel(Model):
@@ -346,6 +401,8 @@ class PurchasedLabel(Model):
     label_format: str | None = None
     tracker_id: str | None = None
     mode: Mode = "test"
+    # The EasyPost carrier account of the bought rate: scan forms group labels by it.
+    carrier_account_id: str | None = None
 
 
 class RefundResult(Model):

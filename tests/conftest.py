@@ -195,7 +195,10 @@ def python() -> str:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test that uses PostgreSQL, so CI can run them again on another server."""
+    """Mark every test that uses PostgreSQL, so CI can run them again on another server; and
+    run the slow ones first, so that under xdist's load scheduling every worker starts on a
+    long trial and all of them end on short tests, not one alone on a long one."""
     for item in items:
         if "database_url" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.db)
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable

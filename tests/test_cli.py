@@ -96,3 +96,15 @@ def test_async_commands_run_on_uvloop() -> None:
         return eventloop.loop_name()
 
     assert eventloop.run(which()) == "Loop"  # uvloop's loop class
+
+
+def test_verify_takes_a_mode_only_when_one_follows() -> None:
+    from shipctl.cli.verify_flag import spell_out
+
+    assert spell_out(["--verify", "orders.csv"]) == ["--verify=on", "orders.csv"]
+    assert spell_out(["a.csv", "--verify"]) == ["a.csv", "--verify=on"]
+    assert spell_out(["--verify", "Strict", "a.csv"]) == ["--verify=strict", "a.csv"]
+    assert spell_out(["--verify", "off", "--yes"]) == ["--verify=off", "--yes"]
+    assert spell_out(["--verify", "--yes"]) == ["--verify=on", "--yes"]
+    assert spell_out(["--verify=strict"]) == ["--verify=strict"]
+    assert spell_out(["--", "--verify", "on"]) == ["--", "--verify", "on"]

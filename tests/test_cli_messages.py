@@ -58,13 +58,16 @@ def test_unreachable_easypost_has_its_own_message_and_exit_code(
         "--to-state", "TX", "--to-zip", "78701", "--weight", "1lb", "--parcel", "4x4x4",
         "--from-name", "W", "--from-street1", "2 Main St", "--from-city", "Austin",
         "--from-state", "TX", "--from-zip", "78701", "--yes",
-        env={"EASYPOST_API_KEY": "EZTKnotarealkey", "EASYPOST_API_BASE": "http://127.0.0.1:9/v2"},
+        # A second of retries, not the default two minutes' budget: still unreachable.
+        env={"EASYPOST_API_KEY": "EZTKnotarealkey", "EASYPOST_API_BASE": "http://127.0.0.1:9/v2",
+             "SHIPCTL_RETRY_SECONDS": "1"},
     )
     assert result.exit_code == 8, result.stdout + result.stderr
     assert "EasyPost unreachable" in result.stderr
     assert "refused" not in result.stderr
 
 
+@pytest.mark.slow
 def test_a_crashed_embedded_server_is_reported_then_started_again(
     shipctl: Shipctl, isolated_env: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -258,7 +258,7 @@ def test_create_with_a_sender_on_the_command_line_needs_no_from_address(
     shipctl: Shipctl,
 ) -> None:
     to = ("--to-name", "Ann Lee", "--to-street1", "22 Oak Ave", "--to-city", "Boston",
-          "--to-state", "MA", "--to-zip", "02101")
+          "--to-state", "MA", "--to-zip", "02108")
     sender = ("--from-name", "Dock", "--from-street1", "1 Main St", "--from-city", "Ogden",
               "--from-state", "UT", "--from-zip", "84403")
     missing = shipctl("--simulate", "create", *to, "--weight", "12oz", "--dry-run")

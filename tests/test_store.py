@@ -96,7 +96,7 @@ async def test_a_worker_claims_no_more_orders_than_it_asked_for(db: str, tmp_pat
     from shipctl.store.claims import OrderClaims
     from shipctl.store.shipments import Scope, open_run, record_run_orders
 
-    to = Address(name="Ann Lee", street1="22 Oak Ave", city="Boston", state="MA", zip="02101",
+    to = Address(name="Ann Lee", street1="22 Oak Ave", city="Boston", state="MA", zip="02108",
                  country="US")
     orders = [Order(reference=f"C-{i}", to_address=to, parcel=Parcel(weight_oz=Decimal(12)))
               for i in range(40)]

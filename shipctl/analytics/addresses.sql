@@ -1,9 +1,11 @@
--- addresses: labels bought in [$1, $2) and not refunded, by destination kind (residential,
--- commercial, or unknown when the address was not verified) and verification outcome
--- (`bulk --verify`: verified, corrected, or not verified), with spend and share.
+-- addresses: labels bought in [$1, $2) and not refunded, by destination kind (residential or
+-- commercial, as the order said or else verification found; unknown when neither did) and
+-- verification outcome (`bulk --verify`: verified, corrected, or not verified), with spend
+-- and share.
 -- $3 carrier (NULL = all), $4 mode (NULL = all).
 WITH labels AS (
-    SELECT CASE s.to_residential WHEN true THEN 'residential' WHEN false THEN 'commercial'
+    SELECT CASE coalesce(s.to_residential_given, s.to_residential)
+                WHEN true THEN 'residential' WHEN false THEN 'commercial'
                 ELSE 'unknown' END AS destination,
            coalesce(s.verification, 'not verified') AS verification,
            s.rate

@@ -12,11 +12,13 @@ from shipctl.carrier.shipments import address_params
 from shipctl.models import Address
 
 
-async def verify_address(executor: CarrierExecutor, address: Address) -> Address:
+async def verify_address(
+    executor: CarrierExecutor, address: Address, *, strict: bool = False
+) -> Address:
     """The address as EasyPost standardised it; AddressVerificationError lists what is wrong.
 
     The same call as `bulk --verify` makes (`check_address`), for `create --verify`."""
-    check = await check_address(executor, address)
+    check = await check_address(executor, address, strict=strict)
     if check.address is None:
         raise AddressVerificationError(
             f"address verification failed: {check.describe()}", code="ADDRESS.VERIFY.FAILURE"
@@ -27,10 +29,13 @@ async def verify_address(executor: CarrierExecutor, address: Address) -> Address
 def _verified(original: Address, data: dict[str, Any]) -> Address:
     """The address as EasyPost returned it. Its street2 is empty when EasyPost folded the
     secondary line into street1 (`388 TOWNSEND ST APT 20`): taking the original's would
-    print the apartment twice. A field EasyPost returns as null keeps the original's."""
+    print the apartment twice. A field EasyPost returns as null keeps the original's; so does
+    a residential flag the original gives (the sender knows its customers)."""
     fields = {name: getattr(original, name) if data.get(name) is None else data[name]
               for name in Address.model_fields}
     fields["street2"] = data.get("street2") or None
+    if original.residential is not None or not isinstance(data.get("residential"), bool):
+        fields["residential"] = original.residential
     return Address.model_validate(fields)
 
 
@@ -55,7 +60,10 @@ async def check_address(
     """POST /addresses with `verify` (or `verify_strict`): the verdict, never an exception
     for an undeliverable address (other carrier errors are raised)."""
     flag = "verify_strict" if strict else "verify"
-    params = {"address": address_params(address), flag: True}
+    # Not the order's residential flag: the answer says what EasyPost finds, and is kept for
+    # every order to this address.
+    asked = address.model_copy(update={"residential": None})
+    params = {"address": address_params(asked), flag: True}
     try:
         data: dict[str, Any] = await executor.call(
             lambda client: request_json(client, "POST", "/addresses", params),
@@ -70,7 +78,8 @@ async def check_address(
         errors = delivery.get("errors") or []
         suggestions = [str(e["suggestion"]) for e in errors
                        if isinstance(e, dict) and e.get("suggestion")]
-        message = "; ".join(field_messages(errors)) or "the address could not be verified"
+        message = ("; ".join(field_messages(errors, suggestions=False))
+                   or "the address could not be verified")
         return AddressCheck(None, message=message,
                             suggestion="; ".join(suggestions) or None)
     residential = data.get("residential")

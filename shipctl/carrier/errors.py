@@ -14,6 +14,7 @@ tree (`shipctl.errors` holds its top):
     └── CarrierTransientError         no definite answer: retryable
         ├── RateLimited               429: refused before anything happened
         ├── CarrierServerError        500, 502, 503, 504
+        │   └── UnreadableAnswer      a 2xx whose body is not JSON (cut short on the way)
         ├── CarrierTimeout            no answer in time (the SDK's timeout, or 408)
         └── CarrierConnectionError    the connection failed before any HTTP status
 
@@ -55,6 +56,11 @@ class CarrierServerError(CarrierTransientError):
     """EasyPost answered with a server error (5xx)."""
 
 
+class UnreadableAnswer(CarrierServerError):
+    """EasyPost answered 2xx but the body could not be read (cut short, or not JSON): the
+    request took effect, its answer is lost."""
+
+
 class CarrierTimeout(CarrierTransientError):
     """EasyPost did not answer in time."""
 
@@ -83,7 +89,7 @@ def classify(
     `status` and `retry_after` are what the response hook saw, if anything (the SDK's
     exceptions carry no headers). The message never quotes the API key.
     """
-    from easypost.errors import ApiError, HttpError
+    from easypost.errors import ApiError, HttpError, JsonError
     from easypost.errors import TimeoutError as EasyPostTimeout
 
     code = getattr(error, "code", None) if isinstance(error, ApiError) else None
@@ -94,6 +100,10 @@ def classify(
         return CarrierConnectionError(
             f"{name}: EasyPost unreachable (the connection failed): check the network, "
             "or EASYPOST_API_BASE", code="CONNECTION_ERROR")
+    if isinstance(error, JsonError) and (http_status is None or 200 <= http_status < 300):
+        return UnreadableAnswer(
+            f"{name}: EasyPost's answer could not be read (cut short, or not JSON)",
+            code="UNREADABLE_ANSWER", http_status=http_status)
     if http_status == 401:
         return CarrierAuthError("EasyPost rejected the API key (401): check EASYPOST_API_KEY")
     text = describe(error)
@@ -125,8 +135,9 @@ def describe(error: BaseException) -> str:
     return f"{message.rstrip('.')}: {'; '.join(details)}"
 
 
-def field_messages(errors: Any) -> list[str]:
-    """`field: message` for each of EasyPost's field errors (objects or plain strings)."""
+def field_messages(errors: Any, *, suggestions: bool = True) -> list[str]:
+    """`field: message` for each of EasyPost's field errors (objects or plain strings), each
+    followed by its suggestion unless the caller shows those itself."""
     if not isinstance(errors, list):
         return []
     out: list[str] = []
@@ -136,7 +147,7 @@ def field_messages(errors: Any) -> list[str]:
             message = str(item.get("message") or item.get("code") or "").strip()
             suggestion = item.get("suggestion")
             text = f"{field}: {message}" if field else message
-            if suggestion:
+            if suggestion and suggestions:
                 text += f" (did you mean {suggestion}?)"
             if text:
                 out.append(text)

@@ -22,9 +22,11 @@ class RateVerdict:
 
 
 def exclusion(
-    quote: Quote, rule: RateRule, *, carrier: str | None = None, service: str | None = None
+    quote: Quote, rule: RateRule, *, carrier: str | None = None, service: str | None = None,
+    residential: bool | None = None,
 ) -> str | None:
-    """Why `quote` is not eligible under the rule and the order's carrier/service, or None."""
+    """Why `quote` is not eligible under the rule and the order's carrier/service, or None;
+    `residential` (the destination is a home) brings in the rule's residential lists."""
     if carrier and quote.carrier.lower() != carrier.lower():
         return f"the order asks for carrier {carrier}"
     if service and quote.service.lower() != service.lower():
@@ -32,8 +34,14 @@ def exclusion(
     for denied in rule.deny:
         if denied.matches(quote.carrier, quote.service):
             return f"excluded by !{denied}"
-    if rule.allow and not any(a.matches(quote.carrier, quote.service) for a in rule.allow):
-        return f"not in the allowed carriers ({', '.join(str(a) for a in rule.allow)})"
+    for denied in rule.residential_deny if residential else ():
+        if denied.matches(quote.carrier, quote.service):
+            return f"excluded for residential addresses by !{denied}"
+    allow = rule.allowed(residential)
+    if allow and not any(a.matches(quote.carrier, quote.service) for a in allow):
+        which = ("residential carriers" if residential and rule.residential_allow
+                 else "allowed carriers")
+        return f"not in the {which} ({', '.join(str(a) for a in allow)})"
     if rule.max_days is not None:
         if quote.delivery_days is None:
             return f"no delivery estimate (max {plural(rule.max_days, 'day')})"
@@ -60,11 +68,12 @@ def fastest_key(quote: Quote) -> tuple[int, Decimal, str, str]:
 
 def explain_rates(
     quoted: QuotedShipment, rule: RateRule, *, carrier: str | None = None,
-    service: str | None = None,
+    service: str | None = None, residential: bool | None = None,
 ) -> list[RateVerdict]:
     """Every offered rate, cheapest first, with the chosen one marked (for the rates table)."""
     reasons = {
-        quote.rate_id: exclusion(quote, rule, carrier=carrier, service=service)
+        quote.rate_id: exclusion(quote, rule, carrier=carrier, service=service,
+                                 residential=residential)
         for quote in quoted.rates
     }
     eligible = [quote for quote in quoted.rates if reasons[quote.rate_id] is None]
@@ -80,10 +89,11 @@ def explain_rates(
 
 def choose_rate(
     quoted: QuotedShipment, rule: RateRule, *, carrier: str | None = None,
-    service: str | None = None,
+    service: str | None = None, residential: bool | None = None,
 ) -> Quote:
     """The rate the rule picks; NoMatchingRateError lists every rate and why it lost."""
-    verdicts = explain_rates(quoted, rule, carrier=carrier, service=service)
+    verdicts = explain_rates(quoted, rule, carrier=carrier, service=service,
+                             residential=residential)
     for verdict in verdicts:
         if verdict.chosen:
             return verdict.quote

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from shipctl.carrier.client import request_json
@@ -75,6 +75,36 @@ async def find_forms(
             break
         before = last.id
     return found
+
+
+@dataclass(frozen=True)
+class LabelFacts:
+    """What EasyPost checks of a label before it puts it on a form, as its shipment shows."""
+
+    shipment_id: str
+    bought: bool
+    refund_status: str | None
+    scan_form_id: str | None  # the form it is on already
+    label_date: date | None
+    carrier_account_id: str | None
+    from_address: dict[str, Any]
+
+
+async def label_facts(executor: CarrierExecutor, shipment_id: str) -> LabelFacts:
+    """GET /shipments/{id}, read for the scan form rules EasyPost documents."""
+    data = await executor.call(
+        lambda client: request_json(client, "GET", f"/shipments/{shipment_id}"),
+        name="retrieve shipment")
+    label = data.get("postage_label") or {}
+    stamp = label.get("label_date")
+    form = data.get("scan_form")
+    return LabelFacts(
+        shipment_id=str(data.get("id") or shipment_id), bought=bool(label),
+        refund_status=data.get("refund_status"),
+        scan_form_id=str(form.get("id")) if isinstance(form, dict) and form.get("id") else None,
+        label_date=date.fromisoformat(str(stamp)[:10]) if stamp else None,
+        carrier_account_id=(data.get("selected_rate") or {}).get("carrier_account_id"),
+        from_address=dict(data.get("from_address") or {}))
 
 
 async def retrieve_scan_form(executor: CarrierExecutor, form_id: str) -> ScanForm:

@@ -64,17 +64,43 @@ async def create_shipment(
         "parcel": parcel_params(order.parcel),
         "reference": order.reference,
     }
-    fmt = order.label_format or label_format
     params.update(shipment_params(order))
-    params["options"] = shipment_options(order, fmt, label or LabelSetup())
-    if label_date is not None:  # the ship date printed on the label (`--ship-date`)
-        params["options"]["label_date"] = f"{label_date.isoformat()}T12:00:00Z"
+    params["options"] = label_options(order, label_format, label, label_date)
     add_customs(params, order, order.from_address or from_address, customs)
     data = await executor.call(
         lambda client: request_json(client, "POST", "/shipments", {"shipment": params}),
         name="create shipment",
     )
     return quoted_shipment(data, executor.mode)
+
+
+def label_options(
+    order: Order, label_format: str | None, label: LabelSetup | None, label_date: date | None,
+) -> Json:
+    """The shipment's `options` for `order`, its label among them: format, resolution, the
+    text printed on it and its date (`--ship-date`)."""
+    options = shipment_options(order, order.label_format or label_format, label or LabelSetup())
+    if label_date is not None:  # the ship date printed on the label
+        options["label_date"] = f"{label_date.isoformat()}T12:00:00Z"
+    return options
+
+
+# What a shipment's options say about its label that the order's digest does not cover.
+LABEL_MARKS = ("label_date", "label_resolution", "print_custom_1")
+
+
+def label_marks(options: object) -> tuple[tuple[str, str], ...]:
+    """The options of LABEL_MARKS a shipment has, as text (a label_date by its day): a
+    shipment quoted for other marks (a dry run before `--ship-date`) is quoted again."""
+    if not isinstance(options, dict):
+        return ()
+    marks = []
+    for key in LABEL_MARKS:
+        value = options.get(key)
+        if value not in (None, ""):
+            text = str(value)
+            marks.append((key, text[:10] if key == "label_date" else text))
+    return tuple(marks)
 
 
 async def buy(
@@ -201,7 +227,7 @@ def quoted_shipment(data: Json, mode: Mode) -> QuotedShipment:
     return QuotedShipment(
         shipment_id=data["id"], reference=data.get("reference"),
         rates=tuple(quote(r) for r in data.get("rates") or ()), messages=messages, mode=mode,
-        label_format=str(fmt).upper() if fmt else None,
+        label_format=str(fmt).upper() if fmt else None, label_marks=label_marks(options),
     )
 
 
@@ -241,4 +267,5 @@ def purchased_label(data: Json, mode: Mode) -> PurchasedLabel:
         delivery_days=_int(rate.get("delivery_days")), est_delivery_date=estimated,
         label_url=label["label_url"], label_format=label_format_of(label),
         tracker_id=tracker.get("id"), mode=mode,
+        carrier_account_id=rate.get("carrier_account_id"),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -15,9 +16,10 @@ from shipctl import eventloop
 from shipctl.cli import options as opt
 from shipctl.cli import print_options as po
 from shipctl.cli import shipment_flags as sf
+from shipctl.cli import verify_flag as vf
 from shipctl.cli.context import AppContext
 from shipctl.cli.tables import print_table
-from shipctl.cli.verify_view import show_residential, show_verification, verify_mode
+from shipctl.cli.verify_view import show_residential, show_verification
 from shipctl.errors import ExitCode, InputError
 
 if TYPE_CHECKING:
@@ -102,6 +104,7 @@ def bulk(
         rich_help_panel="Output")] = False,
     rule: opt.Rule = None,
     carriers: opt.Carriers = None,
+    residential_carriers: opt.ResidentialCarriers = None,
     max_days: opt.MaxDays = None,
     max_rate: opt.MaxRate = None,
     label_format: opt.LabelFormatOption = None,
@@ -131,12 +134,12 @@ def bulk(
     hazmat: sf.Hazmat = None,
     carrier_account: sf.CarrierAccount = None,
     is_return: sf.Return = False,
-    verify: Annotated[bool, typer.Option(
-        "--verify", help="Verify every destination with EasyPost before quoting "
-        "(setting `verify`: off, on or strict).", rich_help_panel="Addresses")] = False,
-    verify_strict: Annotated[bool, typer.Option(
-        "--verify-strict", help="Verify with EasyPost's verify_strict.",
-        rich_help_panel="Addresses")] = False,
+    verify: Annotated[str | None, typer.Option(
+        vf.FLAG, metavar="[on|strict|off]", show_default=False, rich_help_panel="Addresses",
+        help="Verify every destination with EasyPost before quoting: --verify (on), --verify "
+        "strict (EasyPost's verify_strict) or --verify off (default: setting `verify`, "
+        "else off).")] = None,
+    verify_strict: vf.VerifyStrict = False,
     accept_corrections: Annotated[bool, typer.Option(
         "--accept-corrections", help="Ship to the addresses as verification corrected them.",
         rich_help_panel="Addresses")] = False,
@@ -164,7 +167,8 @@ def bulk(
                                insurance=insurance, signature=signature,
                                saturday_delivery=saturday_delivery, hazmat=hazmat,
                                carrier_account=carrier_account, is_return=is_return)),
-        rule=opt.rate_rule(rule, carriers, max_days, max_rate, settings.default_rate_rule),
+        rule=opt.rate_rule(rule, carriers, max_days, max_rate, settings.default_rate_rule,
+                           residential_carriers, settings.residential_carriers),
         label_format=label_format,
         dry_run=dry_run, skip_invalid=skip_invalid, rebuy=rebuy, concurrency=concurrency,
         results_out=opt.output_path(results_out), labels_out=opt.output_path(labels_out),
@@ -172,7 +176,7 @@ def bulk(
         print_room=po.print_room(settings, sort=sort, layout=labels_layout, dpi=label_dpi,
                                  slips=packing_slips, slips_with_labels=slips_with_labels,
                                  print_=print_, printer=printer, labels_out=labels_out),
-        verify=verify_mode(verify, verify_strict, settings.verify),
+        verify=vf.verify_mode(verify, verify_strict, settings.verify),
         accept_corrections=accept_corrections,
     )
     from shipctl.cli.progress import OrderProgress
@@ -336,6 +340,19 @@ def _n(count: int, noun: str) -> str:
     return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
+def _show_replaced(context: AppContext, replaced: list[StoredOrder]) -> None:
+    """`--rebuy`: the labels replaced are still valid and were paid for until refunded."""
+    out = context.stdout
+    total = sum((order.rate or Decimal(0) for order in replaced), Decimal(0))
+    shown = replaced[:20]
+    out.print(f"[yellow]{len(replaced):,} replaced label(s) are still valid and paid for "
+              f"(${total:,.2f}){' (first 20)' if len(replaced) > 20 else ''}[/]: refund them "
+              "with `shipctl refund " + " ".join(escape(o.tracking_code or "") for o in shown[:3])
+              + (" …`" if len(shown) > 3 else "`"), soft_wrap=True)
+    for order in shown:
+        out.print(f"  {escape(order.reference)}  {order.tracking_code or ''}")
+
+
 def _show_dropped(context: AppContext, report: BulkReport) -> None:
     out = context.stdout
     out.print(f"[yellow]{_n(len(report.dropped), 'invalid order')} not shipped "
@@ -367,6 +384,13 @@ def _show_skipped(context: AppContext, report: BulkReport, *, every: bool) -> No
         out.print("  (--show-skipped lists them all)")
 
 
+def _more(context: AppContext, left: int, run_id: int | None) -> None:
+    """The line after a sample of orders: how many it leaves out, and where they all are."""
+    if left > 0:
+        where = f" (`shipctl runs show {run_id}` lists every order)" if run_id else ""
+        context.stdout.print(f"  … and {left:,} more{where}")
+
+
 def _show(
     context: AppContext, report: BulkReport, settings: Settings | None = None, *,
     show_skipped: bool = False,
@@ -396,17 +420,23 @@ def _show(
                   "labels):")
         for order in report.already_sample:
             out.print(f"  {escape(order.reference)}  {order.tracking_code or ''}")
+        _more(context, len(report.already_purchased) - len(report.already_sample),
+              report.run_id)
     if report.refunded:
         out.print(f"{len(report.refunded)} refunded, not bought again (use --rebuy for new "
                   "labels):")
         for order in report.refunded[:20]:
             out.print(f"  {escape(order.reference)}  {order.tracking_code or ''}")
+        _more(context, len(report.refunded) - 20, report.run_id)
     for order in report.changed_after_purchase:
+        code = escape(order.tracking_code or "")
         out.print(
             f"[yellow]changed after purchase: {escape(order.reference)}[/] — its label was "
-            f"bought for the earlier data; `--rebuy` replaces it, `shipctl refund "
-            f"{escape(order.reference)}` refunds the old one", soft_wrap=True,
+            f"bought for the earlier data; `--rebuy` replaces it (then `shipctl refund {code}` "
+            "refunds the old one)", soft_wrap=True,
         )
+    if report.replaced:
+        _show_replaced(context, report.replaced)
     if report.international:
         ddp = (settings or context.settings).customs.incoterm == "DDP"
         payer = "paid by the sender (DDP)" if ddp else "paid by the recipient (DDU)"

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from shipctl import eventloop
 from shipctl.cli import options as opt
+from shipctl.cli import verify_flag as vf
 from shipctl.cli.context import AppContext
 from shipctl.cli.tables import print_table
 
@@ -40,6 +41,9 @@ def create(
     to_country: Annotated[str, _option("--to-country", To, "ISO country code.")] = "US",
     to_phone: Annotated[str | None, _option("--to-phone", To, "Phone.")] = None,
     to_email: Annotated[str | None, _option("--to-email", To, "Email.")] = None,
+    to_residential: Annotated[bool | None, _option(
+        "--to-residential/--to-commercial", To, "A home (UPS and FedEx charge more to one) or "
+        "a business; default: not known (--verify finds out).")] = None,
     from_name: Annotated[str | None, _option("--from-name", From, "Sender name.")] = None,
     from_company: Annotated[str | None, _option("--from-company", From, "Company.")] = None,
     from_street1: Annotated[str | None, _option("--from-street1", From, "Street.")] = None,
@@ -61,10 +65,10 @@ def create(
     service: Annotated[str | None, _option("--service", "Rates", "Only this service.")] = None,
     rule: opt.Rule = None,
     carriers: opt.Carriers = None,
+    residential_carriers: opt.ResidentialCarriers = None,
     max_days: opt.MaxDays = None,
     max_rate: opt.MaxRate = None,
-    verify: Annotated[bool, _option("--verify", "Order",
-                                    "Have EasyPost verify the destination first.")] = False,
+    verify: vf.Verify = None,
     dry_run: Annotated[bool, _option("--dry-run", "Order", "Show the rates; buy nothing.")] = False,
     yes: opt.Yes = False,
     rebuy: Annotated[bool, _option("--rebuy", "Order",
@@ -87,9 +91,9 @@ def create(
     else:
         fields = OrderFields(
             reference=reference, weight=weight, parcel=parcel, carrier=carrier, service=service,
-            to_address=dict(zip(ADDRESS_FIELDS, (
+            to_address={**dict(zip(ADDRESS_FIELDS, (
                 to_name, to_company, to_street1, to_street2, to_city, to_state, to_zip,
-                to_country, to_phone, to_email), strict=True)),
+                to_country, to_phone, to_email), strict=True)), "residential": to_residential},
             from_address=dict(zip(ADDRESS_FIELDS, (
                 from_name, from_company, from_street1, from_street2, from_city, from_state,
                 from_zip, from_country, from_phone, from_email), strict=True)),
@@ -98,7 +102,8 @@ def create(
     if order.from_address is None:
         settings.require_from_address()  # before anything is quoted
     rate_rule = opt.rate_rule(rule, list(carriers or []), max_days, max_rate,
-                              settings.default_rate_rule)
+                              settings.default_rate_rule, residential_carriers,
+                              settings.residential_carriers)
     if order.carrier:
         opt.known_carriers([(order.carrier, order.service)], "--carrier/--service")
     if settings.simulate:
@@ -119,9 +124,14 @@ def create(
     result = eventloop.run(create_label(
         settings, order, rule=rate_rule, confirm=confirm,
         label_format=label_format, label_out=opt.output_path(label_out),
-        force=force, verify=verify, dry_run=dry_run, rebuy=rebuy, carriers=context.carriers,
+        force=force, verify=vf.verify_mode(verify, False, "off"), dry_run=dry_run,
+        rebuy=rebuy, carriers=context.carriers,
         ship_date=opt.ship_date(context, ship_date),
+        reference_given=from_json is not None or reference is not None,
     ))
+    if result.resumed is not None:
+        context.notice(f"{result.resumed}: an earlier create of this order had no known "
+                       "outcome; its shipment was retrieved first (no second label)")
     if as_json:
         context.stdout.print_json(json.dumps(_as_json(result)))
         return

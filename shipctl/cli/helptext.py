@@ -13,6 +13,7 @@ from typer.core import TyperArgument, TyperGroup, TyperOption
 # Option metavars that say more than the type does, by option name.
 NAMED = {
     "map": "FIELD=COLUMN", "maps": "FIELD=COLUMN", "carriers": "CARRIER[:SERVICE]",
+    "residential_carriers": "CARRIER[:SERVICE]",
     "since": "WHEN", "until": "WHEN",
     "weight": "WEIGHT", "default_weight": "WEIGHT", "max_rate": "PRICE", "parcel": "PARCEL",
 }

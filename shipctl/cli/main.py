@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
+from typer.core import TyperGroup
 
 from shipctl import __version__
 from shipctl.cli import (
@@ -27,6 +29,7 @@ from shipctl.cli import (
     track_cmd,
 )
 from shipctl.cli.context import AppContext
+from shipctl.cli.verify_flag import VerifyCommand
 from shipctl.errors import ExitCode, ShipctlError
 
 HELP = """Bulk shipping labels from the command line, on EasyPost.
@@ -45,8 +48,8 @@ app = typer.Typer(
 )
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(db_cmd.app, name="db")
-app.command("bulk", rich_help_panel="Shipping")(bulk_cmd.bulk)
-app.command("create", rich_help_panel="Shipping")(create_cmd.create)
+app.command("bulk", rich_help_panel="Shipping", cls=VerifyCommand)(bulk_cmd.bulk)
+app.command("create", rich_help_panel="Shipping", cls=VerifyCommand)(create_cmd.create)
 app.command("refund", rich_help_panel="Shipping")(refund_cmd.refund)
 app.command("track", rich_help_panel="Shipping")(track_cmd.track)
 app.add_typer(manifest_cmd.app, name="manifest", rich_help_panel="Shipping")
@@ -103,12 +106,25 @@ def _quiet_broken_pipe() -> None:
     sys.exit(BROKEN_PIPE)
 
 
+def _from_the_database(error: BaseException) -> bool:
+    """An error PostgreSQL raised mid-command (disk full, out of connections, a restart)."""
+    return type(error).__module__.startswith("asyncpg")
+
+
+@functools.cache
+def _command() -> TyperGroup:
+    """The click command Typer builds from `app`, once a process (a notebook or a test may
+    call `run` many times)."""
+    from shipctl.cli.helptext import tidy
+
+    command: TyperGroup = tidy(typer.main.get_command(app))
+    return command
+
+
 def run(argv: list[str] | None = None) -> None:
     """Console-script entry point: run the app and turn errors into one line and an exit code."""
     args = sys.argv[1:] if argv is None else argv
-    from shipctl.cli.helptext import tidy
-
-    command = tidy(typer.main.get_command(app))
+    command = _command()
     stderr = AppContext().stderr
     try:
         code = command.main(args=args, prog_name="shipctl", standalone_mode=False)
@@ -143,6 +159,14 @@ def run(argv: list[str] | None = None) -> None:
             else:
                 stderr.print(f"[bold red]error:[/] {escape(error.format_message())}")
             sys.exit(error.exit_code)
+        if _from_the_database(error):
+            stderr.print(
+                f"[bold red]error:[/] the database failed: {escape(str(error))}. Every buy "
+                "sent is kept by its shipment id: once the database is fixed, rerun the same "
+                "command (it finds out what was bought; nothing is bought twice)",
+                soft_wrap=True,
+            )
+            sys.exit(int(ExitCode.DATABASE))
         stderr.print(
             f"[bold red]error:[/] unexpected {type(error).__name__}: {escape(str(error))} "
             "(run with --debug for the traceback)",

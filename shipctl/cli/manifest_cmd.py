@@ -17,7 +17,7 @@ from shipctl.cli.tables import print_table
 from shipctl.errors import ExitCode
 
 if TYPE_CHECKING:
-    from shipctl.jobs.manifest import ManifestReport
+    from shipctl.jobs.manifest import FormOutcome, ManifestReport
     from shipctl.store.manifests import RefundedLabel
 
 app = typer.Typer(help="Scan forms (manifests) for the day's labels.",
@@ -42,8 +42,9 @@ def manifest(
     force: opt.Force = False,
 ) -> None:
     """Put every bought, unrefunded label of the ship date that is on no form yet on scan
-    forms (one per carrier and origin address), each label on exactly one, and write the
-    forms as one PDF. A second run the same day forms only the labels bought since."""
+    forms (one per carrier account and origin address), each label on exactly one, and write
+    the forms as one PDF. A second run the same day forms only the labels bought since. A
+    label EasyPost refuses (refunded or on a form made elsewhere) is left off, and listed."""
     if ctx.invoked_subcommand is not None:
         return
     from shipctl.jobs.manifest import MAX_PER_FORM
@@ -67,19 +68,32 @@ def _show(context: AppContext, report: ManifestReport) -> ExitCode:
     if report.outcomes:
         table = Table(title=f"Scan forms for {report.ship_date} ({report.mode})",
                       title_justify="left")
-        for column in ("carrier", "origin", "labels", "status", "form", "note"):
+        for column in ("carrier", "account", "origin", "labels", "status", "form", "note"):
             table.add_column(column, justify="right" if column == "labels" else "left")
         for o in report.outcomes:
-            note = o.message or ("an earlier run's form, found on EasyPost" if o.resolved
-                                 else "")
-            table.add_row(escape(o.carrier), escape(o.origin), str(o.labels), o.status,
-                          o.scan_form_id or "", escape(note))
+            table.add_row(escape(o.group.carrier), account_text(o.group.account),
+                          escape(o.group.origin), str(o.labels), o.status,
+                          o.scan_form_id or "", escape(_note(o)))
         print_table(out, table)
     created = sum(o.labels for o in report.created)
-    out.print(f"{len(report.created)} form(s) made, {created} label(s) on them"
-              if report.created else f"no label of {report.ship_date} left to put on a form")
+    if report.created:
+        out.print(f"{len(report.created)} form(s) made, {created} label(s) on them")
+    elif report.outcomes:
+        out.print("no form made")
+    else:
+        out.print(f"no label of {report.ship_date} left to put on a form")
     if report.pdf_path is not None:
         out.print(f"forms: {escape(str(report.pdf_path))} ({report.pages} pages)")
+    if report.excluded:
+        _show_excluded(context, [(x.label.reference, x.label.tracking_code, x.reason,
+                                  x.message, x.on_scan_form) for x in report.excluded])
+        err.print(f"[yellow]{len(report.excluded)} label(s) refused by EasyPost were left off "
+                  "the forms for good (listed above; `shipctl manifest list` shows them "
+                  "again): see to each parcel as its line says[/]", soft_wrap=True)
+    if report.excluded_before:
+        out.print(f"{len(report.excluded_before)} label(s) of {report.ship_date} were left off "
+                  f"the forms by an earlier run (`shipctl manifest list --date "
+                  f"{report.ship_date}`)")
     _show_refunded(context, report.refunded)
     if report.download_error:
         err.print(f"[bold red]error:[/] {escape(report.download_error)}", soft_wrap=True)
@@ -90,9 +104,59 @@ def _show(context: AppContext, report: ManifestReport) -> ExitCode:
                   "`shipctl manifest` again)[/]", soft_wrap=True)
     if report.failed:
         for o in report.failed:
-            err.print(f"[red]{escape(o.carrier)} {escape(o.origin)}: "
+            err.print(f"[red]{escape(o.group.carrier)} {escape(o.group.origin)}: "
                       f"{escape(o.message or 'refused')}[/]", soft_wrap=True)
-    return ExitCode.PARTIAL_FAILURE if report.unknown or report.failed else ExitCode.SUCCESS
+    trouble = report.unknown or report.failed or report.excluded
+    return ExitCode.PARTIAL_FAILURE if trouble else ExitCode.SUCCESS
+
+
+def _note(outcome: FormOutcome) -> str:
+    notes = []
+    if outcome.status == "excluded":
+        notes.append("EasyPost refused every label of it: left off (below)")
+    elif outcome.excluded:
+        notes.append(f"{len(outcome.excluded)} label(s) refused by EasyPost, left off (below)")
+    if outcome.status == "failed":
+        notes.append("refused: see below")
+    elif outcome.message and outcome.status != "excluded":
+        notes.append(outcome.message)
+    elif outcome.resolved and outcome.status == "created":
+        notes.append("an earlier run's form, found on EasyPost")
+    if outcome.regrouped and outcome.status != "released":
+        notes.append(f"{len(outcome.regrouped)} label(s) of other carrier accounts, grouped "
+                     "again")
+    return "; ".join(notes)
+
+
+def account_text(account: str | None) -> str:
+    """A carrier account id as EasyPost shows it; `not known` for labels bought before
+    shipctl stored accounts whose shipments could not be read."""
+    return account or "not known"
+
+
+REASONS = {
+    "refunded": "refunded: do not ship it",
+    "on_scan_form": "on another scan form already",
+    "dated_before": "dated before the form's day: the carrier scans it on its own",
+    "not_bought": "not bought on EasyPost: do not ship it",
+    "not_found": "not on this EasyPost account",
+    "origin": "ships from another address on EasyPost",
+    "refused": "refused by EasyPost",
+}
+
+
+def _show_excluded(
+    context: AppContext, rows: list[tuple[str, str, str, str, str | None]]
+) -> None:
+    table = Table(title="Left off the forms (EasyPost refused them)", title_justify="left")
+    for column in ("reference", "tracking code", "why", "EasyPost"):
+        table.add_column(column)
+    for reference, code, reason, message, on_form in rows:
+        why = REASONS.get(reason, reason)
+        if on_form:
+            why = f"on scan form {on_form} already: hand it over with that form"
+        table.add_row(escape(reference), code, why, escape(message))
+    print_table(context.stdout, table)
 
 
 def _show_refunded(context: AppContext, refunded: list[RefundedLabel]) -> None:
@@ -110,22 +174,30 @@ def list_cmd(
         "--date", help="Ship date: today, tomorrow or YYYY-MM-DD (default: every day).",
         show_default=False)] = None,
 ) -> None:
-    """The scan forms made, with their label counts and labels refunded since."""
+    """The scan forms made, with their carrier accounts and label counts, labels refunded
+    since, and labels EasyPost refused (left off the forms for good)."""
     from shipctl.jobs.manifest import list_forms
     from shipctl.shipdates import parse_ship_date
 
     context: AppContext = ctx.obj
     ship_date = parse_ship_date(day, flag="--date") if day else None
-    mode, forms, refunded = eventloop.run(list_forms(context.settings, context.carriers,
-                                                     ship_date=ship_date))
+    mode, forms, refunded, excluded = eventloop.run(list_forms(
+        context.settings, context.carriers, ship_date=ship_date))
     if not forms:
         context.stdout.print(f"no {mode} scan forms" + (f" for {ship_date}" if ship_date else ""))
         return
     table = Table(title=f"Scan forms ({mode})", title_justify="left")
-    for column in ("date", "carrier", "origin", "state", "form", "labels", "refunded"):
-        table.add_column(column, justify="right" if column in ("labels", "refunded") else "left")
+    for column in ("date", "carrier", "account", "origin", "state", "form", "labels",
+                   "refunded", "left off"):
+        table.add_column(column, justify="right" if column in ("labels", "refunded",
+                                                               "left off") else "left")
     for f in forms:
-        table.add_row(str(f.ship_date), escape(f.carrier), escape(f.origin), f.state,
-                      f.scan_form_id or "", str(f.labels), str(f.refunded) if f.refunded else "")
+        table.add_row(str(f.ship_date), escape(f.carrier), account_text(f.carrier_account_id),
+                      escape(f.origin), f.state, f.scan_form_id or "", str(f.labels),
+                      str(f.refunded) if f.refunded else "",
+                      str(f.excluded) if f.excluded else "")
     print_table(context.stdout, table)
+    if excluded:
+        _show_excluded(context, [(x.reference, x.tracking_code, x.reason, x.message,
+                                  x.on_scan_form) for x in excluded])
     _show_refunded(context, refunded)

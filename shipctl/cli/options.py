@@ -31,6 +31,16 @@ Carriers = Annotated[
         rich_help_panel="Rates",
     ),
 ]
+ResidentialCarriers = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--residential-carriers",
+        help="To residential addresses (as the order says, or as --verify finds): allow a "
+        "carrier or CARRIER:SERVICE instead of --carriers' list (repeat); ! excludes one "
+        "(default: setting residential_carriers).",
+        rich_help_panel="Rates",
+    ),
+]
 MaxDays = Annotated[
     int | None,
     typer.Option("--max-days", min=0, help="Only rates delivering within N days.",
@@ -60,11 +70,13 @@ Yes = Annotated[bool, typer.Option("--yes", "-y", help="Buy without asking.")]
 
 
 def rate_rule(rule: RateStrategy | None, carriers: list[str] | None, max_days: int | None,
-              max_rate: str | None, default: str) -> RateRule:
-    """A RateRule from the options, or a BadParameter naming the option."""
+              max_rate: str | None, default: str, residential: list[str] | None = None,
+              default_residential: tuple[str, ...] = ()) -> RateRule:
+    """A RateRule from the options, or a BadParameter naming the option; `residential`
+    (`--residential-carriers`) falls back on `default_residential` (the setting)."""
     from pydantic import ValidationError
 
-    from shipctl.models import RateRule
+    from shipctl.models import CarrierService, RateRule
 
     if max_rate is not None:
         try:
@@ -73,11 +85,21 @@ def rate_rule(rule: RateStrategy | None, carriers: list[str] | None, max_days: i
             raise typer.BadParameter(
                 f"{max_rate!r} is not a price", param_hint="--max-rate"
             ) from None
+    homes = list(residential) if residential else list(default_residential)
+    homes_hint = ("--residential-carriers" if residential
+                  else "setting residential_carriers")
+    for word in homes:
+        try:
+            CarrierService.parse(word.removeprefix("!"))
+        except (ValidationError, ValueError) as error:
+            raise typer.BadParameter(str(error).splitlines()[0], param_hint=homes_hint) from None
     try:
-        parsed = RateRule.parse(rule or default, carriers or [], max_days, max_rate)
+        parsed = RateRule.parse(rule or default, carriers or [], max_days, max_rate, homes)
     except (ValidationError, ValueError) as error:
         raise typer.BadParameter(str(error).splitlines()[0], param_hint="--carriers") from None
     known_carriers([(c.carrier, c.service) for c in (*parsed.allow, *parsed.deny)], "--carriers")
+    known_carriers([(c.carrier, c.service)
+                    for c in (*parsed.residential_allow, *parsed.residential_deny)], homes_hint)
     return parsed
 
 

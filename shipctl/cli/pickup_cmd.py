@@ -14,7 +14,7 @@ from shipctl.cli.tables import print_table
 from shipctl.errors import ExitCode
 
 if TYPE_CHECKING:
-    from shipctl.jobs.pickup import ScheduleReport
+    from shipctl.jobs.pickup import PickupOutcome, ScheduleReport
 
 app = typer.Typer(help="Carrier pickups of the day's labels.", no_args_is_help=True)
 
@@ -61,31 +61,57 @@ def _show(context: AppContext, report: ScheduleReport) -> ExitCode:
     if not report.outcomes:
         out.print(f"no {report.mode} label ships on {report.day}: no pickup to schedule")
         return ExitCode.SUCCESS
-    for outcome in report.outcomes:
-        p = outcome.pickup
-        if outcome.rates:
-            table = Table(title=f"Pickup rates, {escape(p.label_carrier)} from "
-                          f"{escape(p.origin)}", title_justify="left")
-            for column in ("carrier", "service", "rate", ""):
-                table.add_column(column, justify="right" if column == "rate" else "left")
+    offered = [o for o in report.outcomes if o.rates]
+    if offered:
+        rates = Table(title=f"Pickup rates for {report.day} ({report.mode})",
+                      title_justify="left")
+        for column in ("origin", "carrier", "service", "rate", ""):
+            rates.add_column(column, justify="right" if column == "rate" else "left")
+        for outcome in offered:
+            p = outcome.pickup
             for rate in outcome.rates:
                 chosen = "← bought" if (rate.carrier, rate.service) == (p.carrier, p.service) \
                     and p.state == "scheduled" else ""
-                table.add_row(escape(rate.carrier), escape(rate.service), f"${rate.rate:,.2f}",
-                              chosen)
-            print_table(out, table)
-        where = f"{escape(p.label_carrier)} from {escape(p.origin)} ({p.label_count} labels)"
-        if outcome.status in ("scheduled", "already"):
-            note = (" (an earlier run's, already scheduled)" if outcome.status == "already"
-                    else " (its lost answer found on EasyPost)" if outcome.resolved else "")
-            out.print(f"pickup {p.pickup_id} scheduled{note}: {where}, {p.carrier} "
-                      f"{p.service} ${p.rate or 0:,.2f}, confirmation {p.confirmation}, "
-                      f"{p.min_datetime:%Y-%m-%d %H:%M}–{p.max_datetime:%H:%M}")
-        else:
-            err.print(f"[red]pickup {outcome.status}: {where}: "
-                      f"{escape(outcome.message or '')}[/]", soft_wrap=True)
+                rates.add_row(escape(p.origin), escape(rate.carrier), escape(rate.service),
+                              f"${rate.rate:,.2f}", chosen)
+        print_table(out, rates)
+    table = Table(title=f"Pickups for {report.day} ({report.mode})", title_justify="left")
+    for column in ("carrier", "origin", "labels", "status", "pickup", "service", "rate",
+                   "confirmation", "window", "note"):
+        table.add_column(column, justify="right" if column in ("labels", "rate") else "left")
+    for outcome in report.outcomes:
+        p = outcome.pickup
+        done = outcome.status in ("scheduled", "already")
+        table.add_row(
+            escape(p.label_carrier), escape(p.origin), str(outcome.labels),
+            "already scheduled" if outcome.status == "already" else outcome.status,
+            p.pickup_id or "", escape(p.service or "") if done else "",
+            f"${p.rate or 0:,.2f}" if done else "", p.confirmation or "",
+            # In the machine's time zone, as --window was given.
+            f"{p.min_datetime.astimezone():%H:%M}–{p.max_datetime.astimezone():%H:%M}",
+            escape(_note(outcome)))
+        if not done:
+            err.print(f"[red]pickup {outcome.status}: {escape(p.label_carrier)} from "
+                      f"{escape(p.origin)}: {escape(outcome.message or '')}[/]",
+                      soft_wrap=True)
+    print_table(out, table)
+    scheduled = [o for o in report.outcomes if o.status == "scheduled"]
+    earlier = [o for o in report.outcomes if o.status == "already"]
+    out.print(f"{len(scheduled)} pickup(s) scheduled now, {len(earlier)} scheduled before")
     bad = [o for o in report.outcomes if o.status in ("failed", "unknown")]
     return ExitCode.PARTIAL_FAILURE if bad else ExitCode.SUCCESS
+
+
+def _note(outcome: PickupOutcome) -> str:
+    if outcome.status == "already":
+        if outcome.pickup.label_count != outcome.labels:
+            return f"by an earlier run, for {outcome.pickup.label_count} labels then"
+        return "by an earlier run"
+    if outcome.resolved:
+        return "its lost answer found on EasyPost"
+    if outcome.status in ("failed", "unknown"):
+        return "see below" if outcome.message else ""
+    return ""
 
 
 @app.command("list")

@@ -194,8 +194,12 @@ def show_follow_up(context: AppContext, report: FollowUpReport) -> None:
         table.add_row(*_label_row(item.order), shown)
     print_table(out, table)
     counts = {s: sum(1 for f in report.followed if f.status == s)
-              for s in ("submitted", "refunded", "rejected", "not_applicable")}
+              for s in ("submitted", "refunded", "rejected", "not_applicable", "not_requested")}
     out.print(", ".join(f"{n} {s}" for s, n in counts.items() if n) or "none read")
+    if counts["not_requested"]:
+        out.print(f"{counts['not_requested']} not_requested: the request whose answer was lost "
+                  "never reached EasyPost; the label is still valid (`shipctl refund KEY` asks "
+                  "again)", soft_wrap=True)
     if report.refused:
         out.print(f"[bold red]{len(report.refused)} not refunded:[/] {REFUSED_NOTE}",
                   soft_wrap=True)

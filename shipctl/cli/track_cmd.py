@@ -134,6 +134,7 @@ def _show_sweep(context: AppContext, report: SweepReport, *, as_json: bool, quie
     if quiet:  # one line per run, so a log shows that each night ran
         out.print(_summary_line(report), soft_wrap=True)
     _unmanifested_table(context, report)
+    _settled_table(context, report)
     if report.outcome == "skipped":
         if not quiet:
             out.print("Another sweep is running against this database: skipped.")
@@ -207,6 +208,30 @@ def _stamped(context: AppContext) -> AppContext:
 
     return replace(context, stdout=stamp(context.stdout, stderr=False),
                    stderr=stamp(context.stderr, stderr=True))
+
+
+def _settled_table(context: AppContext, report: SweepReport) -> None:
+    """Buys whose outcome was not known, settled before the tracking; shown even with
+    --quiet: each found label was paid for and has not been printed by shipctl."""
+    out = context.stdout
+    if report.settled_bought:
+        table = Table(title=f"labels found bought whose answer was lost "
+                      f"({len(report.settled_bought)})", title_justify="left")
+        for column in ("reference", "tracking code", "carrier", "service", "rate"):
+            table.add_column(column, justify="right" if column == "rate" else "left")
+        for item in report.settled_bought:
+            table.add_row(escape(item.reference), escape(item.tracking_code), item.carrier,
+                          item.service, f"${item.rate:,.2f}")
+        print_table(out, table)
+        out.print("recorded as purchased: print them with `shipctl runs show RUN` or "
+                  "refund them with `shipctl refund REFERENCE`", soft_wrap=True)
+    if report.settled_not_bought:
+        out.print(f"{report.settled_not_bought} order(s) whose buy had no known outcome were "
+                  "not bought: their file's rerun buys them", soft_wrap=True)
+    if report.settled_unresolved:
+        context.stderr.print(f"[yellow]{report.settled_unresolved} order(s) whose buy has no "
+                             "known outcome could not be looked up; the next sweep tries "
+                             "again[/]", soft_wrap=True)
 
 
 def _refunds_table(out: Console, report: SweepReport, *, quiet: bool) -> None:

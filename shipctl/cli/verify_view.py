@@ -16,11 +16,6 @@ if TYPE_CHECKING:
 MAX_SHOWN = 200
 
 
-def verify_mode(verify: bool, strict: bool, setting: str) -> str:
-    """`--verify-strict`, `--verify`, or the `verify` setting (off, on, strict)."""
-    return "strict" if strict else "on" if verify else setting
-
-
 def show_verification(context: AppContext, found: VerifyReport | None) -> None:
     """The corrections table (row, order, field, original → corrected) and the counts."""
     if found is None:

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from shipctl.config import Settings
     from shipctl.jobs.runtime import Runtime
     from shipctl.jobs.verify import VerifyReport
-    from shipctl.store.claims import OrderClaims, RunLease
+    from shipctl.store.claims import RunLease
     from shipctl.store.database import Pool
 
 PERSIST_BATCH = 500
@@ -151,6 +151,8 @@ class BulkReport:
     already_purchased: list[str] = field(default_factory=list)
     already_sample: list[StoredOrder] = field(default_factory=list)
     refunded: list[StoredOrder] = field(default_factory=list)
+    # `--rebuy`: the earlier labels this run replaced, still valid and paid for (a sample).
+    replaced: list[StoredOrder] = field(default_factory=list)
     changed_after_purchase: list[StoredOrder] = field(default_factory=list)
     quote: QuoteSummary | None = None
     counts: dict[str, int] = field(default_factory=dict)
@@ -353,7 +355,8 @@ async def _persist(
 
 
 # How long a worker with nothing left to claim waits before looking again for orders that
-# other workers hold (their buys in flight, or a worker that died and let go of them).
+# other workers hold (their buys in flight, or a worker that died and let go of them). Orders
+# this worker holds itself wake it as soon as one is done, without waiting this long.
 WAIT_FOR_OTHERS = 0.25
 
 
@@ -425,6 +428,11 @@ async def _work(
         claim_lock = asyncio.Lock()
         exhausted = False
         storing = _STORING.get()
+        let_go = asyncio.Event()  # one of this worker's own orders is done: look again
+
+        def finished(order_id: int) -> None:
+            claims.finished(order_id)
+            let_go.set()
 
         async def refill(ahead: bool = False) -> None:
             """Claim more orders: once the queue is empty (waiting for more to be stored or
@@ -433,6 +441,7 @@ async def _work(
             nonlocal exhausted, storing
             async with claim_lock:
                 while not (exhausted or stop.is_set()) and (ahead or queue.empty()):
+                    let_go.clear()
                     if storing is not None:
                         storing.stored.clear()  # a batch stored from now on ends the wait
                         storing = None if storing.task.done() else storing
@@ -446,8 +455,7 @@ async def _work(
                         exhausted = True
                         return
                     if storing is None:
-                        with contextlib.suppress(TimeoutError):
-                            await asyncio.wait_for(stop.wait(), WAIT_FOR_OTHERS)
+                        await _until_either(stop, let_go, WAIT_FOR_OTHERS)
                     else:
                         await _until_either(stop, storing.stored, WAIT_FOR_OTHERS)
 
@@ -477,18 +485,27 @@ async def _work(
                 except CarrierAuthError as error:
                     rejected.append(error)
                     stop.set()
-                    claims.finished(order.id)
+                    finished(order.id)
                     return
                 if outcome is not None and outcome.state is OrderState.PURCHASED:
                     done.bought += 1
                 if outcome is not None and outcome.committed is not None:
-                    outcome.committed.add_done_callback(_release(claims, order.id))
+                    outcome.committed.add_done_callback(_release(finished, order.id))
                 else:
-                    claims.finished(order.id)
+                    finished(order.id)
                 progress.advance(outcome)
 
+        workers = [asyncio.ensure_future(worker())
+                   for _ in range(orders_under_way(concurrency))]
         try:
-            await asyncio.gather(*(worker() for _ in range(orders_under_way(concurrency))))
+            await asyncio.gather(*workers)
+        except BaseException:
+            # One worker failed (the database, most likely): the others start nothing new
+            # and finish what they have under way before the claims are settled and let go
+            # (their connection serves one operation at a time).
+            stop.set()
+            await asyncio.gather(*workers, return_exceptions=True)
+            raise
         finally:
             closing.set()
             if claiming:
@@ -498,8 +515,10 @@ async def _work(
         raise rejected[0]
 
 
-def _release(claims: OrderClaims, order_id: int) -> Callable[[asyncio.Future[None]], None]:
-    return lambda _committed: claims.finished(order_id)
+def _release(
+    finished: Callable[[int], None], order_id: int
+) -> Callable[[asyncio.Future[None]], None]:
+    return lambda _committed: finished(order_id)
 
 
 # An order with a shipment is retrieved before anything else happens to it, whatever its
@@ -701,7 +720,7 @@ async def _work_the_run(
     from shipctl.carrier.options import LabelSetup
     from shipctl.jobs.pace_share import shared_pace
     from shipctl.store import shipments
-    from shipctl.store.claims import RunLease
+    from shipctl.store.claims import Buyer, RunLease
 
     pool, carrier = runtime.pool, runtime.carrier
     if not await _account_has_carriers(carrier, options, report):
@@ -715,7 +734,8 @@ async def _work_the_run(
         options={"dry_run": options.dry_run, "rebuy": options.rebuy,
                  "mapping": report.mapping, "concurrency": concurrency,
                  "label_format": label_format, **options.print_room.run_options(),
-                 "rule": (options.rule or settings.rate_rule()).model_dump(mode="json")},
+                 "rule": (options.rule or settings.rate_rule()).data()},
+        buys=not options.dry_run,
     )
     report.run_id = run_id
     async with RunLease(pool, run_id) as lease, shared_pace(pool, carrier.executor):
@@ -744,8 +764,8 @@ async def _work_the_run(
         flow = OrderFlow(
             pool, carrier, from_address=settings.from_address,
             rule=options.rule or settings.rate_rule(), label_format=label_format,
-            quiet_seconds=settings.timeout + 5, customs=settings.customs,
-            label=LabelSetup.of(settings, options.print_room.dpi),
+            quiet_seconds=settings.timeout + 5, buyer=Buyer(worker_id=lease.worker_id),
+            customs=settings.customs, label=LabelSetup.of(settings, options.print_room.dpi),
             label_date=options.ship_date,
         )
         done = _Work()
@@ -914,6 +934,8 @@ async def _close(
     report.counts = await shipments.run_counts(pool, run_id)
     report.spend = await _run_totals(pool, run_id, "purchased")
     report.failures = await shipments.run_failures(pool, run_id, MAX_LISTED_ORDERS)
+    if options.rebuy and not options.dry_run:
+        report.replaced = await shipments.run_replaced(pool, run_id, MAX_LISTED_ORDERS)
     seen = {order.id for order in report.changed_after_purchase}
     report.changed_after_purchase += [
         order for order in await shipments.changed_after_purchase(pool, run_id)
@@ -926,8 +948,22 @@ async def _close(
         except OutputError:
             await lease.finish(RunStatus.INTERRUPTED, report.bought_here)
             raise
-    await lease.finish(status, report.bought_here)
+    await lease.finish(_lasting(status, options, report), report.bought_here)
     return report
+
+
+# States of an order whose label the run has not bought (yet).
+UNSETTLED = frozenset({"pending", "created", "unknown", "failed"})
+
+
+def _lasting(status: RunStatus, options: BulkOptions, report: BulkReport) -> RunStatus:
+    """The status the run is left in. A `--rebuy` run that ends with orders it has not
+    rebought (an unknown outcome, a failure) stays open: the rerun the summary asks for
+    continues it, and rebuys only those, never the labels it rebought already."""
+    if (status is RunStatus.COMPLETED and options.rebuy and not options.dry_run
+            and any(report.counts.get(state, 0) for state in UNSETTLED)):
+        return RunStatus.INTERRUPTED
+    return status
 
 
 async def _write_outputs(

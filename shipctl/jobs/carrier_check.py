@@ -34,14 +34,23 @@ class NamedCarriers:
         if rule is not None:
             cells = " ".join([*(str(a) for a in rule.allow), *(f"!{d}" for d in rule.deny)])
             named += [(c.carrier, "carriers", cells) for c in (*rule.allow, *rule.deny)]
+            homes = (*rule.residential_allow, *rule.residential_deny)
+            cells = " ".join([*(str(a) for a in rule.residential_allow),
+                              *(f"!{d}" for d in rule.residential_deny)])
+            named += [(c.carrier, "residential carriers", cells) for c in homes]
         for carrier, column, value in named:
             key = carrier.lower()
             if key not in self.first:
                 self.first[key] = RowError(order.rows, column, value, carrier, order.reference)
 
 
-def _rule_carriers(rule: RateRule | None) -> list[str]:
-    return [] if rule is None else [c.carrier for c in (*rule.allow, *rule.deny)]
+def _rule_carriers(rule: RateRule | None) -> list[tuple[str, str]]:
+    """(carrier, the option naming it) for each carrier the run's rule names."""
+    if rule is None:
+        return []
+    return ([(c.carrier, "--carriers") for c in (*rule.allow, *rule.deny)]
+            + [(c.carrier, "--residential-carriers")
+               for c in (*rule.residential_allow, *rule.residential_deny)])
 
 
 async def check_account_carriers(
@@ -60,9 +69,9 @@ async def check_account_carriers(
         return []
     if not known:
         return []  # an account that lists none: let EasyPost answer for each order
-    for carrier in _rule_carriers(rule):
+    for carrier, option in _rule_carriers(rule):
         if (message := unknown_carrier(carrier, known)) is not None:
-            raise InputError(f"--carriers: {message}")
+            raise InputError(f"{option}: {message}")
     return [
         RowError(first.rows, first.column, first.value, message, first.reference)
         for first in named.first.values()

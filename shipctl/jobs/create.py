@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from shipctl.carrier.session import CarrierFactory, CarrierSession
     from shipctl.config import Settings
     from shipctl.jobs.orderflow import OrderFlow, Outcome
+    from shipctl.store.database import Pool
     from shipctl.store.shipments import StoredOrder
 
 
@@ -62,6 +63,9 @@ class CreateResult:
     label: PurchasedLabel | None = None
     label_path: Path | None = None
     run_id: int | None = None
+    # Set when an earlier `create` of the same order, under this reference, had no known
+    # outcome (its answer lost, or the process stopped): this run resumed it.
+    resumed: str | None = None
 
 
 Confirm = Callable[[RatesView], bool]
@@ -90,14 +94,22 @@ async def create_label(
     label_format: str | None = None,
     label_out: Path | None = None,
     force: bool = False,
-    verify: bool = False,
+    verify: str = "off",
     dry_run: bool = False,
     rebuy: bool = False,
     concurrency: int | None = None,
     carriers: CarrierFactory,
     ship_date: date | None = None,
+    reference_given: bool = True,
 ) -> CreateResult:
-    """Quote `order`, let `confirm` see the rates, buy, and write the label file."""
+    """Quote `order`, let `confirm` see the rates, buy, and write the label file.
+
+    `verify` (`on`, or `strict` for EasyPost's verify_strict) has EasyPost verify the
+    destination first and ships to the address as it standardised it; `off` does not.
+
+    Without a reference of the caller's (`reference_given` False), an earlier `create` of the
+    same order whose outcome is unknown is resumed rather than bought again: rerunning the
+    same command after a lost answer never buys a second label."""
     fmt = (order.label_format or label_format or settings.label_format).upper()
     from_address = resolve_from_address(order, settings)
     order = order.model_copy(update={"from_address": from_address})
@@ -105,16 +117,17 @@ async def create_label(
     if not dry_run and path.exists() and not force:
         raise InputError(f"{path} exists: choose another --label-out or pass --force")
     async with carriers(settings, concurrency=concurrency or 2) as carrier:
-        if verify:
+        if verify != "off":
             from shipctl.carrier.addresses import verify_address
 
-            verified = await verify_address(carrier.executor, order.to_address)
+            verified = await verify_address(carrier.executor, order.to_address,
+                                            strict=verify == "strict")
             order = order.model_copy(update={"to_address": verified})
         if dry_run:
             return CreateResult(rates=await _quote_only(carrier, order, rule, fmt, settings,
                                                         ship_date))
         return await _buy(settings, carrier, order, rule, confirm, fmt, path, force, rebuy,
-                          ship_date)
+                          ship_date, resume=not reference_given and label_out is None)
 
 
 async def _quote_only(
@@ -137,7 +150,7 @@ def rates_view(
     from shipctl.carrier.rates import explain_rates
 
     verdicts = explain_rates(shipment, order.rate_rule or rule, carrier=order.carrier,
-                             service=order.service)
+                             service=order.service, residential=order.to_address.residential)
     chosen = next((v.quote for v in verdicts if v.chosen), None)
     return RatesView(order=order, shipment=shipment, verdicts=verdicts, chosen=chosen,
                      mode=carrier.mode)
@@ -146,46 +159,80 @@ def rates_view(
 async def _buy(
     settings: Settings, carrier: CarrierSession, order: Order, rule: RateRule,
     confirm: Confirm, fmt: str, path: Path, force: bool, rebuy: bool,
-    ship_date: date | None = None,
+    ship_date: date | None = None, *, resume: bool = False,
 ) -> CreateResult:
-    from shipctl.carrier.options import LabelSetup
-    from shipctl.jobs.orderflow import OrderFailed, OrderFlow
     from shipctl.jobs.runtime import open_database, recorded_run
     from shipctl.store import shipments as store
+    from shipctl.store.claims import order_claim
 
     scope = store.Scope(mode=carrier.mode, store=settings.store, label_format=fmt)
     async with (
-        open_database(settings, pool_size=2) as pool,
+        open_database(settings, pool_size=3) as pool,
         recorded_run(pool, "create", {"rule": rule.describe(), "label_format": fmt},
                      mode=carrier.mode, store=scope.store) as run,
     ):
-        [stored] = await store.record_orders(pool, run.id, [order], scope=scope, rebuy=rebuy)
-        if stored.state is OrderState.PURCHASED:
-            raise AlreadyPurchasedError(
-                f"{order.reference} already has a label ({stored.tracking_code}); "
-                "pass --rebuy to buy a new one"
-            )
-        if stored.state is OrderState.REFUNDED:
-            raise AlreadyPurchasedError(
-                f"{order.reference} had a label ({stored.tracking_code}), now refunded; "
-                "pass --rebuy to buy a new one"
-            )
-        if ship_date is not None:
-            from shipctl.store.manifests import set_label_date
+        earlier = await store.unsettled_create(pool, order, scope=scope) \
+            if resume and not rebuy else None
+        if earlier is not None:
+            order = order.model_copy(update={"reference": earlier.reference})
+            path = default_label_path(earlier.reference, fmt)
+            if path.exists() and not force:
+                raise InputError(f"{path} exists: choose another --label-out or pass --force")
+        async with order_claim(pool) as claim:
+            # Claimed before it is written: a bulk run buying this reference now keeps it.
+            for row in await store.current_orders(pool, [order.reference], scope=scope):
+                if not await claim.take(row.id):
+                    raise InputError(f"{order.reference}: another shipctl (a bulk run) is "
+                                     "working on this order now: wait for it, then run again")
+            [stored] = await store.record_orders(pool, run.id, [order], scope=scope,
+                                                 rebuy=rebuy)
+            if not await claim.take(stored.id):  # a new row a bulk run took meanwhile
+                raise InputError(f"{order.reference}: another shipctl is working on this "
+                                 "order now: wait for it, then run again")
+            result = await _buy_held(settings, carrier, pool, run.id, stored, order, rule,
+                                     confirm, fmt, path, force, ship_date)
+        if earlier is not None:
+            result = replace(result, resumed=earlier.reference)
+        return result
 
-            await set_label_date(pool, run.id, ship_date)
-        flow = OrderFlow(pool, carrier, from_address=order.from_address, rule=rule,
-                         label_format=fmt, quiet_seconds=settings.timeout + 5,
-                         label=LabelSetup.of(settings), label_date=ship_date)
-        try:
-            view, label = await _quote_confirm_purchase(flow, carrier, stored, order, rule,
-                                                        confirm)
-        except OrderFailed as failed:
-            raise failed.cause from None
-        finally:
-            await flow.writer.drain()
-        written = await _save_label(carrier, label, fmt, path, force)
-        return CreateResult(rates=view, label=label, label_path=written, run_id=run.id)
+
+async def _buy_held(
+    settings: Settings, carrier: CarrierSession, pool: Pool, run_id: int, stored: StoredOrder,
+    order: Order, rule: RateRule, confirm: Confirm, fmt: str, path: Path, force: bool,
+    ship_date: date | None,
+) -> CreateResult:
+    """Buy the order `_buy` recorded, once this process holds its claim."""
+    from shipctl.carrier.options import LabelSetup
+    from shipctl.jobs.orderflow import OrderFailed, OrderFlow
+    from shipctl.store.claims import Buyer
+
+    if stored.state is OrderState.PURCHASED:
+        raise AlreadyPurchasedError(
+            f"{order.reference} already has a label ({stored.tracking_code}); "
+            "pass --rebuy to buy a new one"
+        )
+    if stored.state is OrderState.REFUNDED:
+        raise AlreadyPurchasedError(
+            f"{order.reference} had a label ({stored.tracking_code}), now refunded; "
+            "pass --rebuy to buy a new one"
+        )
+    if ship_date is not None:
+        from shipctl.store.manifests import set_label_date
+
+        await set_label_date(pool, run_id, ship_date)
+    flow = OrderFlow(pool, carrier, from_address=order.from_address, rule=rule,
+                     label_format=fmt, quiet_seconds=settings.timeout + 5,
+                     buyer=Buyer(create_run_id=run_id), label=LabelSetup.of(settings),
+                     label_date=ship_date)
+    try:
+        view, label = await _quote_confirm_purchase(flow, carrier, stored, order, rule,
+                                                    confirm)
+    except OrderFailed as failed:
+        raise failed.cause from None
+    finally:
+        await flow.writer.drain()
+    written = await _save_label(carrier, label, fmt, path, force)
+    return CreateResult(rates=view, label=label, label_path=written, run_id=run_id)
 
 
 async def _quote_confirm_purchase(
@@ -247,7 +294,7 @@ class OrderFields:
     """`shipctl create`'s flags, before they are checked."""
 
     reference: str | None
-    to_address: dict[str, str | None]
+    to_address: dict[str, str | bool | None]
     from_address: dict[str, str | None]
     weight: str | None
     parcel: str | None

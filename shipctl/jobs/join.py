@@ -84,7 +84,7 @@ async def _join(
     """The worker on the run, once its runtime is open."""
     from shipctl.jobs.pace_share import shared_pace
     from shipctl.store import shipments
-    from shipctl.store.claims import RunLease
+    from shipctl.store.claims import Buyer, RunLease
 
     pool, carrier = runtime.pool, runtime.carrier
     run = await shipments.get_run(pool, run_id)
@@ -106,6 +106,7 @@ async def _join(
         flow = OrderFlow(
             pool, carrier, from_address=settings.from_address, rule=options.rule,
             label_format=options.label_format, quiet_seconds=settings.timeout + 5,
+            buyer=Buyer(worker_id=lease.worker_id),
         )
         done = _Work()
         try:

@@ -7,8 +7,9 @@ CarrierExecutor; every state change is committed before the next carrier call.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,7 @@ from shipctl.models import (
     QuotedShipment,
     RateRule,
 )
+from shipctl.store.claims import Buyer, others_quiet_in
 from shipctl.store.shipments import StoredOrder
 from shipctl.store.writer import StateWriter
 
@@ -88,15 +90,20 @@ class OrderFlow:
         label_format: str | None,
         writer: StateWriter | None = None,
         quiet_seconds: float = 35.0,
+        buyer: Buyer | None = None,
         customs: CustomsSettings | None = None,
         label: LabelSetup | None = None,
         label_date: date | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
+        self.pool = pool
         self.customs = customs
         self.label = label
         self.carrier = carrier
         # How long a buy can still land after it was sent: the client timeout, and a margin.
         self.quiet_seconds = quiet_seconds
+        self.buyer = buyer or Buyer()  # this process, left out of the buyers it waits for
+        self._sleep = sleep
         self.from_address = from_address
         self.rule = rule
         self.label_format = label_format
@@ -131,7 +138,8 @@ class OrderFlow:
 
         order = stored.order
         return choose_rate(
-            shipment, self._rule_for(stored), carrier=order.carrier, service=order.service
+            shipment, self._rule_for(stored), carrier=order.carrier, service=order.service,
+            residential=stored.residential,
         )
 
     def alternatives(self, quoted: Quoted) -> str:
@@ -143,7 +151,7 @@ class OrderFlow:
         rule = self._rule_for(quoted.stored)
         order = quoted.stored.order
         verdicts = explain_rates(quoted.shipment, rule, carrier=order.carrier,
-                                 service=order.service)
+                                 service=order.service, residential=quoted.stored.residential)
         worse = "slower" if rule.strategy == "fastest" else "more expensive"
         return "; ".join(
             f"{v.quote.carrier} {v.quote.service} ${v.quote.rate}"
@@ -162,7 +170,7 @@ class OrderFlow:
             raise await self._fail(stored, ShipctlError("no from-address: set [from_address]"))
         try:
             shipment = await shipments.create_shipment(
-                self.carrier.executor, stored.order, from_address,
+                self.carrier.executor, stored.shipping_order(), from_address,
                 label_format=self._format_for(stored), customs=self.customs,
                 label=self.label, label_date=self.label_date,
             )
@@ -189,16 +197,17 @@ class OrderFlow:
         except CarrierAuthError:
             raise
         except CarrierError as error:
-            if not _not_found(error):
+            if not not_found(error):
                 return await self._unknown(stored, error)
             current = None  # EasyPost has no such shipment: nothing was bought with it
         if isinstance(current, PurchasedLabel):
             await self.writer.purchased(stored.id, current)
             return Outcome(stored=stored, state=OrderState.PURCHASED, label=current)
         wanted = self._format_for(stored)
-        stale = stored.shipment_is_stale or bool(
-            wanted and current and current.label_format and current.label_format != wanted.upper()
-        )
+        stale = stored.shipment_is_stale or bool(current and (
+            (wanted and current.label_format and current.label_format != wanted.upper())
+            or current.label_marks != self._label_marks(stored)
+        ))
         if stale and current is not None:
             # About to drop this shipment for a new one: first let any buy of it that is still
             # on its way (sent by a worker that died a moment ago) land, and look again.
@@ -219,23 +228,31 @@ class OrderFlow:
                                   stored.shipment_digest or stored.order_digest)
         return Quoted(stored=stored, shipment=current, chosen=chosen)
 
+    def _label_marks(self, stored: StoredOrder) -> tuple[tuple[str, str], ...]:
+        """The label marks a shipment for this order would be made with now."""
+        from shipctl.carrier.shipments import label_marks, label_options
+
+        return label_marks(label_options(stored.order, self._format_for(stored), self.label,
+                                         self.label_date))
+
     async def _after_quiet(
         self, stored: StoredOrder, current: QuotedShipment
     ) -> QuotedShipment | PurchasedLabel:
-        """The shipment again, once no buy sent before the order's last change can still land.
+        """The shipment again, once no buy another process may have sent for it can land.
 
-        Such a buy is answered within the client timeout; an order touched longer ago than
-        that needs no wait (the usual case: a file edited between runs).
+        Such a buy is answered within the client timeout (`quiet_seconds` has a margin on
+        top). No wait when no other buyer was at work within that time, or only dry runs
+        (the usual cases: a file edited after a dry run, or between runs); the whole time
+        while another worker is at work or one died without finishing (see
+        `claims.others_quiet_in`).
         """
         from shipctl.carrier import shipments
 
-        if stored.updated_at is None:
-            return current
-        quiet = stored.updated_at + timedelta(seconds=self.quiet_seconds)
-        wait = (quiet - datetime.now(UTC)).total_seconds()
+        wait = await others_quiet_in(self.pool, stored.mode, stored.store, self.quiet_seconds,
+                                     self.buyer)
         if wait <= 0:
             return current
-        await asyncio.sleep(wait)
+        await self._sleep(wait)
         try:
             return await shipments.retrieve(self.carrier.executor, current.shipment_id)
         except CarrierAuthError:
@@ -287,7 +304,8 @@ class OrderFlow:
             return failed.outcome
 
 
-def _not_found(error: CarrierError) -> bool:
+def not_found(error: CarrierError) -> bool:
+    """EasyPost has no such object (a shipment never made, or not of this account)."""
     code = (error.code or "").upper()
     return code in ("NOT_FOUND", "HTTP_404") or code.endswith(".NOT_FOUND")
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING
 
@@ -37,6 +37,7 @@ class PickupOutcome:
     rates: tuple[PickupRate, ...] = ()
     message: str | None = None
     resolved: bool = False  # a lost buy answer, found by retrieving the pickup
+    labels: int = 0  # the day's labels from that origin now (the pickup row: when scheduled)
 
 
 @dataclass
@@ -99,10 +100,11 @@ async def schedule(
             address = group[0].from_address or settings.from_address
             if address is None:
                 raise InputError("no from-address to send the carrier to: set [from_address]")
-            report.outcomes.append(await _one(
+            outcome = await _one(
                 pool, session, day=day, carrier=carrier, origin=origin, labels=group,
                 address=address, window=window_on(day, window), instructions=instructions,
-                service=service))
+                service=service)
+            report.outcomes.append(replace(outcome, labels=len(group)))
     return report
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Literal
 
+from shipctl.carrier.errors import CarrierTransientError
 from shipctl.errors import CarrierAuthError, CarrierError
 from shipctl.models import OrderState, RefundResult
 
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
 # Refund statuses meaning a refund was asked for and needs no second request. After
 # `rejected` EasyPost accepts a new one.
 ALREADY_ASKED = frozenset({"submitted", "refunded", "not_applicable"})
+# A refund whose request's answer was lost: asked for or not, EasyPost alone knows.
+UNKNOWN = "OUTCOME_UNKNOWN"
 # The carrier's final no: the label stays valid and paid for.
 REFUSED = frozenset({"rejected", "not_applicable"})
 MODES = ("simulated", "test", "live")
@@ -150,8 +153,8 @@ async def plan_refunds(
                 key, "AMBIGUOUS", f"{key}: matches {len(matches)} shipments; choose one with "
                 "--by reference, --by tracking-code or --by shipment-id", matches))
         elif not is_label(order := matches[0]):
-            problems.append(KeyProblem(key, "NOT_PURCHASED", f"{key}: no label was bought "
-                                       f"(the order is {order.state.value})", matches))
+            problems.append(KeyProblem(key, "NOT_PURCHASED", not_bought_message(key, order),
+                                       matches))
         elif order.state is OrderState.REFUNDED or order.refund_status in ALREADY_ASKED:
             status = order.refund_status or "submitted"
             problems.append(KeyProblem(key, "ALREADY_REQUESTED", already_message(key, status),
@@ -169,6 +172,14 @@ async def _other_modes(
 
     return [other for other in MODES if other != mode
             and await shipments.find_labels(pool, key, by=by, mode=other, store=store)]
+
+
+def not_bought_message(key: str, order: StoredOrder) -> str:
+    if order.state in (OrderState.UNKNOWN, OrderState.CREATED) and order.shipment_id:
+        return (f"{key}: no label is recorded (the order is {order.state.value}); if a buy of "
+                f"{order.shipment_id} was sent, `shipctl track` or a rerun of its file finds "
+                "out and records the label, then it can be refunded")
+    return f"{key}: no label was bought (the order is {order.state.value})"
 
 
 def already_message(key: str, status: str) -> str:
@@ -221,11 +232,25 @@ async def _refund_one(
     from shipctl.store import shipments as store
 
     assert order.shipment_id is not None
+    # Noted before the request: an answer lost on the way back leaves `requested`, which
+    # `refund --status` and the tracking sweep resolve by reading the shipment.
+    before = await store.intend_refund(pool, order.id)
     try:
         result = await request_refund(carrier.executor, order.shipment_id)
     except CarrierAuthError:
+        await store.withdraw_refund(pool, order.id, before)
         raise
+    except CarrierTransientError as error:
+        if not error.may_have_taken_effect:
+            await store.withdraw_refund(pool, order.id, before)
+            return RefundOutcome(key, order, error=f"{key}: {error.message}",
+                                 error_code=error.code)
+        return RefundOutcome(
+            key, order, error_code=UNKNOWN,
+            error=f"{key}: {error.message}; the refund may have been asked for: "
+                  "`shipctl refund --status` (or the tracking sweep) finds out")
     except CarrierError as error:
+        await store.withdraw_refund(pool, order.id, before)
         return RefundOutcome(key, order, error=f"{key}: {error.message}", error_code=error.code)
     await store.record_refund(pool, order.id, result)
     return RefundOutcome(key, order, result=result)
@@ -251,6 +276,9 @@ async def follow_up(pool: Pool, executor: CarrierExecutor, *, mode: str) -> Foll
         except CarrierError as error:
             return RefundFollowUp(order, error=error.message)
         if result is None:
+            if order.refund_status == "requested":  # the lost request never arrived
+                await store.withdraw_refund(pool, order.id, None)
+                return RefundFollowUp(order, status="not_requested")
             return RefundFollowUp(order, error="EasyPost shows no refund for this label")
         if result.refund_status != order.refund_status:
             await store.record_refund(pool, order.id, result)

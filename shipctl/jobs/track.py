@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
@@ -82,6 +83,17 @@ class RefundAnswer(Report):
     status: str
 
 
+class SettledLabel(Report):
+    """A label bought while shipctl was not told (a lost answer, a killed process), found by
+    the sweep retrieving its shipment, and now recorded as purchased."""
+
+    reference: str
+    tracking_code: str
+    carrier: str
+    service: str
+    rate: Decimal
+
+
 class UnmanifestedLabel(Report):
     """A label bought days ago, on no scan form, with no carrier scan yet."""
 
@@ -110,6 +122,11 @@ class SweepReport(Report):
     # Submitted refunds read again after the tracking (see `refund --status`).
     refunds_checked: int = 0
     refunds_answered: tuple[RefundAnswer, ...] = ()
+    # Buys with no known outcome settled first by retrieving their shipments (jobs/settle.py):
+    # labels found and recorded; `unknown` orders found unbought; those not answered.
+    settled_bought: tuple[SettledLabel, ...] = ()
+    settled_not_bought: int = 0
+    settled_unresolved: int = 0
     # With `--unmanifested-days`: labels bought before then, on no form, never scanned.
     unmanifested: tuple[UnmanifestedLabel, ...] | None = None
 
@@ -528,6 +545,7 @@ async def run_sweep(
 ) -> SweepReport:
     """`sweep` with the database and carrier these settings name (for the CLI and notebooks)."""
     from shipctl.jobs.runtime import open_runtime, recorded_run
+    from shipctl.jobs.settle import settle_unknown_buys
 
     options = {"since_days": since.days, "stale_days": stale_after.days, "method": method}
     async with (
@@ -535,10 +553,20 @@ async def run_sweep(
         recorded_run(runtime.pool, "track", options, mode=runtime.carrier.mode),
     ):
         pool, session = runtime.pool, runtime.carrier
+        settled = await settle_unknown_buys(pool, session.executor, mode=session.mode, now=now,
+                                            quiet=timedelta(seconds=settings.timeout + 5))
         report = await sweep(
             pool, session.executor, now=now, since=since, stale_after=stale_after,
             method=method, progress=progress, new_only=new_only,
         )
+        report = report.model_copy(update={
+            "settled_bought": tuple(
+                SettledLabel(reference=order.reference, tracking_code=label.tracking_code,
+                             carrier=label.carrier, service=label.service, rate=label.rate)
+                for order, label in settled.bought),
+            "settled_not_bought": settled.not_bought,
+            "settled_unresolved": settled.unresolved,
+        })
         if report.outcome == "completed":
             report = await _follow_refunds(pool, session.executor, session.mode, report)
         if unmanifested_after is not None:

@@ -39,6 +39,7 @@ TEMPLATE_COLUMNS: dict[str, tuple[str, ...]] = {
     "reference": ("reference", "order", "order id", "order number", "order no", "order #", "ref"),
     **{f"to.{part}": names for part, names in _ADDRESS_SYNONYMS.items()},
     **{f"from.{part}": (f"from {part}", f"from address.{part}") for part in ADDRESS_PARTS},
+    "to.residential": ("residential", "is residential", "residential address"),
     "weight": ("weight",),
     "weight_unit": ("weight unit", "unit"),
     "parcel": ("parcel", "package", "box", "dimensions"),
@@ -51,6 +52,7 @@ TEMPLATE_COLUMNS: dict[str, tuple[str, ...]] = {
     "label_format": ("label format",),
     "rate_rule": ("rate rule", "rule"),
     "carriers": ("carriers",),
+    "residential_carriers": ("residential carriers",),
     "max_days": ("max days",),
     "max_rate": ("max rate",),
     # Line items: one per row; further rows of the same reference add items.
@@ -76,6 +78,7 @@ EASYPOST_COLUMNS: dict[str, tuple[str, ...]] = {
     "reference": ("reference",),
     **{f"to.{part}": (f"to_address.{part}",) for part in ADDRESS_PARTS},
     **{f"from.{part}": (f"from_address.{part}",) for part in ADDRESS_PARTS},
+    "to.residential": ("to_address.residential",),
     "weight": ("parcel.weight",),
     "length": ("parcel.length",),
     "width": ("parcel.width",),

@@ -129,13 +129,31 @@ def address(report: RowReport, prefix: str, *, required: bool) -> Address | None
     if len(report.errors) == before and (parts["country"] == "US"
                                          or is_us_territory(parts["country"])):
         check_us_geography(report, prefix, parts)
+    residential = _residential(report, prefix)
     if len(report.errors) > before:
         return None
     try:
-        return Address.model_validate({k: v for k, v in parts.items() if v or k == "zip"})
+        return Address.model_validate({**{k: v for k, v in parts.items() if v or k == "zip"},
+                                       "residential": residential})
     except ValidationError as err:
         _model_errors(report, err, prefix)
         return None
+
+
+RESIDENTIAL = {"yes": True, "y": True, "true": True, "1": True, "x": True, "residential": True,
+               "home": True, "no": False, "n": False, "false": False, "0": False,
+               "commercial": False, "business": False}
+
+
+def _residential(report: RowReport, prefix: str) -> bool | None:
+    """The `residential` cell: a home (yes), a business (no), or not known (blank)."""
+    text = report.value(f"{prefix}.residential").lower()
+    if not text:
+        return None
+    if text not in RESIDENTIAL:
+        report.add(f"{prefix}.residential", "residential is yes (a home), no (a business) or "
+                                            "blank (not known)")  # fmt: skip
+    return RESIDENTIAL.get(text)
 
 
 def _country(report: RowReport, prefix: str, text: str) -> str:
@@ -272,32 +290,43 @@ def _shipping_choices(report: RowReport) -> dict[str, Any]:
 
 def _rate_rule(report: RowReport) -> RateRule | None:
     strategy = report.value("rate_rule").lower()
-    words = [w for w in _CARRIER_SPLIT.split(report.value("carriers")) if w]
     days, rate = report.value("max_days"), report.value("max_rate")
-    if not (strategy or words or days or rate):
+    if not (strategy or days or rate or report.value("carriers")
+            or report.value("residential_carriers")):
         return None
     before = len(report.errors)
     if strategy and RateStrategy.parse(strategy) is None:
         report.add("rate_rule", f"a rate rule is {RateStrategy.spoken()}")
-    if any(not _CARRIER_WORD.match(w) for w in words):
-        report.add("carriers", "carriers look like USPS;UPS:Ground;!FedEx (! excludes one)")
+    words = _carrier_cell(report, "carriers")
+    homes = _carrier_cell(report, "residential_carriers")
     if days and not (days.isdigit() and len(days) < 4):
         report.add("max_days", "max_days is a whole number of days, such as 3")
     match = _NUMBER.match(rate)
     if rate and not (match and _positive(match.group(1))):
         report.add("max_rate", "max_rate is an amount in dollars more than zero, such as 12.50")
-    else:
-        named = [CarrierService.parse(w.removeprefix("!")) for w in words]
-        for problem in carrier_problems((c.carrier, c.service) for c in named):
-            report.add("carriers", problem)
-    if len(report.errors) > before:
+    if len(report.errors) > before or words is None or homes is None:
         return None
     try:
         return RateRule.parse(strategy or "cheapest", words, int(days) if days else None,
-                              match.group(1) if match else None)  # fmt: skip
+                              match.group(1) if match else None, homes)  # fmt: skip
     except (ValidationError, ValueError):
         report.add("rate_rule", "this rate rule is not valid")
         return None
+
+
+def _carrier_cell(report: RowReport, field: str) -> list[str] | None:
+    """The carrier words of a `carriers` cell (`USPS;UPS:Ground;!FedEx`); None (with errors
+    added) when one is malformed or names no carrier EasyPost knows."""
+    words = [w for w in _CARRIER_SPLIT.split(report.value(field)) if w]
+    if any(not _CARRIER_WORD.match(w) for w in words):
+        report.add(field, f"{field.replace('_', ' ')} look like USPS;UPS:Ground;!FedEx "
+                          "(! excludes one)")  # fmt: skip
+        return None
+    named = [CarrierService.parse(w.removeprefix("!")) for w in words]
+    problems = carrier_problems((c.carrier, c.service) for c in named)
+    for problem in problems:
+        report.add(field, problem)
+    return None if problems else words
 
 
 def _positive(text: str) -> bool:

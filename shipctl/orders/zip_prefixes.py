@@ -3,7 +3,8 @@
 USPS gives every 3-digit prefix (the sectional center) to one state; a prefix in no range is
 not in use, so no ZIP starting with it exists. A few prefixes are shared between territories
 (969: Guam, the Northern Mariana Islands, Palau, Micronesia, the Marshall Islands; 967:
-Hawaii and American Samoa): those ZIPs are listed one by one. Data only, no I/O.
+Hawaii and American Samoa), and a few ZIPs cross a state line (Fishers Island, NY 06390 in
+Connecticut's prefix): those ZIPs are listed one by one. Data only, no I/O.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ PREFIX_RANGES: tuple[tuple[int, int, str], ...] = tuple(
 SINGLE_ZIPS: dict[str, str] = {
     "96799": "AS", "96950": "MP", "96951": "MP", "96952": "MP", "96939": "PW", "96940": "PW",
     "96941": "FM", "96942": "FM", "96943": "FM", "96944": "FM", "96960": "MH", "96970": "MH",
+    "06390": "NY", "20588": "MD", "20598": "VA", "72643": "MO", "73960": "TX", "83414": "WY",
 }  # fmt: skip
 
 TERRITORIES = frozenset({"PR", "VI", "GU", "AS", "MP"})

@@ -1,7 +1,8 @@
 """An offline EasyPost API for tests, demos and load trials (see `running_simulator`).
 
-The server (aiohttp and every endpoint) is imported on first use: settings parse the
-simulated carriers with `config` alone, and every command builds settings.
+The server (and aiohttp under it) is imported on first use of `running_simulator`, `serve` or
+`RunningSimulator`, not with the package: every command reads `SimulatorConfig`'s helpers
+while loading its settings, and only `--simulate` serves.
 """
 
 from typing import TYPE_CHECKING, Any
@@ -10,15 +11,6 @@ from shipctl.simulator.config import FAULT_KINDS, SimulatorConfig, parse_duratio
 
 if TYPE_CHECKING:
     from shipctl.simulator.server import RunningSimulator, running_simulator, serve
-else:
-    _SERVER = frozenset({"RunningSimulator", "running_simulator", "serve"})
-
-    def __getattr__(name: str) -> Any:
-        if name in _SERVER:
-            from shipctl.simulator import server
-
-            return getattr(server, name)
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "FAULT_KINDS",
@@ -29,3 +21,13 @@ __all__ = [
     "running_simulator",
     "serve",
 ]
+
+_SERVER = ("RunningSimulator", "running_simulator", "serve")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SERVER:
+        from shipctl.simulator import server
+
+        return getattr(server, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

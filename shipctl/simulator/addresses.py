@@ -52,8 +52,11 @@ def verification_errors(address: dict[str, Any]) -> list[dict[str, Any]]:
     """Field errors as the real check gives them; empty when the address verifies.
 
     As the real API answers: a ZIP that does not exist (or none at all) is "Address not
-    found"; a street without a house number adds E.HOUSE_NUMBER.MISSING; a ZIP of another
-    state than the one given (`Seattle, CA 98103`) is E.ADDRESS.INVALID. A street containing
+    found"; a street without a house number adds E.HOUSE_NUMBER.MISSING. A ZIP that exists
+    but not in the city and state given (`Seattle, CA 98103`, `Portland, WA 98103`) is
+    "Address not found" too, its suggestion the ZIP's own place (`SEATTLE, WA 98103`). A city
+    is compared as USPS does: any name USPS accepts for the ZIP, case, punctuation and short
+    forms (`St.`/`Saint`, `Ft`/`Fort`, `Mt`/`Mount`) aside. A street containing
     "UNDELIVERABLE" never verifies (a simulator convention for tests)."""
     street = str(address.get("street1") or "").strip()
     errors: list[dict[str, Any]] = []
@@ -61,18 +64,42 @@ def verification_errors(address: dict[str, Any]) -> list[dict[str, Any]]:
         errors.append(NOT_FOUND)
     if address.get("country") not in (None, "US"):
         return errors
-    zip_code = str(address.get("zip") or "").strip()
-    zip_state = geography.state_of_zip(zip_code) if zip_code else None
-    if zip_state is None and not errors:
+    place = geography.zip_place(str(address.get("zip") or ""))
+    if place is None and not errors:
         errors.append(NOT_FOUND)
     if not _has_house_number(street):
         if not errors:
             errors.append(NOT_FOUND)
         errors.append(HOUSE_NUMBER_MISSING)
-    state = str(address.get("state") or "").strip().upper()
-    if zip_state is not None and state and state != zip_state and not errors:
-        errors.append(CITY_STATE_ZIP_INVALID)
+    if place is not None and not errors and not _in_place(address, place):
+        errors.append({**NOT_FOUND, "suggestion": place.last_line()})
     return errors
+
+
+def _in_place(address: dict[str, Any], place: geography.ZipPlace) -> bool:
+    """Whether the address's city and state (either may be blank) are the ZIP's."""
+    state = str(address.get("state") or "").strip().upper()
+    if state and state not in place.states:
+        return False
+    city = geography.city_key(str(address.get("city") or ""))
+    return not city or city in place.accepted or city in place.corrected
+
+
+def _last_line(result: dict[str, Any], given: dict[str, Any]) -> None:
+    """A verified US address's city, state and ZIP as USPS writes them: a blank city or
+    state filled in from the ZIP, a name USPS does not accept (`Wallingford` for 98103)
+    replaced by the city it prefers, a ZIP+4 given kept (`98103-1234`)."""
+    place = geography.zip_place(str(given.get("zip") or ""))
+    if place is None:
+        return
+    city = geography.city_key(str(given.get("city") or ""))
+    if not city or city in place.corrected:
+        result["city"] = place.city.upper()
+    if not str(given.get("state") or "").strip():
+        result["state"] = place.state
+    digits = "".join(ch for ch in str(given.get("zip") or "") if ch.isdigit())
+    if len(digits) == 9:
+        result["zip"] = f"{digits[:5]}-{digits[5:]}"
 
 
 def _has_house_number(street: str) -> bool:
@@ -83,10 +110,9 @@ def _error(code: str, field: str, message: str) -> dict[str, Any]:
     return {"code": code, "field": field, "message": message, "suggestion": None}
 
 
-# The codes and messages the real API answers with.
+# The codes and messages the real API answers with (test_address_verify_invalid_address.yaml).
 NOT_FOUND = _error("E.ADDRESS.NOT_FOUND", "address", "Address not found")
 HOUSE_NUMBER_MISSING = _error("E.HOUSE_NUMBER.MISSING", "street1", "House number is missing")
-CITY_STATE_ZIP_INVALID = _error("E.ADDRESS.INVALID", "address", "Invalid city/state/ZIP")
 
 # Verification carriers the real API accepts besides USPS (the default).
 VERIFY_CARRIERS = {"ups": "ups", "fedex": "fedex"}
@@ -113,7 +139,8 @@ def apply_verification(
     """The address after verification: standardised when it verifies, flagged when not.
 
     Standardised as the real API does it: upper case, the secondary line folded into
-    street1 (`388 TOWNSEND ST APT 20`, street2 `""`), ZIP+4. A carrier check (`carrier`,
+    street1 (`388 TOWNSEND ST APT 20`, street2 `""`), ZIP+4, the city as USPS names it
+    (see `_last_line`). A carrier check (`carrier`,
     from `verify_carrier`) standardises even an address it cannot find, and reports it
     found with the errors listed (as recorded from the real API with UPS)."""
     errors = verification_errors(address)
@@ -144,6 +171,8 @@ def apply_verification(
             result["zip"] = zip_code
         if residential is not None:
             result["residential"] = residential
+        if result.get("country") == "US":
+            _last_line(result, address)
         tz = geography.time_zone(result.get("state")) or "UTC"
         details = {"latitude": latitude, "longitude": longitude, "time_zone": tz}
     result["verifications"] = {

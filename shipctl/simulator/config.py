@@ -14,6 +14,7 @@ KEY_PREFIXES: tuple[str, ...] = ("EZTK", "EZAK")
 # has USPS only.
 CARRIERS: tuple[str, ...] = ("USPS", "UPS", "FedEx")
 DEFAULT_CARRIERS: tuple[str, ...] = ("USPS",)
+MAX_ACCOUNTS = 12
 # Rates' delivery_date and a new tracker's est_delivery_date: "none" as the real API records
 # them (null), or "estimated" from the service's transit days.
 DELIVERY_DATES: tuple[str, ...] = ("none", "estimated")
@@ -74,7 +75,8 @@ class SimulatorConfig:
 
 
 def parse_carriers(value: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
-    """Carrier names from `USPS,UPS,FedEx` (any case, in any order) or a sequence of them."""
+    """Carrier names from `USPS,UPS,FedEx` (any case, in any order) or a sequence of them: one
+    carrier account each, so `USPS,USPS` is two USPS accounts."""
     names = [name for name in (value.split(",") if isinstance(value, str) else value)
              if name.strip()]
     known = {carrier.lower(): carrier for carrier in CARRIERS}
@@ -83,10 +85,11 @@ def parse_carriers(value: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
         carrier = known.get(name.strip().lower())
         if carrier is None:
             raise ValueError(f"unknown carrier {name.strip()!r} (use {', '.join(CARRIERS)})")
-        if carrier not in chosen:
-            chosen.append(carrier)
+        chosen.append(carrier)
     if not chosen:
         raise ValueError("at least one carrier is needed")
+    if len(chosen) > MAX_ACCOUNTS:
+        raise ValueError(f"at most {MAX_ACCOUNTS} carrier accounts")
     return tuple(chosen)
 
 

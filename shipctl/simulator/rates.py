@@ -71,8 +71,9 @@ SERVICES: tuple[Service, ...] = (
 # Heaviest parcel each carrier accepts, in ounces.
 MAX_WEIGHT_OZ = {"USPS": 70 * 16, "UPS": 150 * 16, "FedEx": 150 * 16}
 
-# One carrier account per carrier. USPS has the id the official SDK's test suite uses for a
-# test account's USPS account, so its calls replay unchanged.
+# The first carrier account of each carrier (carrier_accounts.py gives further ones ids of
+# their own). USPS has the id the official SDK's test suite uses for a test account's USPS
+# account, so its calls replay unchanged.
 CARRIER_ACCOUNTS = {
     "USPS": "ca_b25657e9896e4d63ac8151ac346ac41e",
     "UPS": stable_id("ca", "simulator-UPS"),
@@ -88,6 +89,19 @@ INTERNATIONAL_ZONES = {
 }
 # UPS Standard is a ground service: only to the neighbours.
 UPS_STANDARD_COUNTRIES = frozenset({"CA", "MX"})
+
+# UPS and FedEx charge more to deliver to a home (ground, air); USPS does not.
+RESIDENTIAL_SURCHARGES = {"UPS": (Decimal("5.55"), Decimal("6.10")),
+                          "FedEx": (Decimal("5.45"), Decimal("5.95"))}
+
+
+def residential_surcharge(service: Service) -> Decimal:
+    """What a domestic service adds to a parcel for a residential address."""
+    amounts = RESIDENTIAL_SURCHARGES.get(service.carrier)
+    if amounts is None or service.international:
+        return Decimal(0)
+    ground, air = amounts
+    return ground if "GROUND" in service.service.upper() else air
 
 
 def canonical_carrier(name: str) -> str | None:
@@ -159,7 +173,6 @@ class Priced(NamedTuple):
     retail_rate: str
     list_rate: str
     delivery_days: int
-    carrier_account_id: str
 
 
 class Quote(NamedTuple):
@@ -174,12 +187,13 @@ class Quote(NamedTuple):
 @lru_cache(maxsize=4096)
 def quote(
     weight_oz: float, dims: tuple[float, float, float] | None, zone_no: int,
-    carriers: frozenset[str], destination: str | None = None,
+    carriers: frozenset[str], destination: str | None = None, residential: bool = False,
 ) -> Quote:
     """Rates of every service of `carriers`, in sorted carrier order, for one parcel.
 
     `destination` is the country of an international shipment (None: domestic); it gets
-    the international services only, `zone_no` being its price group."""
+    the international services only, `zone_no` being its price group. To a `residential`
+    address UPS and FedEx add their residential surcharge."""
     priced: list[Priced] = []
     too_heavy: list[str] = []
     international = destination is not None
@@ -196,7 +210,8 @@ def quote(
                 continue
             amount = price(service, billable_ounces(weight_oz, dims, service.dim_divisor),
                            zone_no)
+            if residential:
+                amount += residential_surcharge(service)
             priced.append(Priced(service, str(amount), str(retail_rate(amount)),
-                                 str(list_rate(amount)), delivery_days(service, zone_no),
-                                 CARRIER_ACCOUNTS[carrier]))
+                                 str(list_rate(amount)), delivery_days(service, zone_no)))
     return Quote(tuple(priced), tuple(too_heavy))

@@ -88,10 +88,10 @@ def _check(sim: Simulation, bought: list[Json], now: float) -> None:
     accounts = {(s["selected_rate"]["carrier"], s["selected_rate"].get("carrier_account_id"))
                 for s in bought}
     if len(accounts) > 1:
-        carriers = ", ".join(sorted({carrier for carrier, _ in accounts}))
+        found = ", ".join(f"{carrier} {account}" for carrier, account in sorted(accounts))
         raise ApiError(422, "SCAN_FORM.BATCH.MULTIPLE_CARRIERS",
                        "Unable to create manifest. All shipments must belong to the same "
-                       f"carrier account (found {carriers}).")
+                       f"carrier account (found {found}).")
 
 
 def make(sim: Simulation, bought: list[Json], batch_id: str, now: float) -> Json:

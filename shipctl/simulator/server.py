@@ -119,6 +119,14 @@ class RunningSimulator:
         """Change fault injection while running."""
         self._call(lambda: self._runtime.faults.set_faults(fault_rate, kinds))
 
+    def set_latency(self, latency: float, jitter: float = 0.0) -> None:
+        """Change the latency added to each /v2 request while running."""
+        def change() -> None:
+            self._runtime.faults.latency = latency
+            self._runtime.faults.jitter = jitter
+
+        self._call(change)
+
     def set_rate_limit(self, rate_limit: float | None) -> None:
         from shipctl.simulator.limits import TokenBucket
 

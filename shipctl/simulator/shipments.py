@@ -117,13 +117,13 @@ def _customs(sim: Simulation, params: Json, now: float, rows: list[state.NewObje
     return info
 
 
-def _carriers(sim: Simulation, params: Json) -> frozenset[str]:
-    """The carriers that rate this shipment: those of its `carrier_accounts` (else all the
-    account's), narrowed to `carrier` when it names one."""
-    chosen = carrier_accounts.carriers_of(sim, params.get("carrier_accounts"))
+def _accounts(sim: Simulation, params: Json) -> tuple[carrier_accounts.Account, ...]:
+    """The carrier accounts that rate this shipment: those of its `carrier_accounts` (else
+    all the account's), narrowed to `carrier`'s when it names one."""
+    chosen = carrier_accounts.chosen(sim, params.get("carrier_accounts"))
     if isinstance(params.get("carrier"), str):
         carrier = rates.canonical_carrier(params["carrier"])
-        chosen = chosen & {carrier} if carrier else frozenset()
+        chosen = tuple(a for a in chosen if a.carrier == carrier)
     return chosen
 
 
@@ -135,7 +135,7 @@ def _shipment(
     options.setdefault("currency", "USD")
     options.setdefault("payment", {"type": "SENDER"})
     options.setdefault("date_advance", 0)
-    carriers = _carriers(sim, params)
+    accounts = _accounts(sim, params)
     destination: str | None = None
     if customs.crosses_border(from_address["country"], to_address["country"]):
         destination = to_address["country"]
@@ -147,10 +147,12 @@ def _shipment(
     if destination is not None and customs_info is None:
         # UPS and FedEx rate a cross-border parcel on its declared contents; USPS rates it
         # without (the buy asks for customs).
-        for carrier in sorted(carriers - {"USPS"}):
-            customs_messages.append(_message(carrier, customs.CUSTOMS_REQUIRED))
-        carriers = carriers & {"USPS"}
-    shipment_rates, messages = _rates(sim, shipment_id, parcel, zone, carriers, now, destination)
+        for acct in accounts:
+            if acct.carrier != "USPS":
+                customs_messages.append(_message(acct, customs.CUSTOMS_REQUIRED))
+        accounts = tuple(a for a in accounts if a.carrier == "USPS")
+    shipment_rates, messages = _rates(sim, shipment_id, parcel, zone, accounts, now, destination,
+                                      addresses.wants(to_address.get("residential")))
     messages += customs_messages
     reference = params.get("reference")
     shipment = {
@@ -188,37 +190,44 @@ def _tax_identifiers(value: Any) -> list[Json]:
     return found
 
 
-def _message(carrier: str, text: str) -> Json:
-    """A carrier's answer in `messages[]` when it cannot rate the shipment."""
-    return {"carrier": carrier, "carrier_account_id": rates.CARRIER_ACCOUNTS[carrier],
-            "type": "rate_error", "message": text}
+def _message(acct: carrier_accounts.Account, text: str) -> Json:
+    """A carrier account's answer in `messages[]` when it cannot rate the shipment."""
+    return {"carrier": acct.carrier, "carrier_account_id": acct.id, "type": "rate_error",
+            "message": text}
 
 
 def _rates(
-    sim: Simulation, shipment_id: str, parcel: Json, zone: int, carriers: frozenset[str],
-    now: float, destination: str | None = None,
+    sim: Simulation, shipment_id: str, parcel: Json, zone: int,
+    accounts: tuple[carrier_accounts.Account, ...], now: float, destination: str | None = None,
+    residential: bool = False,
 ) -> tuple[list[Json], list[Json]]:
+    """Each account's rates for its carrier's services (two accounts of one carrier: the
+    same services twice, each with its own account id), and the accounts that cannot rate."""
     dims = None
     if all(parcel.get(n) for n in ("length", "width", "height")):
         dims = (float(parcel["length"]), float(parcel["width"]), float(parcel["height"]))
-    quote = rates.quote(float(parcel["weight"]), dims, zone, carriers, destination)
+    carriers = frozenset(a.carrier for a in accounts)
+    quote = rates.quote(float(parcel["weight"]), dims, zone, carriers, destination, residential)
     messages: list[Json] = []
-    for carrier in quote.too_heavy:
-        limit = rates.MAX_WEIGHT_OZ[carrier] // 16
-        messages.append(_message(carrier, f"{carrier}: parcel weight exceeds {limit} lb maximum."))
+    for acct in accounts:
+        if acct.carrier in quote.too_heavy:
+            limit = rates.MAX_WEIGHT_OZ[acct.carrier] // 16
+            messages.append(_message(
+                acct, f"{acct.carrier}: parcel weight exceeds {limit} lb maximum."))
     # The real API's rates carry no delivery_date (null) unless the simulator is asked for one.
     dated = sim.config.delivery_dates == "estimated"
     stamp = iso(now)
     found = [
-        _rate(priced, rate_id_for(shipment_id), stamp, stamp,
+        _rate(priced, acct.id, rate_id_for(shipment_id), stamp, stamp,
               iso(now + priced.delivery_days * DAY) if dated else None, shipment_id)
-        for priced in quote.priced
+        for acct in accounts
+        for priced in quote.priced if priced.service.carrier == acct.carrier
     ]
     return found, messages
 
 
-def _rate(priced: rates.Priced, rate_id: str, created_at: str, updated_at: str,
-          delivery_date: str | None, shipment_id: str) -> Json:
+def _rate(priced: rates.Priced, account_id: str, rate_id: str, created_at: str,
+          updated_at: str, delivery_date: str | None, shipment_id: str) -> Json:
     service = priced.service
     days = priced.delivery_days
     return {
@@ -230,7 +239,7 @@ def _rate(priced: rates.Priced, rate_id: str, created_at: str, updated_at: str,
         "billing_type": "easypost", "delivery_days": days,
         "delivery_date": delivery_date,
         "delivery_date_guaranteed": service.guaranteed, "est_delivery_days": days,
-        "shipment_id": shipment_id, "carrier_account_id": priced.carrier_account_id,
+        "shipment_id": shipment_id, "carrier_account_id": account_id,
     }
 
 

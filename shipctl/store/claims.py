@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
@@ -84,6 +86,27 @@ class RunLease:
         conn, self._conn = self._conn, None
         if conn is not None:
             await _let_go(self._pool, conn)
+
+
+class OrderClaim:
+    """Claims for a command that works single orders itself (`create`), taken as a bulk
+    worker claims its orders: on one connection, let go of when the command ends."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    async def take(self, order_id: int) -> bool:
+        """Claim the order; False when another process holds it (a bulk run buying it)."""
+        return bool(await self._conn.fetchval("SELECT pg_try_advisory_lock($1)", order_id))
+
+
+@asynccontextmanager
+async def order_claim(pool: asyncpg.Pool) -> AsyncIterator[OrderClaim]:
+    conn = await pool.acquire()
+    try:
+        yield OrderClaim(conn)
+    finally:
+        await _let_go(pool, conn)
 
 
 class OrderClaims:
@@ -166,3 +189,29 @@ class OrderClaims:
         await self._conn.execute(
             "SELECT pg_advisory_unlock(id) FROM unnest($1::bigint[]) AS id", list(ids)
         )
+
+
+@dataclass(frozen=True)
+class Buyer:
+    """This process among those that buy labels: its `bulk` worker (`RunLease.worker_id`) or
+    its `shipctl create` run, left out of the others it waits for."""
+
+    worker_id: int | None = None
+    create_run_id: int | None = None
+
+
+async def others_quiet_in(
+    pool: asyncpg.Pool, mode: str, store: str, lands_within: float, me: Buyer
+) -> float:
+    """Seconds until no buy another process may have sent for an order of `mode` and `store`
+    can still land.
+
+    A buy lands within `lands_within` seconds of being sent. Another buyer still at work, or
+    one that died, may have sent one a moment ago: the whole time. One that finished sent its
+    buys before it did: what is left of that time since. None since then, or only dry runs
+    (which buy nothing): 0.
+    """
+    seconds: float = await pool.fetchval(
+        query("buyers_quiet_in"), mode, store, lands_within, me.worker_id, me.create_run_id,
+    )
+    return seconds

@@ -2,7 +2,9 @@
 
 A label is on at most one row of `scan_form_labels` (its primary key): it is put there, with
 the form's intent, and committed before the form is asked of EasyPost, and taken off only
-when EasyPost is known to have made no form with it.
+when EasyPost is known to have made no form with it. A label EasyPost refused onto a form
+is taken off its intent into `scan_form_exclusions`, with the reason, and never asked onto a
+form again.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ class ManifestLabel:
     tracking_code: str
     carrier: str
     from_address: Address | None
+    carrier_account_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,7 @@ class RequestedForm:
     id: int
     ship_date: date
     carrier: str
+    carrier_account_id: str | None
     origin: str
     requested_at: datetime
     tracking_codes: tuple[str, ...]
@@ -66,6 +70,7 @@ class StoredForm:
     id: int
     ship_date: date
     carrier: str
+    carrier_account_id: str | None
     origin: str
     state: str
     scan_form_id: str | None
@@ -74,6 +79,35 @@ class StoredForm:
     error_message: str | None
     labels: int
     refunded: int
+    excluded: int
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """A label EasyPost refused onto a form, and why: `reason` is one of REASONS."""
+
+    label: ManifestLabel
+    reason: str
+    message: str
+    error_code: str | None = None
+    on_scan_form: str | None = None  # the form EasyPost says it is on already
+
+
+# Why a label was left off the forms (scan_form_exclusions.reason).
+REASONS = ("refunded", "on_scan_form", "dated_before", "not_bought", "not_found", "origin",
+           "refused")
+
+
+@dataclass(frozen=True)
+class ExcludedLabel:
+    """A label left off the forms for good, as `manifest list` shows it."""
+
+    reference: str
+    tracking_code: str
+    ship_date: date
+    reason: str
+    message: str
+    on_scan_form: str | None
 
 
 @dataclass(frozen=True)
@@ -96,7 +130,8 @@ async def labels_shipping_on(
 
     rows = await pool.fetch(query("labels_shipping_on"), mode, ship_date, carrier, on_no_form)
     return [ManifestLabel(r["id"], r["reference"], r["easypost_shipment_id"],
-                          r["tracking_code"], r["carrier"] or "", address_of(r, "from_"))
+                          r["tracking_code"], r["carrier"] or "", address_of(r, "from_"),
+                          r["carrier_account_id"])
             for r in rows]
 
 
@@ -108,14 +143,14 @@ async def candidates(
 
 
 async def request_form(
-    pool: asyncpg.Pool, *, mode: str, ship_date: date, carrier: str, origin: str,
-    labels: Sequence[ManifestLabel],
+    pool: asyncpg.Pool, *, mode: str, ship_date: date, carrier: str, account: str | None,
+    origin: str, labels: Sequence[ManifestLabel],
 ) -> tuple[int, list[ManifestLabel]]:
     """Write the intent and put `labels` on it, in one transaction; the labels it got (those
     another run took meanwhile are left out)."""
     async with pool.acquire() as conn, conn.transaction():
         form_id: int = await conn.fetchval(query("scan_forms_request"), mode, ship_date,
-                                           carrier, origin)
+                                           carrier, origin, account)
         rows = await conn.fetch(query("scan_forms_claim_labels"), form_id,
                                 [label.id for label in labels],
                                 [label.tracking_code for label in labels])
@@ -135,17 +170,54 @@ async def record_failed(pool: asyncpg.Pool, form_id: int, code: str | None, mess
     await pool.execute(query("scan_forms_failed"), form_id, code, message)
 
 
+async def exclude(pool: asyncpg.Pool, form_id: int, exclusions: Sequence[Exclusion]) -> None:
+    """Take labels EasyPost refused off intent `form_id`, for good, each with its reason."""
+    await pool.execute(
+        query("scan_forms_exclude"), form_id, [x.label.id for x in exclusions],
+        [x.label.tracking_code for x in exclusions], [x.reason for x in exclusions],
+        [x.error_code for x in exclusions], [x.message[:2000] for x in exclusions],
+        [x.on_scan_form for x in exclusions])
+
+
+async def regroup(
+    pool: asyncpg.Pool, form_id: int, accounts: Sequence[tuple[ManifestLabel, str]]
+) -> None:
+    """Labels of intent `form_id` that EasyPost has under other carrier accounts: store those
+    and take the labels off the intent, free to be grouped with their account's labels."""
+    await pool.execute(query("scan_forms_regroup"), form_id,
+                       [label.id for label, _ in accounts], [account for _, account in accounts])
+
+
+async def set_carrier_accounts(
+    pool: asyncpg.Pool, accounts: Sequence[tuple[ManifestLabel, str]]
+) -> None:
+    """The carrier accounts of labels bought before shipctl stored them, as EasyPost has them."""
+    await pool.execute(query("shipments_set_carrier_account"),
+                       [label.id for label, _ in accounts], [account for _, account in accounts])
+
+
+async def excluded(
+    pool: asyncpg.Pool, *, mode: str, ship_date: date | None
+) -> list[ExcludedLabel]:
+    """Labels of that ship date (None: every day) left off the forms for good."""
+    rows = await pool.fetch(query("scan_forms_excluded"), mode, ship_date)
+    return [ExcludedLabel(r["reference"], r["tracking_code"], r["ship_date"], r["reason"],
+                          r["message"], r["on_scan_form"]) for r in rows]
+
+
 async def requested(pool: asyncpg.Pool, *, mode: str) -> list[RequestedForm]:
     rows = await pool.fetch(query("scan_forms_requested"), mode)
-    return [RequestedForm(r["id"], r["ship_date"], r["carrier"], r["origin"], r["requested_at"],
-                          tuple(r["tracking_codes"])) for r in rows]
+    return [RequestedForm(r["id"], r["ship_date"], r["carrier"], r["carrier_account_id"],
+                          r["origin"], r["requested_at"], tuple(r["tracking_codes"]))
+            for r in rows]
 
 
 async def list_forms(pool: asyncpg.Pool, *, mode: str, ship_date: date | None) -> list[StoredForm]:
     rows = await pool.fetch(query("scan_forms_list"), mode, ship_date)
-    return [StoredForm(r["id"], r["ship_date"], r["carrier"], r["origin"], r["state"],
-                       r["easypost_scan_form_id"], r["form_url"], r["requested_at"],
-                       r["error_message"], r["labels"], r["refunded"]) for r in rows]
+    return [StoredForm(r["id"], r["ship_date"], r["carrier"], r["carrier_account_id"],
+                       r["origin"], r["state"], r["easypost_scan_form_id"], r["form_url"],
+                       r["requested_at"], r["error_message"], r["labels"], r["refunded"],
+                       r["excluded"]) for r in rows]
 
 
 async def refunded_after(

@@ -51,7 +51,6 @@ class StoredOrder:
     tracking_code: str | None = None
     label_url: str | None = None
     purchased_at: datetime | None = None
-    updated_at: datetime | None = None
     error_code: str | None = None
     error_message: str | None = None
     store: str = "default"
@@ -70,8 +69,18 @@ class StoredOrder:
     # What address verification said of the destination (`bulk --verify`), when it ran.
     verification: str | None = None
     verified_address: str | None = None
+    # Whether the destination is a home: as the order says, else as verification found.
     residential: bool | None = None
     uncorrected_digest: str | None = None  # the file's digest, before an accepted correction
+
+    def shipping_order(self) -> Order:
+        """The order as its shipment is made: the destination's residential flag sent when
+        verification found it and the order did not say (it is not part of the digest)."""
+        to_address = self.order.to_address
+        if to_address.residential is not None or self.residential is None:
+            return self.order
+        home = to_address.model_copy(update={"residential": self.residential})
+        return self.order.model_copy(update={"to_address": home})
 
 
 def address_of(row: asyncpg.Record, prefix: str) -> Address | None:
@@ -83,7 +92,7 @@ def address_of(row: asyncpg.Record, prefix: str) -> Address | None:
         street1=row[f"{prefix}street1"], street2=row[f"{prefix}street2"],
         city=row[f"{prefix}city"], state=row[f"{prefix}state"], zip=row[f"{prefix}zip"],
         country=row[f"{prefix}country"] or "US", phone=row[f"{prefix}phone"],
-        email=row.get(f"{prefix}email"),
+        email=row.get(f"{prefix}email"), residential=row.get(f"{prefix}residential_given"),
     )
 
 
@@ -114,14 +123,19 @@ def to_stored(row: asyncpg.Record) -> StoredOrder:
         service=row["service"], rate=row["rate"], currency=row["currency"],
         delivery_days=row["delivery_days"], tracking_code=row["tracking_code"],
         label_url=row["label_url"], purchased_at=row["purchased_at"],
-        updated_at=row["updated_at"],
         error_code=row["error_code"], error_message=row["error_message"],
         store=row["store"], order_digest=row["order_digest"],
         shipment_digest=row["shipment_digest"], label_file_format=row["label_file_format"],
         refund_status=row.get("refund_status"),
         verification=row.get("verification"), verified_address=row.get("verified_address"),
-        residential=row.get("to_residential"), uncorrected_digest=row.get("uncorrected_digest"),
+        residential=_residential(row), uncorrected_digest=row.get("uncorrected_digest"),
     )
+
+
+def _residential(row: asyncpg.Record) -> bool | None:
+    """The destination's residential flag: the order's own, else verification's."""
+    given = row.get("to_residential_given")
+    return given if given is not None else row.get("to_residential")
 
 
 def _address_values(address: Address | None, *, email: bool) -> list[Any]:
@@ -158,6 +172,7 @@ def _order_values(
         order.digest(scope.default_from),
         items_json(order), order.itn,
         order.options.chosen() if order.options and order.options.chosen() else None,
+        order.to_address.residential,
     ]
 
 
@@ -192,11 +207,13 @@ async def start_run(
 
 async def open_run(
     pool: asyncpg.Pool, kind: str, *, scope: Scope, input_path: str, input_sha256: str,
-    options: dict[str, Any],
+    options: dict[str, Any], buys: bool = True,
 ) -> tuple[int, bool]:
     """The unfinished run of this input to continue, else a new one; and whether it existed.
 
     Under a lock on the input, so two workers started together on one file join one run.
+    `buys=False` (a dry run) is recorded in the run's options as `"buys": false` until a
+    worker that buys takes the run up: then never again (see `claims.others_quiet_in`).
     """
     async with pool.acquire() as conn, conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
@@ -204,10 +221,10 @@ async def open_run(
         run_id: int | None = await conn.fetchval(
             query("runs_resumable"), kind, input_sha256, scope.mode, scope.store)
         if run_id is not None:
-            await conn.execute(query("runs_resume"), run_id)
+            await conn.execute(query("runs_resume"), run_id, buys)
             return run_id, True
         run_id = await conn.fetchval(query("runs_start"), kind, scope.mode, input_path,
-                                     input_sha256, options, scope.store)
+                                     input_sha256, {**options, "buys": buys}, scope.store)
         assert run_id is not None
         return run_id, False
 
@@ -240,6 +257,24 @@ async def record_orders(
         rows = await conn.fetch(query("shipments_current"), scope.mode, scope.store, references)
     by_reference = {row["reference"]: to_stored(row) for row in rows}
     return [by_reference[reference] for reference in references]
+
+
+async def unsettled_create(
+    pool: asyncpg.Pool, order: Order, *, scope: Scope
+) -> StoredOrder | None:
+    """An earlier `create` of the same order whose outcome is not known yet (see the query)."""
+    row = await pool.fetchrow(query("shipments_create_unsettled"), scope.mode, scope.store,
+                              order.digest(scope.default_from))
+    return to_stored(row) if row is not None else None
+
+
+async def current_orders(
+    pool: asyncpg.Pool, references: Sequence[str], *, scope: Scope
+) -> list[StoredOrder]:
+    """The current rows of these references in the scope's mode and store, if any."""
+    rows = await pool.fetch(query("shipments_current"), scope.mode, scope.store,
+                            list(references))
+    return [to_stored(row) for row in rows]
 
 
 @dataclass(frozen=True)
@@ -389,6 +424,11 @@ async def run_options(pool: asyncpg.Pool, run_id: int, state: str) -> list[Shipm
     return [ShipmentOptions.model_validate(row["options"]) for row in rows]
 
 
+async def run_replaced(pool: asyncpg.Pool, run_id: int, limit: int) -> list[StoredOrder]:
+    """Labels the `--rebuy` run replaced that are not refunded (see run_replaced.sql)."""
+    return [to_stored(row) for row in await pool.fetch(query("run_replaced"), run_id, limit)]
+
+
 async def run_failures(pool: asyncpg.Pool, run_id: int, limit: int) -> list[StoredOrder]:
     return [to_stored(row) for row in await pool.fetch(query("run_failed"), run_id, limit)]
 
@@ -415,13 +455,14 @@ def created_values(
     row_id: int, shipment_id: str, quote: Quote, digest: str | None
 ) -> tuple[Any, ...]:
     return (row_id, shipment_id, quote.rate_id, quote.carrier, quote.service, quote.rate,
-            quote.currency, quote.delivery_days, quote.delivery_date, digest)
+            quote.currency, quote.delivery_days, quote.delivery_date, digest,
+            quote.carrier_account_id)
 
 
 def purchased_values(row_id: int, label: PurchasedLabel) -> tuple[Any, ...]:
     return (row_id, label.shipment_id, label.tracking_code, label.carrier, label.service,
             label.rate, label.currency, label.delivery_days, label.est_delivery_date,
-            label.label_url, label.tracker_id, label.label_format)
+            label.label_url, label.tracker_id, label.label_format, label.carrier_account_id)
 
 
 def failed_values(row_id: int, code: str, message: str) -> tuple[Any, ...]:
@@ -445,8 +486,33 @@ async def find_labels(
 
 
 async def submitted_refunds(pool: asyncpg.Pool, *, mode: str) -> list[StoredOrder]:
-    """Labels of `mode` whose refund is still `submitted`, oldest request first."""
+    """Labels of `mode` whose refund is still `submitted` (or `requested`: the request's
+    answer was lost), oldest request first."""
     return [to_stored(row) for row in await pool.fetch(query("refunds_submitted"), mode)]
+
+
+async def unsettled(
+    pool: asyncpg.Pool, *, mode: str, changed_before: datetime, since: datetime
+) -> list[StoredOrder]:
+    """Orders whose buy may have gone through unrecorded (see shipments_unsettled.sql)."""
+    rows = await pool.fetch(query("shipments_unsettled"), mode, changed_before, since)
+    return [to_stored(row) for row in rows]
+
+
+async def mark_not_bought(pool: asyncpg.Pool, row_id: int) -> None:
+    """An `unknown` order's shipment has no label: `created` again."""
+    await pool.execute(query("shipments_mark_not_bought"), row_id)
+
+
+async def intend_refund(pool: asyncpg.Pool, shipment_row_id: int) -> str | None:
+    """Note a refund as `requested` before EasyPost is asked; return the status before."""
+    before: str | None = await pool.fetchval(query("refunds_intend"), shipment_row_id)
+    return before
+
+
+async def withdraw_refund(pool: asyncpg.Pool, shipment_row_id: int, before: str | None) -> None:
+    """EasyPost has no refund of the label: take the `requested` note back to `before`."""
+    await pool.execute(query("refunds_withdraw"), shipment_row_id, before)
 
 
 async def record_refund(pool: asyncpg.Pool, shipment_row_id: int, result: RefundResult) -> None:

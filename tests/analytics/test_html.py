@@ -112,6 +112,7 @@ def _shown(kind: str, text: str) -> Any:
     return text
 
 
+@pytest.mark.slow
 @needs_browser
 def test_in_a_browser(history: str, shipctl: Callable[..., Any], tmp_path: Path) -> None:
     path = tmp_path / "report.html"
@@ -182,6 +183,7 @@ def _check_in_browser(browser: Any, path: Path, expected: dict[str, Any]) -> Non
     page.close()
 
 
+@pytest.mark.slow
 @needs_browser
 def test_an_empty_window_in_a_browser(
     db: str, shipctl: Callable[..., Any], tmp_path: Path

@@ -11,7 +11,7 @@ from shipctl.models import Address, Order, Parcel
 from shipctl.simulator import RunningSimulator
 
 FROM = Address(name="Warehouse", street1="1 Main St", city="Springfield", state="IL", zip="62701")
-TO = Address(name="Ann Lee", street1="22 Oak Ave", city="Boston", state="MA", zip="02101")
+TO = Address(name="Ann Lee", street1="22 Oak Ave", city="Boston", state="MA", zip="02108")
 
 
 def order(reference: str, *, weight_oz: str = "12", to: Address = TO) -> Order:

@@ -26,7 +26,7 @@ async def test_a_deliverable_address_comes_back_standardised(simulator: Simulato
     async with executor_for(sim, 2) as executor:
         verified = await verify_address(executor, TO)
     assert verified.street1 == "22 OAK AVE"
-    assert verified.zip.startswith("02101-")
+    assert verified.zip.startswith("02108-")
 
 
 async def test_a_failed_verification_lists_easyposts_field_messages(

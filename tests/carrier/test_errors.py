@@ -18,6 +18,7 @@ from shipctl.carrier.errors import (
     CarrierTimeout,
     CarrierTransientError,
     RateLimited,
+    UnreadableAnswer,
     classify,
 )
 from shipctl.errors import CarrierAuthError, CarrierError, ExitCode, ShipctlError
@@ -70,11 +71,22 @@ def test_the_sdks_timeout_and_dropped_connection_have_no_status() -> None:
 def test_a_status_only_the_hook_saw_classifies_the_error() -> None:
     # A proxy's HTML 502 page: the SDK raises JsonError without a status.
     html = JsonError("Invalid response body from API: <html>bad gateway</html>")
-    assert type(classify(html, None, None)) is CarrierError
     server = classify(html, 502, 3.0, name="create shipment")
     assert type(server) is CarrierServerError
     assert (server.http_status, server.code, server.retry_after) == (502, "HTTP_502", 3.0)
     assert server.message.startswith("create shipment: EasyPost answered 502: ")
+
+
+@pytest.mark.parametrize("status", [200, 201, None])
+def test_an_answer_that_cannot_be_read_is_no_refusal(status: int | None) -> None:
+    """A 2xx (or no status seen) whose body is cut short: the request may have taken effect,
+    so a buy is looked up, never marked failed."""
+    cut = JsonError('Invalid response body from API: {"id": "shp_1", "postage_la')
+    error = classify(cut, status, None, name="buy")
+    assert type(error) is UnreadableAnswer
+    assert isinstance(error, CarrierTransientError) and error.may_have_taken_effect
+    assert error.code == "UNREADABLE_ANSWER"
+    assert error.message == "buy: EasyPost's answer could not be read (cut short, or not JSON)"
 
 
 def test_rate_limited_carries_retry_after_and_took_no_effect() -> None:

@@ -58,6 +58,7 @@ def test_client_pool_is_sized_to_the_concurrency_and_never_retries(simulator: Si
     assert adapter.max_retries.total == 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("kind", "count", "fault_rate"),
     [("500", 24, 0.3), ("503", 24, 0.3), ("drop", 24, 0.3), ("lost_response", 24, 0.5),
@@ -78,6 +79,7 @@ async def test_every_label_is_bought_exactly_once_despite_faults(
     assert_bought_once_each(sim, labels)
 
 
+@pytest.mark.slow
 async def test_a_rate_limited_run_rides_the_simulators_token_bucket(
     simulator: Simulator,
 ) -> None:

@@ -31,8 +31,10 @@ QUOTED = QuotedShipment(
 )
 
 
-def chosen(rule: RateRule, **order: str) -> str:
-    picked = choose_rate(QUOTED, rule, **order)
+def chosen(rule: RateRule, carrier: str | None = None, service: str | None = None,
+           residential: bool | None = None) -> str:
+    picked = choose_rate(QUOTED, rule, carrier=carrier, service=service,
+                         residential=residential)
     return f"{picked.carrier}:{picked.service}"
 
 
@@ -97,3 +99,34 @@ def test_no_rates_at_all_shows_the_carriers_errors() -> None:
 def test_the_order_carrier_exclusion_is_named() -> None:
     with pytest.raises(NoMatchingRateError, match="the order asks for carrier DHL"):
         choose_rate(QUOTED, RateRule(), carrier="DHL")
+
+
+def test_residential_carriers_apply_to_homes_only() -> None:
+    rule = RateRule.parse(carriers=["UPS"], residential_carriers=["USPS"])
+    assert chosen(rule) == "UPS:Ground" == chosen(rule, residential=False)
+    assert chosen(rule, residential=None) == "UPS:Ground"  # not known: the usual rule
+    assert chosen(rule, residential=True) == "USPS:GroundAdvantage"
+    both = RateRule.parse("fastest", carriers=["!FedEx"], residential_carriers=["!UPS"])
+    assert chosen(both) == "UPS:NextDayAir"
+    assert chosen(both, residential=True) == "USPS:Priority"  # !FedEx still holds
+    assert rule.describe() == "cheapest UPS homes: USPS"
+    assert both.describe() == "fastest !FedEx homes: !UPS"
+    verdicts = {v.quote.service: v.excluded_because
+                for v in explain_rates(QUOTED, both, residential=True)}
+    assert verdicts["NextDayAir"] == "excluded for residential addresses by !UPS"
+    assert verdicts["STANDARD_OVERNIGHT"] == "excluded by !FedEx"
+    with pytest.raises(NoMatchingRateError) as raised:
+        choose_rate(QUOTED, rule.model_copy(update={"max_rate": Decimal(5)}), residential=True)
+    assert "UPS Ground $12.95 4 days: not in the residential carriers (USPS)" in (
+        raised.value.message)
+
+
+def test_a_rule_without_residential_carriers_keeps_its_old_data() -> None:
+    """The rule is part of an order's digest and of a run's options: the new lists appear in
+    its data only when set, so nothing stored before them looks changed."""
+    rule = RateRule.parse("fastest", ["UPS", "!FedEx"], 3, "12.50")
+    assert set(rule.data()) == {"strategy", "allow", "deny", "max_days", "max_rate"}
+    homes = RateRule.parse(residential_carriers=["USPS", "!UPS"])
+    assert homes.data()["residential_allow"] == [{"carrier": "USPS", "service": None}]
+    assert RateRule.model_validate(homes.data()) == homes
+    assert RateRule.model_validate(rule.data()) == rule

@@ -4,37 +4,22 @@ a pickup are then looked up on EasyPost, never asked for again."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from shipctl.simulator import RunningSimulator, SimulatorConfig, running_simulator
+from shipctl.simulator import SimulatorConfig
 from tests.conftest import CliResult
-from tests.support.faultproxy import FaultProxy, fault_proxy
 
-from .support import CONFIG, Run, write_orders
+from .support import CONFIG, Carrier, Run, carrier_for, write_orders
 
-API_KEY = "EZTK-endofday-0123456789abcdef"
 SCAN_FORM = "POST /v2/scan_forms"
-
-
-@dataclass
-class Carrier:
-    sim: RunningSimulator
-    proxy: FaultProxy
-
-    @property
-    def env(self) -> dict[str, str]:
-        return {"EASYPOST_API_BASE": self.proxy.api_base, "EASYPOST_API_KEY": API_KEY,
-                "SHIPCTL_TIMEOUT": "2", "SHIPCTL_RETRY_SECONDS": "2"}
 
 
 @pytest.fixture
 def carrier() -> Iterator[Carrier]:
-    with running_simulator(SimulatorConfig(carriers=("USPS",))) as sim, \
-            fault_proxy(sim.api_base) as proxy:
-        yield Carrier(sim, proxy)
+    with carrier_for(SimulatorConfig(carriers=("USPS",))) as carrier:
+        yield carrier
 
 
 @pytest.fixture
@@ -71,6 +56,7 @@ def test_a_lost_scan_form_answer_is_found_by_listing_the_forms(
     assert sql("SELECT count(*) AS n FROM scan_form_labels")[0]["n"] == 30
 
 
+@pytest.mark.slow
 def test_a_lost_scan_form_answer_then_an_outage_waits_for_the_rerun(
     run: Run, carrier: Carrier, sql: Run, isolated_env: Path
 ) -> None:
@@ -128,6 +114,7 @@ def test_a_pickup_whose_buy_answer_is_lost_is_scheduled_once(
     assert carrier.sim.stats()["pickups"]["scheduled"] == 2
 
 
+@pytest.mark.slow
 def test_a_lost_buy_answer_then_an_outage_is_resolved_by_the_rerun(
     run: Run, carrier: Carrier, sql: Run, isolated_env: Path
 ) -> None:

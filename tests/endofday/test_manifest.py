@@ -30,6 +30,7 @@ def form_labels(sql: Run) -> dict[str, list[str]]:
     return forms
 
 
+@pytest.mark.slow
 def test_labels_from_two_origins_go_on_forms_once_grouped_by_origin(
     simulate: Run, sql: Run, isolated_env: Path
 ) -> None:

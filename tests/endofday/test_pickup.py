@@ -30,8 +30,9 @@ def test_a_pickup_per_origin_is_scheduled_once_listed_and_cancelled(
     result = simulate("pickup", "schedule", "--date", "tomorrow", "--window", "10:00-16:00",
                       "--instructions", "Dock 3")
     assert result.exit_code == 0, result.stdout + result.stderr
-    assert result.stdout.count("Pickup rates") == 2 and "NextDay" in result.stdout
-    assert result.stdout.count("scheduled:") == 2 and "confirmation WTC" in result.stdout
+    assert "Pickup rates" in result.stdout and "NextDay" in result.stdout
+    assert result.stdout.count("← bought") == 2 and result.stdout.count(" WTC") == 2
+    assert "2 pickup(s) scheduled now, 0 scheduled before" in result.stdout
     rows = sql("SELECT state, carrier, service, rate, label_count, instructions, "
                "easypost_pickup_id FROM pickups ORDER BY label_count")
     assert [(r["state"], r["service"], r["label_count"]) for r in rows] == [

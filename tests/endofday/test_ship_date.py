@@ -41,10 +41,18 @@ def test_the_label_date_reaches_easypost(simulate: Run, sql: Run, isolated_env: 
     buy(simulate, write_orders(isolated_env / "orders.csv", 2), "--ship-date", yesterday)
     result = simulate("manifest", "--date", yesterday)
     assert result.exit_code == 1
-    assert "before the form's date" in result.stderr
-    # Refused: the labels are on no form, free to be formed another way.
+    Path("/tmp/eod_out.txt").write_text(result.stdout + result.stderr)
+    assert "before the form's date" in result.stdout
+    assert "2 label(s) refused by EasyPost were left off the forms" in result.stderr
+    # Refused: on no form, and left off the forms for good with EasyPost's reason.
     assert sql("SELECT count(*) AS n FROM scan_form_labels")[0]["n"] == 0
     assert {r["state"] for r in sql("SELECT state FROM scan_forms")} == {"failed"}
+    assert [r["reason"] for r in sql("SELECT reason FROM scan_form_exclusions")] == [
+        "dated_before"] * 2
+    again = simulate("manifest", "--date", yesterday)
+    assert again.exit_code == 0, again.stdout + again.stderr
+    assert "2 label(s) of " in again.stdout and "left off the forms by an earlier run" \
+        in again.stdout
 
 
 def test_create_with_a_weekend_ship_date_is_warned_about(

@@ -231,6 +231,7 @@ def _bulk(orders: Path, home: Path, env: dict[str, str], *extra: str) -> subproc
     )
 
 
+@pytest.mark.slow
 def test_two_processes_on_one_file_buy_each_order_once(home: Path, db: str, sql: Sql) -> None:
     orders = write_orders(home / "orders.csv", 80)
     with running_simulator(SimulatorConfig(latency=0.02, seed=3)) as sim:
@@ -244,6 +245,7 @@ def test_two_processes_on_one_file_buy_each_order_once(home: Path, db: str, sql:
     assert sql("SELECT count(*) AS n FROM shipments WHERE state='purchased'")[0]["n"] == 80
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_cleanly_and_a_rerun_finishes(home: Path, db: str, sql: Sql) -> None:
     orders = write_orders(home / "orders.csv", 120)
     with running_simulator(SimulatorConfig(latency=0.1, seed=5)) as sim:

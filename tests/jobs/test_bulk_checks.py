@@ -93,7 +93,7 @@ def test_create_refuses_an_unknown_carrier_and_a_wrong_zip(
     assert result.exit_code == 2
     assert "unknown carrier Fedx" in result.stderr
     args = list(TO)
-    args[args.index("02101")] = "98103"
+    args[args.index("02108")] = "98103"
     wrong_zip = shipctl("--simulate", "create", *args, "--weight", "12oz", "--yes")
     assert wrong_zip.exit_code == 2
     assert "ZIP 98103 is in WA, not MA" in wrong_zip.stderr

@@ -132,12 +132,63 @@ def test_the_quote_shows_residential_destinations(shipctl: Run, home: Path, sql:
     assert "verified 10 addresses (10 asked of EasyPost, 0 already known)" in shown
 
 
-def test_verify_strict_refuses_with_easyposts_message(shipctl: Run, home: Path) -> None:
+@pytest.mark.parametrize("spelling", [
+    ("--verify", "strict"), ("--verify=strict",),
+    ("--verify-strict",),  # the earlier spelling, kept for scripts
+])
+def test_verify_strict_refuses_with_easyposts_message(
+    shipctl: Run, home: Path, spelling: tuple[str, ...]
+) -> None:
     orders = write_verify_orders(home / "orders.csv", 10, bad_every=5)
-    result = shipctl("--simulate", "bulk", str(orders), "--yes", "--verify-strict")
+    result = shipctl("--simulate", "bulk", *spelling, str(orders), "--yes")
     assert result.exit_code == 2, result.stdout + result.stderr
     shown = " ".join(result.stdout.split())
     assert shown.count("Address not found") == 2
+    assert ledger(home / "data")["purchases"]["total"] == 0
+
+
+def test_verify_off_overrides_the_setting_and_a_bare_flag_precedes_the_file(
+    shipctl: Run, home: Path
+) -> None:
+    orders = write_verify_orders(home / "orders.csv", 10, bad_every=5)
+    off = shipctl("--simulate", "bulk", str(orders), "--dry-run", "--verify", "off",
+                  env={"SHIPCTL_VERIFY": "strict"})
+    assert off.exit_code == 0, off.stdout + off.stderr
+    assert verify_calls(home / "data") == 0 and "verified" not in off.stdout
+    # `--verify FILE`: the file is not taken for the flag's value.
+    on = shipctl("--simulate", "bulk", "--verify", str(orders), "--dry-run")
+    assert on.exit_code == 2, on.stdout + on.stderr
+    assert verify_calls(home / "data") > 0
+    assert " ".join(on.stdout.split()).count("Address not found") == 2
+    wrong = shipctl("--simulate", "bulk", str(orders), "--verify=maybe", "--dry-run")
+    assert wrong.exit_code == 2
+    assert "'maybe' is not on, strict or off" in " ".join(wrong.stderr.split())
+    both = shipctl("--simulate", "bulk", str(orders), "--verify=off", "--verify-strict",
+                   "--dry-run")
+    assert both.exit_code == 2 and "--verify-strict is --verify strict" in both.stderr
+
+
+def test_a_mistyped_city_or_zip_is_reported_with_easyposts_suggestion(
+    shipctl: Run, home: Path
+) -> None:
+    orders = home / "orders.csv"
+    orders.write_text(
+        ",".join(TEMPLATE_HEADER) + "\n"
+        "SO-1,Ann Lee,22 Oak Ave,Boston,MA,02108,8oz,small\n"
+        "SO-2,Bo Chan,1200 Pine St,Portland,WA,98103,8oz,small\n"  # Seattle's ZIP
+        "SO-3,Cy Diaz,77 Elm St,Seattle,WA,98013,8oz,small\n"  # 98103 mistyped
+        "SO-4,Di Eng,5 Lake Rd,Saint Louis,MO,63101-1234,8oz,small\n"
+        "SO-5,Ed Fox,9 Hill Rd,Ft. Worth,TX,76102,8oz,small\n")
+    result = shipctl("--simulate", "bulk", "--verify", str(orders), "--yes")
+    assert result.exit_code == 2, result.stdout + result.stderr
+    shown = " ".join(result.stdout.split())
+    assert "2 invalid orders" in shown
+    assert ("SO-2 │ 3 │ address │ 1200 Pine St, Portland, WA, 98103, US │ undeliverable: "
+            "address: Address not found (did you mean SEATTLE, WA 98103?)") in shown
+    assert ("SO-3 │ 4 │ address │ 77 Elm St, Seattle, WA, 98013, US │ undeliverable: "
+            "address: Address not found (did you mean BURTON, WA 98013?)") in shown
+    assert shown.count("did you mean") == 2  # each suggestion said once
+    assert "SO-1 " not in shown and "SO-4" not in shown and "SO-5" not in shown
     assert ledger(home / "data")["purchases"]["total"] == 0
 
 

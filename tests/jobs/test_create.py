@@ -21,7 +21,7 @@ zip = "62701"
 small = "8x6x4 in"
 """
 TO = ("--to-name", "Ann Lee", "--to-street1", "22 Oak Ave", "--to-city", "Boston",
-      "--to-state", "MA", "--to-zip", "02101")
+      "--to-state", "MA", "--to-zip", "02108")
 
 Run = Callable[..., Any]
 

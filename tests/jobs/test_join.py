@@ -42,6 +42,7 @@ def _wait_for(condition: str, sql: Sql, seconds: float = 60) -> None:
         time.sleep(0.05)
 
 
+@pytest.mark.slow
 def test_a_joined_worker_shares_the_run_and_each_order_is_bought_once(
     home: Path, db: str, sql: Sql,
 ) -> None:

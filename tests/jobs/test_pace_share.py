@@ -213,6 +213,7 @@ async def test_a_worker_arriving_alone_starts_where_the_last_one_stopped(
         "paced", "open"}
 
 
+@pytest.mark.slow
 def test_two_workers_on_one_limit_keep_429s_low(isolated_env: Path, db: str, sql: Sql) -> None:
     home = isolated_env
     use_example_settings(home)

@@ -319,3 +319,21 @@ def test_a_quiet_sweep_shows_a_rejected_refund(served: Any, sql: Run) -> None:
     assert result.exit_code == 0, result.stdout + result.stderr
     assert label["tracking_code"] in result.stdout and "rejected" in result.stdout
     assert "not refunded" in result.stdout
+
+
+def test_a_label_a_rebuy_replaced_is_refunded_by_its_tracking_code(
+    simulate: Run, sql: Run
+) -> None:
+    """`--rebuy` leaves the old label valid and paid for: its tracking code (not the reference,
+    which names the new label) refunds it."""
+    first = simulate("create", *TO, "--weight", "12oz", "--reference", "RB-1", "--yes", "--json")
+    old = json.loads(first.stdout)["tracking_code"]
+    second = simulate("create", *TO, "--weight", "12oz", "--reference", "RB-1", "--yes", "--json",
+                      "--rebuy", "--label-out", "again.pdf")
+    assert second.exit_code == 0, second.stderr
+    new = json.loads(second.stdout)["tracking_code"]
+    result = simulate("refund", old, "--yes")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    states = {r["tracking_code"]: (r["state"], r["superseded"]) for r in sql(
+        "SELECT tracking_code, state, superseded_at IS NOT NULL AS superseded FROM shipments")}
+    assert states == {old: ("refunded", True), new: ("purchased", False)}

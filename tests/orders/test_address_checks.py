@@ -115,3 +115,23 @@ def test_the_offline_table_agrees_with_the_simulators_address_check() -> None:
         zip_code = f"{prefix:03d}01"
         assert state_of_zip(zip_code) == geography.state_of_zip(zip_code), zip_code
     assert all(geography.state_of_zip(z) is not None for z in SINGLE_ZIPS)
+
+
+def test_every_zip_in_use_is_where_the_offline_table_says() -> None:
+    """The simulator knows each ZIP (the `zipcodes` data); order validation only prefixes.
+    Every ZIP in use is in the state the prefix table gives it, so no real address is refused
+    offline, except the dataset's few oddities listed here."""
+    import zipcodes
+
+    oddities = {
+        "87654", "88888",  # Spaceport City, NM and North Pole, DC: one-off unique ZIPs
+        # APO/DPO ZIPs of region AE the dataset files under NJ
+        "09905", "09980", "09981", "09982", "09983", "09984",
+    }
+    wrong = [(row["zip_code"], row["state"], state_of_zip(row["zip_code"]))
+             for row in zipcodes.list_all()
+             if row["active"] and row["zip_code"] not in oddities
+             and state_of_zip(row["zip_code"]) != row["state"]]
+    assert wrong == []
+    assert state_of_zip("85140") == "AZ" and state_of_zip("09901") == "AE"
+    assert state_of_zip("06390") == "NY"  # Fishers Island, in Connecticut's prefix

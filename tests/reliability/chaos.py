@@ -429,11 +429,17 @@ def crash_trial(
 
 
 def embedded_server(action: str, root: Path) -> None:
-    """`shipctl db start|stop` for an embedded PostgreSQL with its data under `root`."""
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env["SHIPCTL_DATA_DIR"] = str(root)
-    subprocess.run([sys.executable, "-m", "shipctl", "db", action], env=env, check=True,
-                   capture_output=True, timeout=120)
+    """What `shipctl db start|stop` does, for an embedded PostgreSQL with its data under
+    `root`: called here rather than in a Python process of its own (the server runs in its
+    own processes either way, and outlives this one)."""
+    from shipctl.store import embedded
+
+    if action == "start":
+        embedded.start(root)
+    elif action == "stop":
+        embedded.stop(root)
+    else:
+        raise ValueError(f"no such action: {action}")
 
 
 # --- compound faults: lost answers and outages, interrupted rebuys, edits, workers, outputs --

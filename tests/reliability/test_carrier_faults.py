@@ -8,7 +8,7 @@ import pytest
 
 from . import chaos
 
-pytestmark = pytest.mark.db
+pytestmark = [pytest.mark.db, pytest.mark.slow]
 
 
 @pytest.mark.parametrize(
@@ -32,7 +32,9 @@ def test_faulty_carrier_ends_every_order_purchased_once_or_failed_with_reason(
         fault_kinds=list(kinds),
         timeout_delay=3.0,
     ) as sim:
-        env = chaos.shipctl_env(workdir, database_url=db, api_base=sim.api_base)
+        # A 1 s client timeout: the simulator's timeouts (3 s) still outlast it.
+        env = chaos.shipctl_env(workdir, database_url=db, api_base=sim.api_base,
+                                SHIPCTL_TIMEOUT="1")
         done = chaos.shipctl(
             ["bulk", str(orders_file), "--yes", "--concurrency", "16"], cwd=workdir, env=env
         )

@@ -9,7 +9,7 @@ import pytest
 from . import chaos
 from .conftest import trials
 
-pytestmark = pytest.mark.db
+pytestmark = [pytest.mark.db, pytest.mark.slow]
 
 
 @pytest.mark.parametrize("seed", range(101, 101 + trials(2)))

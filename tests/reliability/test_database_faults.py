@@ -21,7 +21,7 @@ from shipctl.store import embedded
 
 from . import chaos
 
-pytestmark = pytest.mark.db
+pytestmark = [pytest.mark.db, pytest.mark.slow]
 
 ORDERS = 300
 OUTAGE = 3.0  # seconds the server stays down

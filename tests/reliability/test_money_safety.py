@@ -163,6 +163,7 @@ def test_buy_of_unknown_outcome_then_outage_is_resolved_by_the_rerun(
     assert {r["state"] for r in rows.values()} == {"purchased"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fault", ["lost-answer", "refused"])
 def test_unknown_order_edited_before_the_rerun_is_retrieved_before_anything_else(
     fault: str, shipctl: Shipctl, home: Path, sql: Sql, carrier: Carrier
@@ -199,6 +200,7 @@ def test_unknown_order_edited_before_the_rerun_is_retrieved_before_anything_else
 # --- 2. an interrupted --rebuy resumes; it never rebuys twice --------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "kill-9"])
 def test_interrupted_rebuy_then_the_same_command_buys_exactly_one_more_label(
     stop: signal.Signals, shipctl: Shipctl, home: Path, db: str
@@ -224,6 +226,41 @@ def test_interrupted_rebuy_then_the_same_command_buys_exactly_one_more_label(
     thrice = {ref: n for ref, n in per_reference.items() if n > 2}
     assert thrice == {}, f"{len(thrice)} references have three labels or more"
     assert sorted(per_reference.values()) == [2] * count
+
+
+@pytest.mark.parametrize("fault", ["lost-answer", "refused"])
+def test_a_rebuy_left_with_an_unknown_outcome_is_continued_not_rebought_again(
+    fault: str, shipctl: Shipctl, home: Path, sql: Sql, carrier: Carrier
+) -> None:
+    """`--rebuy`: the second rebuy's answer is lost (or never arrives), then EasyPost stays
+    down, so the third order fails too. The rerun the summary asks for continues that run:
+    it resolves the unknown order and rebuys the failed one, and never rebuys the label it
+    rebought already."""
+    count = 3
+    orders = write_orders(home / "orders.csv", count)
+    args = ("bulk", str(orders), "--yes", "--concurrency", "1")
+    assert shipctl(*args, env=carrier.env).exit_code == 0
+    if fault == "lost-answer":
+        carrier.proxy.lose_buy_answer(nth=count + 2)
+    else:
+        carrier.proxy.refuse_buy(nth=count + 2)
+    first = shipctl(*args, "--rebuy", env=carrier.env)
+    assert first.exit_code == 1, first.stdout + first.stderr
+    assert UNKNOWN_LINE.search(first.stdout + first.stderr), first.stdout + first.stderr
+    carrier.proxy.up()
+    second = shipctl(*args, "--rebuy", env=carrier.env)
+    assert second.exit_code == 0, second.stdout + second.stderr
+    assert sorted(carrier.purchases()["by_reference"].values()) == [2] * count
+    assert {r["state"] for r in current(sql).values()} == {"purchased"}
+    # Now the rebuy is done: the same command again is a new, whole rebuy.
+    third = shipctl(*args, "--rebuy", env=carrier.env)
+    assert third.exit_code == 0, third.stdout + third.stderr
+    assert sorted(carrier.purchases()["by_reference"].values()) == [3] * count
+    # The labels it replaced are still valid and paid for: said, with their tracking codes.
+    assert f"{count} replaced label(s) are still valid and paid for" in third.stdout
+    replaced = sql("SELECT tracking_code FROM shipments WHERE superseded_at IS NOT NULL "
+                   "AND run_id = (SELECT max(run_id) - 1 FROM shipments)")
+    assert replaced and all(r["tracking_code"] in third.stdout for r in replaced)
 
 
 # --- 3. a file edited after a dry run is quoted again; after purchase it is listed ---------
@@ -275,6 +312,25 @@ def zpl_labels(path: Path) -> int:
     assert b"%PDF" not in data
     assert data.lstrip().startswith(b"^XA")
     return data.count(b"^XA")
+
+
+def test_a_dry_run_then_a_ship_date_buys_labels_dated_for_that_day(
+    shipctl: Shipctl, home: Path, sql: Sql, carrier: Carrier
+) -> None:
+    """The dry run's shipments were made with no label date: they are quoted again with it,
+    so the label says the day the database (and the manifest) says."""
+    orders = write_orders(home / "orders.csv", 2)
+    assert shipctl("bulk", str(orders), "--dry-run", env=carrier.env).exit_code == 0
+    quoted = {r["reference"]: r["easypost_shipment_id"] for r in current(sql).values()}
+    result = shipctl("bulk", str(orders), "--yes", "--ship-date", "2026-12-03", env=carrier.env)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    for row in current(sql).values():
+        shipment = carrier.shipment(row["easypost_shipment_id"])
+        assert row["easypost_shipment_id"] != quoted[row["reference"]]
+        assert shipment["options"]["label_date"].startswith("2026-12-03")
+    assert {str(r["label_date"]) for r in sql("SELECT label_date FROM shipments "
+                                               "WHERE superseded_at IS NULL")} == {"2026-12-03"}
+    assert sorted(carrier.purchases()["by_reference"].values()) == [1, 1]
 
 
 def test_a_pdf_dry_run_then_a_zpl_labels_file_holds_only_zpl(
@@ -440,6 +496,7 @@ def test_stores_with_the_same_references_buy_separately(
 # --- 7. concurrent workers on one file: every order once, the run's real outcome ------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("workers", [2, 3])
 def test_concurrent_workers_buy_every_order_once_and_none_quits_early(
     workers: int, home: Path, db: str, sql: Sql

@@ -10,7 +10,7 @@ import pytest
 
 from . import chaos
 
-pytestmark = pytest.mark.db
+pytestmark = [pytest.mark.db, pytest.mark.slow]
 
 ORDERS = 250
 LIMIT = 50.0  # requests/s on rating and buying

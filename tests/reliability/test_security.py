@@ -59,6 +59,7 @@ def dump_database(url: str) -> str:
     )
 
 
+@pytest.mark.slow
 def test_api_key_never_leaks(workdir: Path, db: str, sim: chaos.SimulatorProcess) -> None:
     orders = workdir / "orders.csv"
     chaos.write_orders(orders, 5, seed=2, prefix="K")
@@ -73,7 +74,8 @@ def test_api_key_never_leaks(workdir: Path, db: str, sim: chaos.SimulatorProcess
     seen.append(chaos.shipctl(["--debug", "config", "show"], cwd=workdir, env=env))
     # --debug tracebacks: a carrier nobody listens on, and a database nobody listens on.
     dead = chaos.shipctl_env(
-        workdir, database_url=db, api_base="http://127.0.0.1:9/v2", SHIPCTL_TIMEOUT="1"
+        workdir, database_url=db, api_base="http://127.0.0.1:9/v2", SHIPCTL_TIMEOUT="1",
+        SHIPCTL_RETRY_SECONDS="1",
     )
     seen.append(
         chaos.shipctl(["--debug", "bulk", str(orders), "--yes", "--force"], cwd=workdir, env=dead)
@@ -295,6 +297,7 @@ def test_simulator_binds_loopback_and_wants_a_key(workdir: Path) -> None:
         process.wait(timeout=10)
 
 
+@pytest.mark.slow
 def test_output_files_are_never_overwritten_without_force(
     workdir: Path, db: str, sim: chaos.SimulatorProcess
 ) -> None:
@@ -315,6 +318,7 @@ def test_output_files_are_never_overwritten_without_force(
     assert (workdir / "results.csv").read_bytes() != b"precious"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [1, 2])
 def test_labels_file_is_whole_or_absent_after_kill(seed: int, workdir: Path, db: str) -> None:
     from pypdf import PdfReader

@@ -66,9 +66,13 @@ def test_the_sdk_suites_incorrect_address(client: easypost.EasyPostClient) -> No
     ({"zip": "00001"}, [NOT_FOUND]),  # no such ZIP
     ({"zip": "21301"}, [NOT_FOUND]),  # a prefix USPS does not use
     ({"zip": ""}, [NOT_FOUND]),
-    ({"city": "Seattle", "zip": "98103"}, [  # a Washington ZIP with state CA
-        {"code": "E.ADDRESS.INVALID", "field": "address", "message": "Invalid city/state/ZIP",
-         "suggestion": None}]),
+    ({"city": "Seattle", "zip": "98103"},  # a Washington ZIP with state CA
+     [{**NOT_FOUND, "suggestion": "SEATTLE, WA 98103"}]),
+    ({"city": "Oakland"}, [  # San Francisco's ZIP with another city
+        {**NOT_FOUND, "suggestion": "SAN FRANCISCO, CA 94107"}]),
+    ({"zip": "98103"}, [{**NOT_FOUND, "suggestion": "SEATTLE, WA 98103"}]),  # city SF
+    ({"zip": "94100"}, [NOT_FOUND]),  # in a prefix USPS uses, but no such ZIP
+    ({"zip": "94199"}, [NOT_FOUND]),  # decommissioned
     ({"street1": "Townsend St"}, [NOT_FOUND, HOUSE_NUMBER]),
 ])
 def test_verification_fails_like_the_real_one(
@@ -126,3 +130,51 @@ def test_international_addresses_are_not_checked_against_us_zips(
         name="Ann", street1="100 Queen St W", city="Toronto", state="ON", zip="M5H 2N2",
         country="CA")
     assert address.street1 == "100 QUEEN ST W" and address.zip == "M5H 2N2"
+
+
+@pytest.mark.parametrize(("city", "state", "zip_code", "verified"), [
+    ("Seattle", "WA", "98103-1234", ("SEATTLE", "WA", "98103-1234")),  # ZIP+4 kept
+    ("seattle", "WA", "981031234", ("SEATTLE", "WA", "98103-1234")),
+    ("St. Louis", "MO", "63101", ("ST. LOUIS", "MO", "63101-")),  # St. = Saint
+    ("Saint Louis", "MO", "63101", ("SAINT LOUIS", "MO", "63101-")),
+    ("Ft Worth", "TX", "76102", ("FT WORTH", "TX", "76102-")),  # Ft = Fort
+    ("Mount Vernon", "NY", "10550", ("MOUNT VERNON", "NY", "10550-")),
+    ("N Las Vegas", "NV", "89030", ("N LAS VEGAS", "NV", "89030-")),  # an accepted name
+    ("Winston-Salem", "NC", "27101", ("WINSTON-SALEM", "NC", "27101-")),
+    ("Wallingford", "WA", "98103", ("SEATTLE", "WA", "98103-")),  # known, not accepted
+    ("Manhattan", "NY", "10118", ("NEW YORK", "NY", "10118-")),
+    ("", "", "98103", ("SEATTLE", "WA", "98103-")),  # filled in from the ZIP
+    ("APO", "AE", "09001", ("APO", "AE", "09001-")),  # military
+    ("San Juan", "PR", "00901", ("SAN JUAN", "PR", "00901-")),  # a territory
+])
+def test_a_city_is_compared_as_usps_writes_it(
+    client: easypost.EasyPostClient, city: str, state: str, zip_code: str,
+    verified: tuple[str, str, str],
+) -> None:
+    address = client.address.create_and_verify(
+        name="Ann", street1="100 Main St", city=city, state=state, zip=zip_code)
+    assert address.verifications.delivery.success is True
+    assert (address.city, address.state) == verified[:2]
+    assert address.zip.startswith(verified[2]) and len(address.zip) == 10
+
+
+@pytest.mark.parametrize(("city", "state", "zip_code", "suggestion"), [
+    ("Portland", "WA", "98103", "SEATTLE, WA 98103"),  # another city of the state
+    ("Seattle", "WA", "98013", "BURTON, WA 98013"),  # a ZIP mistyped into another town's
+    ("Seattle", "OR", "98103", "SEATTLE, WA 98103"),
+    ("APO", "AE", "98103", "SEATTLE, WA 98103"),
+    ("Seattle", "WA", "98000", None),  # no such ZIP
+])
+def test_a_zip_of_another_place_is_not_found(
+    client: easypost.EasyPostClient, city: str, state: str, zip_code: str,
+    suggestion: str | None,
+) -> None:
+    fields: dict[str, Any] = {"name": "Ann", "street1": "100 Main St", "city": city,
+                              "state": state, "zip": zip_code}
+    with pytest.raises(InvalidRequestError) as strict:
+        client.address.create(verify_strict=True, **fields)
+    assert strict.value.http_status == 422
+    assert strict.value.errors == [{**NOT_FOUND, "suggestion": suggestion}]
+    soft = client.address.create(verify=True, **fields)
+    assert soft.verifications.delivery.success is False
+    assert (soft.city, soft.zip) == (city, zip_code)  # left as given

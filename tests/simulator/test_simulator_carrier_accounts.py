@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 
 import easypost
 import pytest
-from easypost.errors import NotFoundError
+from easypost.errors import InvalidRequestError, NotFoundError
 from typer.testing import CliRunner
 
 from shipctl.simulator import SimulatorConfig, running_simulator
 from shipctl.simulator.config import parse_carriers
 
-from .conftest import carrier_accounts, shipment_params
+from .conftest import TO, carrier_accounts, shipment_params
 
 ALL = ("USPS", "UPS", "FedEx")
 
@@ -60,6 +61,23 @@ def test_rates_come_only_from_the_shipments_carrier_accounts(
     assert unknown.rates == []
 
 
+def test_ups_and_fedex_charge_more_to_a_home(full: easypost.EasyPostClient) -> None:
+    def rates(residential: bool | None) -> dict[str, Decimal]:
+        to = {**TO, "residential": residential} if residential is not None else dict(TO)
+        shipment = full.shipment.create(**shipment_params(to_address=to))
+        assert shipment.to_address.residential is residential
+        return {f"{r.carrier} {r.service}": Decimal(r.rate) for r in shipment.rates}
+
+    home, business, unknown = rates(True), rates(False), rates(None)
+    assert business == unknown  # as a carrier rates an address it was not told about
+    extra = {name: home[name] - business[name] for name in home}
+    assert extra == {
+        "USPS GroundAdvantage": 0, "USPS Priority": 0, "USPS Express": 0,
+        "UPS Ground": Decimal("5.55"), "UPS 2ndDayAir": Decimal("6.10"),
+        "UPS NextDayAir": Decimal("6.10"), "FedEx FEDEX_GROUND": Decimal("5.45"),
+        "FedEx FEDEX_2_DAY": Decimal("5.95"), "FedEx STANDARD_OVERNIGHT": Decimal("5.95")}
+
+
 def test_an_account_without_ups_cannot_rate_with_it(client: easypost.EasyPostClient) -> None:
     # The UPS account id of a simulator that has one; this account has none.
     with running_simulator(SimulatorConfig(carriers=ALL)) as other:
@@ -80,8 +98,37 @@ def test_a_carrier_that_cannot_rate_answers_in_messages(full: easypost.EasyPostC
         "type": "rate_error", "message": "USPS: parcel weight exceeds 70 lb maximum."}
 
 
+def test_two_accounts_of_one_carrier_each_rate_and_form_apart() -> None:
+    """`USPS,USPS`: two USPS accounts, as an EasyPost account may hold. Each rates the
+    shipment with its own account id; a label goes on a form only with its account's."""
+    with running_simulator(SimulatorConfig(carriers=("USPS", "USPS"))) as sim:
+        client = easypost.EasyPostClient("EZTK_simulated", api_base=sim.api_base)
+        first, second = carrier_accounts(client)
+        assert first.id == "ca_b25657e9896e4d63ac8151ac346ac41e"
+        assert second.id.startswith("ca_") and second.id != first.id
+        assert (first.description, second.description) == ("USPS Account", "USPS Account 2")
+        assert second.readable == "USPS" and client.carrier_account.retrieve(second.id).id \
+            == second.id
+        both = client.shipment.create(**shipment_params())
+        assert len(both.rates) == 6  # three services from each account
+        assert {(r.carrier_account_id, r.service) for r in both.rates} == {
+            (a.id, s) for a in (first, second) for s in ("GroundAdvantage", "Priority",
+                                                         "Express")}
+        labels = [client.shipment.create(**shipment_params(
+            carrier_accounts=[account.id], service="Priority")) for account in (first, second)]
+        assert [label.selected_rate.carrier_account_id for label in labels] == [first.id,
+                                                                             second.id]
+        with pytest.raises(InvalidRequestError) as mixed:
+            client.scan_form.create(shipments=labels)
+        assert mixed.value.code == "SCAN_FORM.BATCH.MULTIPLE_CARRIERS"
+        assert first.id in mixed.value.message and second.id in mixed.value.message
+        forms = [client.scan_form.create(shipments=[label]) for label in labels]
+        assert len({form.id for form in forms}) == 2
+
+
 def test_carrier_names_parse() -> None:
     assert parse_carriers("usps, fedex,UPS") == ("USPS", "FedEx", "UPS")
+    assert parse_carriers("USPS,usps") == ("USPS", "USPS")  # two USPS accounts
     with pytest.raises(ValueError, match="unknown carrier 'DHL'"):
         parse_carriers("USPS,DHL")
     with pytest.raises(ValueError, match="at least one"):

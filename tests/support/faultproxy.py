@@ -24,6 +24,10 @@ Rules (all scriptable while shipctl runs, from any thread):
   such as `POST /v2/scan_forms` or `POST /v2/pickups/{id}/buy`), then drop the client's
   connection without its answer; then be down for `down_for` seconds (default: not at all).
 - `on_buy(callback)`: call `callback(n, shipment_id)` before forwarding buy number n.
+- `at_request(key, nth, when, callback)`: at the nth request of `key` from now, call
+  `callback()` (say, `kill -9` the client) `"before"` forwarding it (it never reaches the
+  simulator) or `"after"` the simulator answered it (it took effect); the client's
+  connection is then dropped without an answer. `clear_at()` forgets rules not reached.
 - `counts`: requests seen, by "METHOD /path/{id}/template"; `forwarded`: those sent on;
   `in_flight`: requests being forwarded right now (wait for 0 before reading the ledger
   after killing a client: a buy it sent may still land).
@@ -62,7 +66,9 @@ def template(method: str, path: str) -> str:
 @dataclass
 class BuyRule:
     nth: int
-    action: str  # "lose" (forward, drop the answer) or "refuse" (drop, never forward)
+    # "lose" (forward, drop the answer), "refuse" (drop, never forward) or "garble"
+    # (forward, then answer with the status but half of the body: a reply cut short)
+    action: str
     down_for: float
     mode: str  # the outage that follows: "drop" or "503"
 
@@ -89,6 +95,9 @@ class FaultProxy:
         # template → the count at which its answer is lost, and the outage that follows
         self._lose: dict[str, tuple[int, BuyRule]] = {}
         self.lost_answers: list[str] = []
+        # template → (the count at which to call, "before" or "after", the callback)
+        self._at: dict[str, tuple[int, str, Callable[[], None]]] = {}
+        self.called_at: list[str] = []  # "when key" of each `at_request` callback called
         self.in_flight = 0
         self._tasks: set[asyncio.Task[Any]] = set()
         self._session: aiohttp.ClientSession | None = None
@@ -104,6 +113,21 @@ class FaultProxy:
                     mode: str = "drop") -> None:
         with self._lock:
             self._lose[key] = (self.counts[key] + nth, BuyRule(nth, "lose", down_for, mode))
+
+    def garble_buy_answer(self, nth: int = 1) -> None:
+        """The nth buy lands, and its answer arrives cut in half (not JSON)."""
+        with self._lock:
+            self._rules[nth] = BuyRule(nth, "garble", 0.0, "drop")
+
+    def at_request(self, key: str, nth: int, when: str, callback: Callable[[], None]) -> None:
+        assert when in ("before", "after")
+        with self._lock:
+            self._at[key] = (self.counts[key] + nth, when, callback)
+
+    def clear_at(self) -> None:
+        """Forget the `at_request` rules not reached."""
+        with self._lock:
+            self._at.clear()
 
     def refuse_buy(self, nth: int = 1, down_for: float = math.inf, mode: str = "drop") -> None:
         with self._lock:
@@ -156,6 +180,13 @@ class FaultProxy:
                 else None
             if lose is not None:
                 del self._lose[key]
+            hook = self._at[key] if self._at.get(key, (0,))[0] == self.counts[key] else None
+            if hook is not None:
+                del self._at[key]
+        if hook is not None and hook[1] == "before":
+            self.called_at.append(f"before {key}")
+            await asyncio.to_thread(hook[2])
+            return _drop(request)
         if self._reject is not None:
             return _error(self._reject)
         if request.path == "/_sim/stats" and self._hide_stats:
@@ -188,10 +219,19 @@ class FaultProxy:
             status, headers, body = await asyncio.shield(task)
         except (TimeoutError, aiohttp.ClientError):
             return _drop(request)  # the simulator dropped it (a `drop` fault): pass it on
+        if hook is not None:
+            self.called_at.append(f"after {key}")
+            await asyncio.to_thread(hook[2])
+            return _drop(request)
         if lose is not None:
             self.lost_answers.append(key)
             self._start_outage(lose)
             return _drop(request)
+        if rule is not None and rule.action == "garble":
+            assert buy is not None
+            self.lost.append(buy.group(1))
+            return web.Response(status=status, body=body[: len(body) // 2],
+                                content_type="application/json")
         if rule is not None and rule.action == "lose":
             assert buy is not None
             self.lost.append(buy.group(1))

@@ -97,3 +97,23 @@ def test_reject_all_and_hide_simulator(pair: tuple[RunningSimulator, FaultProxy]
 def test_template_names_ids() -> None:
     assert template("POST", "/v2/shipments/shp_1a2B/buy") == "POST /v2/shipments/{id}/buy"
     assert template("GET", "/_sim/stats") == "GET /_sim/stats"
+
+
+def test_at_request_calls_back_before_or_after_the_simulator_and_drops_the_answer(
+    pair: tuple[RunningSimulator, FaultProxy]
+) -> None:
+    _, proxy = pair
+    client = easypost.EasyPostClient(KEY, api_base=proxy.api_base, timeout=2)
+    called: list[int] = []
+    key = "POST /v2/shipments"
+    proxy.at_request(key, nth=1, when="before", callback=lambda: called.append(1))
+    with pytest.raises(easypost.errors.EasyPostError):
+        shipment(client)
+    assert called == [1] and proxy.forwarded[key] == 0  # never reached the simulator
+    proxy.at_request(key, nth=2, when="after", callback=lambda: called.append(2))
+    shipment(client)  # the first from now passes
+    with pytest.raises(easypost.errors.EasyPostError):
+        shipment(client)
+    assert called == [1, 2] and proxy.forwarded[key] == 2  # the second took effect
+    assert proxy.called_at == [f"before {key}", f"after {key}"]
+    assert len(client.shipment.all(page_size=10)["shipments"]) == 2

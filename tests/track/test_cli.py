@@ -47,7 +47,8 @@ def test_sweep_tables_json_quiet_and_exit_codes(
     data = json.loads(shipctl("--simulate", "track", "--json").stdout)
     assert set(data) == {"outcome", "method", "now", "purchased_since", "in_flight", "checked",
                          "failed", "new_events", "by_status", "exceptions", "failures",
-                         "elapsed_seconds", "refunds_checked", "refunds_answered"}
+                         "elapsed_seconds", "refunds_checked", "refunds_answered",
+                         "settled_bought", "settled_not_bought", "settled_unresolved"}
     assert data["outcome"] == "completed" and data["in_flight"] == 4 and data["new_events"] == 0
     assert data["by_status"] == {"in_transit": 1, "out_for_delivery": 1, "pre_transit": 1,
                                  "unknown": 1}

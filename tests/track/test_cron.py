@@ -36,8 +36,9 @@ def test_exceptions_stay_reported_until_resolved(shipctl: Shipctl, db: str) -> N
 
 def test_an_outage_stops_the_sweep_with_one_line(shipctl: Shipctl, db: str) -> None:
     seed_shipments(db, ez_labels())
-    result = shipctl("track", "--quiet", env={
-        "EASYPOST_API_KEY": "EZTKnotarealkey", "EASYPOST_API_BASE": "http://127.0.0.1:9/v2"})
+    result = shipctl("track", "--quiet", env={  # a second of retries, not two minutes' budget
+        "EASYPOST_API_KEY": "EZTKnotarealkey", "EASYPOST_API_BASE": "http://127.0.0.1:9/v2",
+        "SHIPCTL_RETRY_SECONDS": "1"})
     assert result.exit_code == ExitCode.CARRIER_UNREACHABLE
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr

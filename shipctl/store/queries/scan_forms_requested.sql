@@ -1,5 +1,5 @@
 -- Forms of mode $1 asked for whose answer was never recorded, with their tracking codes.
-SELECT f.id, f.ship_date, f.carrier, f.origin, f.requested_at,
+SELECT f.id, f.ship_date, f.carrier, f.carrier_account_id, f.origin, f.requested_at,
        coalesce(array_agg(l.tracking_code ORDER BY l.tracking_code)
                 FILTER (WHERE l.tracking_code IS NOT NULL), '{}') AS tracking_codes
 FROM scan_forms f

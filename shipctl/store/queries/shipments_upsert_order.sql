@@ -12,14 +12,14 @@ INSERT INTO shipments (
     from_country, from_phone,
     weight_oz, length_in, width_in, height_in, predefined_package,
     requested_carrier, requested_service, rate_rule, label_format, store, order_digest,
-    items, customs_itn, options
+    items, customs_itn, options, to_residential_given
 ) VALUES (
     $1, $2, 'pending', $3, $4, $5,
     $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
     $16, $17, $18, $19, $20, $21, $22, $23, $24,
     $25, $26, $27, $28, $29,
     $30, $31, $32, $33, $34, $36,
-    $37::jsonb, $38, $39
+    $37::jsonb, $38, $39, $40
 )
 ON CONFLICT (mode, store, reference) WHERE superseded_at IS NULL DO UPDATE
 SET run_id = EXCLUDED.run_id,
@@ -39,7 +39,7 @@ SET run_id = EXCLUDED.run_id,
     to_street1 = EXCLUDED.to_street1, to_street2 = EXCLUDED.to_street2,
     to_city = EXCLUDED.to_city, to_state = EXCLUDED.to_state, to_zip = EXCLUDED.to_zip,
     to_country = EXCLUDED.to_country, to_phone = EXCLUDED.to_phone,
-    to_email = EXCLUDED.to_email,
+    to_email = EXCLUDED.to_email, to_residential_given = EXCLUDED.to_residential_given,
     from_name = EXCLUDED.from_name, from_company = EXCLUDED.from_company,
     from_street1 = EXCLUDED.from_street1, from_street2 = EXCLUDED.from_street2,
     from_city = EXCLUDED.from_city, from_state = EXCLUDED.from_state,
