@@ -71,8 +71,12 @@ def _whole_lines(rounds: list[tuple[float, float]]) -> list[str]:
         f"{WHOLE_ORDERS} orders at {WHOLE_CONCURRENCY} in flight, {WHOLE_LATENCY * 1000:.0f} ms "
         "latency, same simulator, alternating: the bare pool (create + buy from a thread pool, "
         "nothing stored) and the whole `shipctl bulk` (read and validate the file, open the "
-        "run, store, quote, buy, record, close), each timed from start to finish. The job "
-        "quotes while later orders are still being stored.",
+        "run, store, quote, buy, record, close), each timed from start to finish, in this "
+        "process (its modules imported). The job validates the file while it connects, and "
+        "quotes while later orders are still being stored. Round 1 is the first run on the "
+        "simulator's account and opens its window of calls by slow start; the later rounds "
+        "start with it open, as the last run on the account left it with no 429 a few seconds "
+        "earlier.",
         "",
         "| round | bare pool s | shipctl bulk s | bulk time / bare pool time |",
         "|---:|---:|---:|---:|",

@@ -25,7 +25,8 @@ from shipctl.store import migrations
 
 T = TypeVar("T")
 TABLES = ("tracking_events", "trackers", "refunds", "scan_form_labels", "scan_forms", "pickups",
-          "shipments", "runs", "address_verifications")
+          "shipments", "runs", "address_verifications", "carrier_pace_workers",
+          "carrier_pace_accounts")
 
 
 def _template_name() -> str:

@@ -292,6 +292,13 @@ class RateController:
             base = current if current is not None else self.in_flight / ESTIMATE_SPAN
             self.pacer.rate = max(floor, base / 2)
 
+    def open_window(self, window: int) -> None:
+        """Skip slow start up to `window` calls in flight: a worker that left this account a
+        few minutes ago had that many in flight with no 429 (jobs/pace_share.py)."""
+        if self.pacer.rate is None and window > self.size:
+            self.size = min(self.limit, window)
+            self._wake()
+
     @property
     def span(self) -> float:
         """Seconds of answers the limit is measured over: with several workers each one gets

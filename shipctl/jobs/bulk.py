@@ -460,11 +460,17 @@ async def _work(
                         await _until_either(stop, storing.stored, WAIT_FOR_OTHERS)
 
         claiming: list[asyncio.Future[None]] = []
+        closing = asyncio.Event()
 
         def claim_ahead() -> None:
-            if queue.qsize() < concurrency and not exhausted and not claim_lock.locked() \
-                    and not (claiming and not claiming[-1].done()):
-                claiming[:] = [asyncio.ensure_future(refill(ahead=True))]
+            if queue.qsize() >= concurrency or exhausted or closing.is_set() \
+                    or claim_lock.locked() or (claiming and not claiming[-1].done()):
+                return
+            ahead = asyncio.ensure_future(refill(ahead=True))
+            # A claim ahead that fails (the database gone) is met again, and raised, by the
+            # claim a worker waits on; this one's error needs no other reader.
+            ahead.add_done_callback(lambda done: done.cancelled() or done.exception())
+            claiming[:] = [ahead]
 
         async def worker() -> None:
             while not stop.is_set():
@@ -501,6 +507,7 @@ async def _work(
             await asyncio.gather(*workers, return_exceptions=True)
             raise
         finally:
+            closing.set()
             if claiming:
                 await asyncio.wait(claiming)
             await settle()

@@ -38,10 +38,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from shipctl.carrier.pacing import PaceState
+
 if TYPE_CHECKING:
     from shipctl.carrier.executor import CarrierExecutor
     from shipctl.store.database import Pool
-    from shipctl.store.pace import PaceWorker
+    from shipctl.store.pace import PaceWorker, RememberedPace
 
 SYNC_EVERY = 0.5  # seconds between two heartbeats of a worker, at most
 POLL = 0.1  # how often a worker looks at its own part (and heartbeats while it holds calls)
@@ -49,6 +51,7 @@ ALIVE = 3.0  # a worker not heard from for this long no longer counts
 IDLE_AFTER = 0.3  # no call under way for this long: idle, out of the split
 JOIN_WAIT = 1.0  # a joining worker waits at most this long for the others to make room
 MAX_HOLD = 2.0  # a worker holds its calls for an older one's measure at most this long
+MEMORY = 900.0  # a worker arriving alone starts where one that left this long ago stopped
 # A share within this much of the current pace (relative) leaves it alone: between arrivals
 # and departures each worker's own 429s fine-tune its pace, as with one worker (resetting it
 # to the average every heartbeat would undo its regain after each cut).
@@ -114,6 +117,8 @@ class PaceShare:
         self._held_since: float | None = None
         self._idle_view: float | None = None  # the account's pace, as read while idle
         self._nudged = asyncio.Event()  # another worker's part changed: heartbeat now
+        self._recalled = False  # looked up what the last worker on the account knew
+        self._known: RememberedPace | None = None
 
     @property
     def holding(self) -> bool:
@@ -134,7 +139,13 @@ class PaceShare:
             role = Role.JOINING
         before = (self.role, self.workers)
         rows = await self._publish(role)
-        self._decide(role, account_pace(rows, self._worker))
+        account = account_pace(rows, self._worker)
+        if self._arriving and not self._recalled and account.splitting == 1:
+            from shipctl.store import pace
+
+            self._recalled = True
+            self._known = await pace.remembered(self._pool, self._account, self._mode, MEMORY)
+        self._decide(role, account)
         if (self.role, self.workers) != (role, before[1]):
             await self._publish(self.role)
         if (self.role, self.workers) != before:
@@ -200,7 +211,19 @@ class PaceShare:
             self._hold(Role.WAITING, now)
         else:
             self.workers = self._controller.workers = account.splitting
+            self._recall(account.splitting)
             self._start(Role(self._controller.state.value))
+
+    def _recall(self, splitting: int) -> None:
+        """Alone on an account another worker left a few minutes ago: start where it stopped
+        (at its pace, or with its window open) rather than probe the limit from slow start."""
+        known, self._known = self._known, None
+        if known is None or splitting != 1:
+            return
+        if known.state == Role.PACED and known.pace:
+            self._executor.share_pace(known.pace)
+        elif known.state == Role.OPEN:
+            self._controller.open_window(known.window)
 
     def _hold(self, role: Role, now: float) -> None:
         if self._held_since is None or self.role is not role:
@@ -253,12 +276,23 @@ class PaceShare:
             self._give_up_holding()
 
     async def leave(self) -> None:
+        """Leave the account's split (the others take up this worker's part at once), and
+        say what it knew of the limit for the next worker to arrive alone."""
         from shipctl.store import pace
 
         self._start(self.role)
+        controller = self._controller
+        state = controller.state
+        rate = controller.rate
+        known = (pace.RememberedPace(state.value, rate * self.workers, controller.size)
+                 if state is PaceState.PACED and rate is not None
+                 else pace.RememberedPace(state.value, None, controller.size)
+                 if state is PaceState.OPEN else None)
         with contextlib.suppress(Exception):
             await pace.leave(self._pool, self._account, self._mode, self._worker)
             await self._nudge()
+            if known is not None:
+                await pace.remember(self._pool, self._account, self._mode, known)
 
 
 @asynccontextmanager
@@ -273,6 +307,6 @@ async def shared_pace(pool: Pool, executor: CarrierExecutor) -> AsyncIterator[Pa
         yield share
     finally:
         task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
+        with contextlib.suppress(asyncio.CancelledError, Exception):  # best effort, as ever
             await task
         await share.leave()

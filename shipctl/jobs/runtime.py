@@ -28,10 +28,12 @@ class Runtime:
 
     async def warm(self, connections: int) -> None:
         """Open `connections` database connections and start the carrier's threads at once,
-        in the background of a job's start-up (see `database.warm`, `CarrierExecutor.warm`)."""
+        in the background of a job's start-up (see `database.warm`, `CarrierExecutor.warm`).
+        Best effort: what fails here fails again, and is reported, where it is needed."""
         from shipctl.store.database import warm
 
-        await asyncio.gather(warm(self.pool, connections), self.carrier.executor.warm())
+        await asyncio.gather(warm(self.pool, connections), self.carrier.executor.warm(),
+                             return_exceptions=True)
 
 
 @asynccontextmanager

@@ -46,6 +46,30 @@ async def leave(pool: asyncpg.Pool, account: str, mode: str, worker: str) -> Non
     await pool.execute(query("pace_leave"), account, mode, worker)
 
 
+@dataclass(frozen=True)
+class RememberedPace:
+    """What the last worker to leave an account knew of its limit."""
+
+    state: str  # paced or open
+    pace: float | None  # the account's pace as it saw it, calls/s (paced)
+    window: int  # calls it had in flight (open: with no 429)
+
+
+async def remember(
+    pool: asyncpg.Pool, account: str, mode: str, known: RememberedPace,
+) -> None:
+    await pool.execute(query("pace_remember"), account, mode, known.state, known.pace,
+                       known.window)
+
+
+async def remembered(
+    pool: asyncpg.Pool, account: str, mode: str, within: float,
+) -> RememberedPace | None:
+    """What the last worker to leave the account knew, if it left within `within` seconds."""
+    row = await pool.fetchrow(query("pace_remembered"), account, mode, within)
+    return None if row is None else RememberedPace(**dict(row))
+
+
 async def nudge(pool: asyncpg.Pool, payload: str) -> None:
     """Wake the workers listening (see `listening`): a worker's part changed."""
     await pool.execute(query("pace_nudge"), payload)
@@ -74,4 +98,5 @@ async def listening(pool: asyncpg.Pool, on_nudge: Callable[[str], None]) -> Asyn
         if conn is not None:
             with contextlib.suppress(asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
                 await conn.remove_listener(CHANNEL, deliver)
-            await pool.release(conn)
+            with contextlib.suppress(asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+                await pool.release(conn)

@@ -15,6 +15,7 @@ import pytest
 
 from shipctl.carrier.client import make_client
 from shipctl.carrier.executor import CarrierExecutor
+from shipctl.carrier.pacing import PaceState
 from shipctl.jobs.pace_share import IDLE_AFTER, MAX_HOLD, PaceShare, Role, account_pace
 from shipctl.simulator import SimulatorConfig, running_simulator
 from shipctl.store.database import Pool, open_pool
@@ -49,15 +50,16 @@ def test_the_accounts_pace_and_its_split_from_the_workers_rows() -> None:
 
 @asynccontextmanager
 async def workers_on(
-    db: str, tmp_path: Path, api_base: str, keys: list[str], clock: Clock,
+    db: str, tmp_path: Path, api_base: str, keys: list[str], clock: Clock, concurrency: int = 8,
 ) -> AsyncIterator[tuple[Pool, list[tuple[CarrierExecutor, PaceShare]]]]:
-    """A pool and one executor (8 in flight) and pace share per key, all on `clock`."""
+    """A pool and one executor and pace share per key, all on `clock`."""
     async with AsyncExitStack() as stack:
         pool = await stack.enter_async_context(open_pool(db, tmp_path))
         made = []
         for key in keys:
-            client = make_client(key, api_base=api_base, timeout=5, concurrency=8)
-            executor = await stack.enter_async_context(CarrierExecutor(client, 8, clock=clock))
+            client = make_client(key, api_base=api_base, timeout=5, concurrency=concurrency)
+            executor = await stack.enter_async_context(
+                CarrierExecutor(client, concurrency, clock=clock))
             made.append((executor, PaceShare(pool, executor, clock=clock)))
         yield pool, made
 
@@ -65,7 +67,6 @@ async def workers_on(
 async def test_a_worker_arriving_waits_for_room_then_takes_its_share(
     db: str, tmp_path: Path, sql: Sql,
 ) -> None:
-    sql("DELETE FROM carrier_pace_workers")  # heartbeats of workers killed by earlier tests
     now = [0.0]
     with running_simulator(SimulatorConfig(seed=2)) as sim:
         async with workers_on(db, tmp_path, sim.api_base, ["EZTK-one", "EZTK-one", "EZTK-two"],
@@ -93,12 +94,11 @@ async def test_a_worker_arriving_waits_for_room_then_takes_its_share(
 
 
 async def test_a_worker_waits_while_an_older_one_probes_the_limit_but_not_for_ever(
-    db: str, tmp_path: Path, sql: Sql,
+    db: str, tmp_path: Path,
 ) -> None:
-    sql("DELETE FROM carrier_pace_workers")
     now = [0.0]
     with running_simulator(SimulatorConfig(seed=2)) as sim:
-        async with workers_on(db, tmp_path, sim.api_base, ["EZTK-one"] * 4,
+        async with workers_on(db, tmp_path, sim.api_base, ["EZTK-one"] * 2 + ["EZTK-new"] * 2,
                               lambda: now[0]) as (_pool, made):
             (first, one), (second, two), (third, three), (fourth, four) = made
             await one.sync()  # alone and not paced: it probes the limit
@@ -127,9 +127,8 @@ async def test_a_worker_waits_while_an_older_one_probes_the_limit_but_not_for_ev
 
 
 async def test_a_worker_with_nothing_under_way_gives_its_part_to_the_others(
-    db: str, tmp_path: Path, sql: Sql,
+    db: str, tmp_path: Path,
 ) -> None:
-    sql("DELETE FROM carrier_pace_workers")
     now = [0.0]
     with running_simulator(SimulatorConfig(seed=2)) as sim:
         async with workers_on(db, tmp_path, sim.api_base, ["EZTK-one"] * 2,
@@ -160,9 +159,8 @@ async def test_a_worker_with_nothing_under_way_gives_its_part_to_the_others(
 
 
 async def test_a_change_of_part_wakes_the_other_workers_at_once(
-    db: str, tmp_path: Path, sql: Sql,
+    db: str, tmp_path: Path,
 ) -> None:
-    sql("DELETE FROM carrier_pace_workers")
     now = [0.0]
     with running_simulator(SimulatorConfig(seed=2)) as sim:
         async with workers_on(db, tmp_path, sim.api_base, ["EZTK-one"] * 2,
@@ -187,11 +185,38 @@ async def test_a_change_of_part_wakes_the_other_workers_at_once(
             await two.leave()
 
 
+async def test_a_worker_arriving_alone_starts_where_the_last_one_stopped(
+    db: str, tmp_path: Path, sql: Sql,
+) -> None:
+    now = [0.0]
+    with running_simulator(SimulatorConfig(seed=2)) as sim:
+        async with workers_on(db, tmp_path, sim.api_base, ["EZTK-one"] * 2 + ["EZTK-two"] * 2,
+                              lambda: now[0], concurrency=32) as (_pool, made):
+            (first, one), (second, two), (wide, three), (later, four) = made
+            first.share_pace(30.0)  # paced at 30/s by its 429s
+            await one.sync()
+            await one.leave()
+            await two.sync()  # alone, minutes later: at that pace, no slow start
+            assert two.role is Role.PACED and second.stats.pace == pytest.approx(30.0)
+            assert second.stats.window == 32
+            await two.leave()
+            while wide.pace.state is not PaceState.OPEN:  # no 429 with its window open
+                wide.pace.on_success()
+            await three.sync()
+            await three.leave()
+            assert later.stats.window == 16  # slow start's first round ...
+            await four.sync()  # ... skipped: the window that went without a 429, at once
+            assert four.role is Role.PROBING and later.stats.window == 32
+            assert later.stats.pace is None
+            await four.leave()
+    assert {row["state"] for row in sql("SELECT state FROM carrier_pace_accounts")} == {
+        "paced", "open"}
+
+
 @pytest.mark.slow
 def test_two_workers_on_one_limit_keep_429s_low(isolated_env: Path, db: str, sql: Sql) -> None:
     home = isolated_env
     use_example_settings(home)
-    sql("DELETE FROM carrier_pace_workers")  # heartbeats of workers killed by earlier tests
     orders = write_orders(home / "orders.csv", 200)
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("SHIPCTL_", "EASYPOST_")) and k != "DATABASE_URL"}
