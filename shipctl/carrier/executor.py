@@ -30,7 +30,7 @@ from shipctl.carrier.errors import (
     RateLimited,
     classify,
 )
-from shipctl.carrier.pacing import Clock, RateController, Sleep
+from shipctl.carrier.pacing import Clock, RateController, Sleep, queued
 from shipctl.carrier.retry import backoff_delay
 from shipctl.errors import CarrierError
 from shipctl.models import Mode
@@ -99,7 +99,12 @@ class CarrierExecutor:
         self._clock = clock
         self._sleep = sleep
         self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="easypost")
-        self._controller = RateController(concurrency, clock=clock, sleep=sleep)
+        # The window holds an eighth more calls than there are threads (`queued`): those
+        # wait in the thread pool's own queue, so a thread that ends a call starts the next
+        # at once, rather than once the event loop (busy with the database, say) has handed
+        # it one. At most `concurrency` requests are ever on the wire.
+        self._controller = RateController(concurrency + queued(concurrency), clock=clock,
+                                          sleep=sleep)
         self._counts = ExecutorStats()
         self._headers = ResponseHeaders()
         client.subscribe_to_response_hook(self._headers.record)

@@ -28,16 +28,22 @@ from enum import StrEnum
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 
-SLOW_START = 16  # calls in flight before the first answers: the first round's 429s
+SLOW_START = 8  # calls in flight before the first answers: the first round's 429s at most
 ESTIMATE_SPAN = 3.0  # seconds of answers the limit is measured over (per worker sharing it)
 MIN_GAP = 0.25  # the shortest time between two 429s that measures the limit
 BACKOFF = 0.9  # the pace after a 429, as a share of the measured limit
 REGAIN = 0.1  # climb per second below the estimate, as a share of the estimate
 DEEPEST = 0.5  # the deepest cut, with many workers sharing the account (see `workers`)
 PROBE = 0.02  # climb per second above the estimate, as a share of the pace
-SEEK = 0.1  # the same while the estimate is only a recent success rate (not between 429s)
+SEEK = 0.2  # the same while the estimate is only a recent success rate (not between 429s)
 HOLD_AFTER = 5.0  # a Retry-After at least this long pauses every start, not just its call
 OPEN_ROUNDS = 2  # full windows of successes with no 429 after which the limit is out of reach
+
+
+def queued(concurrency: int) -> int:
+    """Calls let into the executor's window beyond its `concurrency` threads, each waiting
+    in the thread pool's queue for the next thread to end its call."""
+    return concurrency // 8
 
 
 class PaceState(StrEnum):

@@ -18,6 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal, Protocol
 
+from shipctl.carrier.pacing import queued
 from shipctl.errors import CarrierAuthError, CarrierError, InputError, OutputError
 from shipctl.jobs.accounting import InvalidOrder, invalid_orders, unshipped_rows
 from shipctl.jobs.carrier_check import NamedCarriers
@@ -361,11 +362,12 @@ WAIT_FOR_OTHERS = 0.25
 
 
 def orders_under_way(concurrency: int) -> int:
-    """Orders worked at once for `concurrency` calls in flight. An order spends a few
+    """Orders worked at once for `concurrency` calls in flight. The executor's window holds
+    an eighth more calls than it has threads (`pacing.queued`), and an order spends a few
     milliseconds of its ~2 round trips between calls (its shipment id committed before the
-    buy), when its slot in the window would stand idle: an eighth more orders than slots
-    keeps the window full. (Small windows keep one order per slot.)"""
-    return concurrency + concurrency // 8
+    buy), when its place in the window would stand idle: another eighth more orders keeps
+    it full. (Small windows keep one order per thread.)"""
+    return concurrency + 2 * queued(concurrency)
 
 
 @dataclass(frozen=True)

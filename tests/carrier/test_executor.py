@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import threading
 import time
 from collections.abc import Callable
 
@@ -22,6 +23,7 @@ from shipctl.carrier.errors import (
     RateLimited,
 )
 from shipctl.carrier.executor import CarrierExecutor, ExecutorStats
+from shipctl.carrier.pacing import queued
 from shipctl.carrier.rates import choose_rate
 from shipctl.errors import CarrierAuthError, ExitCode
 from shipctl.models import PurchasedLabel, RateRule
@@ -56,6 +58,31 @@ def test_client_pool_is_sized_to_the_concurrency_and_never_retries(simulator: Si
     assert isinstance(adapter, HTTPAdapter)
     assert pool_size(client) == 48
     assert adapter.max_retries.total == 0
+
+
+async def test_calls_queue_for_a_thread_but_never_more_than_concurrency_run_at_once(
+    simulator: Simulator,
+) -> None:
+    sim = simulator()
+    running, most, lock = [0], [0], threading.Lock()
+
+    def call(_client: object) -> None:
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.02)
+        with lock:
+            running[0] -= 1
+
+    async with executor_for(sim, concurrency=16) as executor:
+        executor.pace.open_window(executor.pace.limit)
+        calls = [asyncio.ensure_future(executor.call(call)) for _ in range(64)]
+        await asyncio.sleep(0.01)
+        window = executor.stats.in_flight
+        await asyncio.gather(*calls)
+    # The window holds the queued calls too, but the threads bound what runs at once.
+    assert window == executor.stats.max_window == 16 + queued(16)
+    assert most[0] == 16
 
 
 @pytest.mark.slow

@@ -93,11 +93,24 @@ def test_slow_start_doubles_the_window_per_round_of_successes_and_nothing_is_pac
     controller = RateController(64)
     assert (controller.size, controller.rate) == (SLOW_START, None)
     sizes = []
-    for _ in range(SLOW_START * 3):
+    for _ in range(opening(64)):
         controller.on_success()
         sizes.append(controller.size)
-    assert sizes[SLOW_START - 2: SLOW_START] == [SLOW_START, 2 * SLOW_START]
+    window, seen = SLOW_START, 0
+    while window < 64:  # each round of `window` successes doubles it
+        seen += window
+        assert sizes[seen - 2: seen] == [window, 2 * window]
+        window *= 2
     assert (controller.size, controller.rate) == (64, None)
+
+
+def opening(limit: int) -> int:
+    """Successes slow start takes to open the window from SLOW_START to `limit`."""
+    window, successes = SLOW_START, 0
+    while window < limit:
+        successes += window
+        window *= 2
+    return successes
 
 
 def test_the_429s_of_one_round_cut_the_pace_once() -> None:
@@ -337,7 +350,7 @@ def test_the_controller_says_whether_it_probes_is_out_of_reach_or_is_paced() -> 
     now = [0.0]
     controller = RateController(32, clock=lambda: now[0])
     assert controller.state is PaceState.PROBING
-    for _ in range(16 + 2 * 32 - 1):  # slow start opens the window, then two full windows
+    for _ in range(opening(32) + 2 * 32 - 1):  # slow start opens the window, then two full windows
         controller.on_success()
     assert controller.state is PaceState.PROBING
     controller.on_success()

@@ -15,7 +15,7 @@ import pytest
 
 from shipctl.carrier.client import make_client
 from shipctl.carrier.executor import CarrierExecutor
-from shipctl.carrier.pacing import PaceState
+from shipctl.carrier.pacing import SLOW_START, PaceState, queued
 from shipctl.jobs.pace_share import IDLE_AFTER, MAX_HOLD, PaceShare, Role, account_pace
 from shipctl.simulator import SimulatorConfig, running_simulator
 from shipctl.store.database import Pool, open_pool
@@ -84,7 +84,8 @@ async def test_a_worker_arriving_waits_for_room_then_takes_its_share(
             assert (first.stats.pace, one.workers) == (pytest.approx(20.0), 2)
             await two.sync()  # room made: its share, no slow start
             assert two.role is Role.PACED and not second.pace.held
-            assert second.stats.pace == pytest.approx(20.0) and second.stats.window == 8
+            assert second.stats.pace == pytest.approx(20.0)
+            assert second.stats.window == second.stats.max_window == 8 + queued(8)
             await two.leave()
             await one.sync()  # alone again: the account's whole pace
             assert one.workers == 1 and first.stats.pace == pytest.approx(40.0)
@@ -198,15 +199,15 @@ async def test_a_worker_arriving_alone_starts_where_the_last_one_stopped(
             await one.leave()
             await two.sync()  # alone, minutes later: at that pace, no slow start
             assert two.role is Role.PACED and second.stats.pace == pytest.approx(30.0)
-            assert second.stats.window == 32
+            assert second.stats.window == 32 + queued(32)  # the whole window at once
             await two.leave()
             while wide.pace.state is not PaceState.OPEN:  # no 429 with its window open
                 wide.pace.on_success()
             await three.sync()
             await three.leave()
-            assert later.stats.window == 16  # slow start's first round ...
+            assert later.stats.window == SLOW_START  # slow start's first round ...
             await four.sync()  # ... skipped: the window that went without a 429, at once
-            assert four.role is Role.PROBING and later.stats.window == 32
+            assert four.role is Role.PROBING and later.stats.window == 32 + queued(32)
             assert later.stats.pace is None
             await four.leave()
     assert {row["state"] for row in sql("SELECT state FROM carrier_pace_accounts")} == {
