@@ -160,16 +160,12 @@ def two_workers(api_base: str, count: int, key: str, database_url: str, director
 
 
 def _account_estimate(done: list[dict[str, Any]]) -> float | None:
-    """The account's limit as the workers last measured it: the last one's estimate when it
-    finished alone (it held the whole pace once the other had left), else their sum."""
-    ends = sorted(done, key=lambda d: d["end"])
-    if ends[-1]["end"] - ends[-2]["end"] > ALONE:
-        estimate: float | None = ends[-1]["stats"].limit_estimate
-        return estimate
-    return sum(d["stats"].limit_estimate or 0.0 for d in done) or None
-
-
-ALONE = 1.0  # seconds the last worker ran alone for its estimate to be the account's
+    """The account's limit as the workers last measured it: the largest estimate. Once one
+    worker has nothing left to claim it goes idle, and the one still calling takes up the
+    account's whole pace and measures the whole limit; the idle one's estimate is of its part
+    of the split it left (summing them counted that part twice)."""
+    estimates = [d["stats"].limit_estimate for d in done if d["stats"].limit_estimate]
+    return max(estimates) if estimates else None
 
 
 def measure(limit: float, way: Callable[[str, int, str], dict[str, Any]]) -> dict[str, Any]:
@@ -242,8 +238,8 @@ def run() -> str:
         f"`{WORKERS} × shipctl bulk` is {WORKERS} processes on the same file, "
         f"{WORKER_CONCURRENCY} in flight each, one run, sharing the pace through PostgreSQL "
         "(counters summed, timed from the first start to the last end; limit as measured: the "
-        "estimate of the last worker to finish if it ran alone for a second or more, as it held "
-        "the account's whole pace once the other had left, else the sum of their estimates). "
+        "larger of their estimates, as the worker still calling at the end takes up the "
+        "account's whole pace once the other has nothing left to claim). "
         "Each row against a fresh simulator in its own process, "
         f"{LATENCY * 1000:.0f} ms ± 20 % latency, the simulator's token bucket (burst: a fifth "
         f"of a second's worth); {os.cpu_count()} CPUs; load: the 1-minute load average after "
