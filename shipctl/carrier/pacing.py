@@ -30,7 +30,8 @@ Sleep = Callable[[float], Awaitable[None]]
 
 SLOW_START = 8  # calls in flight before the first answers: the first round's 429s at most
 ESTIMATE_SPAN = 3.0  # seconds of answers the limit is measured over (per worker sharing it)
-MIN_GAP = 0.25  # the shortest time between two 429s that measures the limit
+MIN_GAP = 0.25  # the shortest time a recent success rate is measured over
+MIN_PAIR = 1.0  # the shortest time between two 429s that measures the limit
 BACKOFF = 0.9  # the pace after a 429, as a share of the measured limit
 REGAIN = 0.1  # climb per second below the estimate, as a share of the estimate
 DEEPEST = 0.5  # the deepest cut, with many workers sharing the account (see `workers`)
@@ -339,14 +340,18 @@ class RateController:
         """Calls per second the account let through lately (0.0: none), whether that was
         measured between two 429s, and since when.
 
-        Between two 429s at least MIN_GAP apart the bucket went from empty to empty, so the
-        successes in between are what it refilled: the limit. Without such a pair (the first
-        429 of a run, or after a quiet spell) the recent success rate stands in; it may
-        include the bucket's burst, or be cut short by an early 429: until the next pair
-        corrects it, the pace seeks upwards faster (SEEK rather than PROBE).
+        Between two 429s at least MIN_PAIR apart the bucket went from empty to empty, so the
+        successes in between are what it refilled: the limit. Closer together, the one or two
+        successes still on their way when the second 429 comes back weigh too much (a pair
+        0.7 s apart once measured 13/s of a 20/s limit, and the pace took half a minute to
+        probe its way back). Without such a pair (the first 429 of a run, after a quiet spell,
+        or two 429s close together) the recent success rate stands in, over at least MIN_GAP;
+        it may include the bucket's burst, or be cut short by an early 429, so it only ever
+        lowers the pace, and until the next pair corrects it the pace seeks upwards faster
+        (SEEK rather than PROBE).
         """
         self._forget(now)
-        since = next((t for t in self._refusals if now - t >= MIN_GAP), None)
+        since = next((t for t in self._refusals if now - t >= MIN_PAIR), None)
         paired = since is not None
         if since is None:
             started = self._started_at if self._started_at is not None else now

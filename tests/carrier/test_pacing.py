@@ -10,6 +10,8 @@ import pytest
 from shipctl.carrier.pacing import (
     BACKOFF,
     HOLD_AFTER,
+    MIN_GAP,
+    MIN_PAIR,
     SLOW_START,
     Clock,
     Pacer,
@@ -142,6 +144,28 @@ def test_the_limit_is_measured_between_two_429s() -> None:
     controller.on_rate_limited(controller.epoch)
     assert controller.estimate == pytest.approx(20.0)
     assert controller.rate == pytest.approx(18.0)
+
+
+def test_two_429s_close_together_do_not_measure_the_limit() -> None:
+    """Over a short gap the few successes counted between two 429s are a poor measure (one
+    or two still on their way halve it): a pair closer than MIN_PAIR only ever lowers the
+    pace, by the recent success rate, as a first 429 does."""
+    now = [0.0]
+    controller = RateController(64, clock=lambda: now[0])
+    virtual_time.run(controller.acquire())  # the run starts at 0
+    controller.release()
+    for _ in range(60):  # 20/s for 3 s
+        now[0] += 0.05
+        controller.on_success()
+    controller.on_rate_limited(controller.epoch)
+    assert controller.rate == pytest.approx(BACKOFF * 20.0)
+    gap = (MIN_GAP + MIN_PAIR) / 2  # long enough for a recent success rate, not for a pair
+    for _ in range(5):  # five counted in the gap: 8/s, if it were a measure
+        now[0] += gap / 5
+        controller.on_success()
+    controller.on_rate_limited(controller.epoch)
+    assert not controller.measured
+    assert controller.rate is not None and controller.rate > BACKOFF * 15.0
 
 
 def test_with_nothing_getting_through_the_pace_halves_down_to_one_call_per_retry_after() -> None:
@@ -309,7 +333,7 @@ def test_with_workers_sharing_the_account_a_429_cuts_this_workers_part_deeper() 
         controller = RateController(64, clock=loop.time)
         controller.workers = 2
         controller.on_rate_limited(controller.epoch)
-        for _ in range(10):  # its part: 10/s between two 429s
+        for _ in range(20):  # its part: 10/s between two 429s, far enough apart to measure
             await asyncio.sleep(0.1)
             controller.on_success()
         controller.on_rate_limited(controller.epoch)
