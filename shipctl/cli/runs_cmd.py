@@ -19,7 +19,7 @@ from shipctl.cli.tables import print_table
 
 if TYPE_CHECKING:
     from shipctl.jobs.printroom import PrintRoom
-    from shipctl.jobs.runs import RunSummary
+    from shipctl.jobs.runs import RunSummary, RunWorker
 
 class RunKind(StrEnum):
     BULK = "bulk"
@@ -150,8 +150,7 @@ def show(
             workers.add_row(
                 escape(worker.host), str(worker.pid), "joined" if worker.joined else "started",
                 f"{worker.started_at:%Y-%m-%d %H:%M:%S}",
-                f"{worker.finished_at:%H:%M:%S}" if worker.finished_at else "working",
-                str(worker.bought),
+                _finished(worker), "?" if worker.died else str(worker.bought),
             )
         print_table(context.stdout, workers)
     if results_out:
@@ -162,3 +161,11 @@ def show(
         context.stdout.print(f"slips:   {packing_slips} ({detail.slips_written} slips)")
     for said in detail.printed:
         context.stdout.print(f"printed: {escape(said)}")
+
+
+def _finished(worker: RunWorker) -> str:
+    """When the worker finished; a killed one, when it was first seen dead."""
+    if worker.finished_at is None:
+        return "working"
+    return f"died (seen {worker.finished_at:%H:%M:%S})" if worker.died \
+        else f"{worker.finished_at:%H:%M:%S}"

@@ -60,7 +60,9 @@ async def list_runs(
 @dataclass(frozen=True)
 class RunWorker:
     """One `shipctl bulk` worker on a run: where it ran, when, and how many labels it bought
-    (`finished_at` None: still working, or it died; its orders went back to the others)."""
+    (`finished_at` None: still working). One that `died` (killed, its connection dropped) was
+    marked finished when first seen dead; its orders went back to the others, and what it
+    bought is counted in the run's labels but not here: it never said."""
 
     host: str
     pid: int
@@ -68,6 +70,7 @@ class RunWorker:
     started_at: datetime
     finished_at: datetime | None
     bought: int
+    died: bool = False
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> RunWorker:
@@ -115,6 +118,9 @@ async def show_run(
             check_outputs({"--packing-slips": room.slips_out, **{
                 flag: path for flag, path in outputs.items() if path is not None}},
                 inputs=[], force=force)
+        from shipctl.store.claims import reap_workers
+
+        await reap_workers(pool)  # a worker killed meanwhile is shown as died, not working
         detail = RunDetail(run=RunSummary.from_row(row),
                            orders=await shipments.run_orders(pool, run_id),
                            workers=[RunWorker.from_row(w)

@@ -206,12 +206,21 @@ async def others_quiet_in(
     """Seconds until no buy another process may have sent for an order of `mode` and `store`
     can still land.
 
-    A buy lands within `lands_within` seconds of being sent. Another buyer still at work, or
-    one that died, may have sent one a moment ago: the whole time. One that finished sent its
-    buys before it did: what is left of that time since. None since then, or only dry runs
-    (which buy nothing): 0.
+    A buy lands within `lands_within` seconds of being sent. Another buyer still at work may
+    have sent one a moment ago: the whole time. One that finished sent its buys before it
+    did: what is left of that time since. A bulk worker that died counts as finished when it
+    was first seen dead (`reap_workers`); a `create` run that died, the whole time. None
+    since then, or only dry runs (which buy nothing): 0.
     """
+    await reap_workers(pool)
     seconds: float = await pool.fetchval(
         query("buyers_quiet_in"), mode, store, lands_within, me.worker_id, me.create_run_id,
     )
     return seconds
+
+
+async def reap_workers(pool: asyncpg.Pool) -> None:
+    """Mark finished, and died, the workers whose lease is gone without their finishing (a
+    killed process): one that died may have sent a buy just before, so it counts as having
+    finished when it was first seen dead, rather than being waited for ever after."""
+    await pool.execute(query("run_workers_reap"), RUN_LOCKS)

@@ -62,6 +62,44 @@ async def test_a_worker_at_work_or_dead_is_waited_for_the_whole_time(
     assert QUIET - 1 < await quiet_in(pool) <= QUIET
 
 
+async def test_a_dead_worker_counts_as_finished_when_first_seen_dead_not_for_ever(
+    pool: asyncpg.Pool,
+) -> None:
+    run_id = await bulk_run(pool, buys=True)
+    async with RunLease(pool, run_id) as lease:
+        assert QUIET - 1 < await quiet_in(pool) <= QUIET
+        alive = await pool.fetchrow("SELECT finished_at, died FROM run_workers WHERE id = $1",
+                                    lease.worker_id)
+        assert alive is not None and (alive["finished_at"], alive["died"]) == (None, False)
+    # Killed: its lease connection, and the run's lock with it, are gone without a finish.
+    assert QUIET - 1 < await quiet_in(pool) <= QUIET
+    dead = await pool.fetchrow("SELECT finished_at, died FROM run_workers WHERE id = $1",
+                               lease.worker_id)
+    assert dead is not None and dead["died"] and dead["finished_at"] is not None
+    # Seen dead an hour ago: nothing of its can still land, so nobody waits for it any more.
+    await pool.execute("UPDATE run_workers SET finished_at = now() - interval '1 hour'")
+    assert await quiet_in(pool) == 0
+
+
+async def test_a_worker_at_work_is_never_taken_for_dead(db: str, pool: asyncpg.Pool) -> None:
+    """Its lease holds the run's lock on a connection of its own, in another process: seen
+    from here, it is alive however often it is looked at."""
+    run_id = await bulk_run(pool, buys=True)
+    other = await database.create_pool(database.Target(url=db, embedded=False), max_size=2)
+    try:
+        async with RunLease(other, run_id) as lease:
+            for _ in range(3):
+                assert QUIET - 1 < await quiet_in(pool) <= QUIET
+            row = await pool.fetchrow("SELECT finished_at, died FROM run_workers WHERE id = $1",
+                                      lease.worker_id)
+            assert row is not None and (row["finished_at"], row["died"]) == (None, False)
+            await lease.finish(RunStatus.COMPLETED)
+        assert not await pool.fetchval("SELECT died FROM run_workers WHERE id = $1",
+                                       lease.worker_id)
+    finally:
+        await other.close()
+
+
 async def test_a_finished_worker_is_waited_for_what_is_left_of_the_time(
     pool: asyncpg.Pool,
 ) -> None:
@@ -103,3 +141,21 @@ async def test_buyers_of_another_mode_or_store_are_not_waited_for(pool: asyncpg.
         assert await quiet_in(pool, scope=Scope(mode="test")) == 0
         assert await quiet_in(pool, scope=Scope(mode="simulated", store="east")) == 0
         assert await quiet_in(pool) > 0
+
+
+async def test_a_worker_row_from_before_the_backend_was_kept_is_dead_once_its_run_is_free(
+    pool: asyncpg.Pool,
+) -> None:
+    """A row written by an earlier version has no backend: it is alive while anyone holds
+    its run's lock, and taken for dead (finished then) once nobody does."""
+    run_id = await bulk_run(pool, buys=True)
+    async with RunLease(pool, run_id) as lease:
+        await lease.finish(RunStatus.COMPLETED)
+    old = await pool.fetchval(
+        "INSERT INTO run_workers (run_id, host, pid, joined) VALUES ($1, 'old', 1, false) "
+        "RETURNING id", run_id)
+    async with RunLease(pool, run_id):  # someone on its run: it may be that old worker
+        await quiet_in(pool)
+        assert not await pool.fetchval("SELECT died FROM run_workers WHERE id = $1", old)
+    await quiet_in(pool)
+    assert await pool.fetchval("SELECT died FROM run_workers WHERE id = $1", old)

@@ -3,9 +3,10 @@
 -- Only a process that committed the order `created` buys its shipment, and it holds the
 -- order's claim until the buy is answered: a `bulk` worker (a row of run_workers; not one of
 -- a run that never bought, whose options say "buys": false: all its workers were dry runs)
--- or a `shipctl create` run. One still at work, or that died without finishing, may have sent
--- a buy a moment ago; one that finished sent its buys before it did. $4 and $5, this
--- process's own worker and create run, are left out.
+-- or a `shipctl create` run. One still at work, or a create run that died without finishing,
+-- may have sent a buy a moment ago; one that finished sent its buys before it did (a bulk
+-- worker that died is marked finished when first seen dead: run_workers_reap.sql). $4 and
+-- $5, this process's own worker and create run, are left out.
 SELECT coalesce(greatest(0, extract(epoch FROM max(active) - now()) + $3), 0)::float8
 FROM (
     SELECT coalesce(w.finished_at, now()) AS active

@@ -1,3 +1,3 @@
-INSERT INTO run_workers (run_id, host, pid, joined)
-VALUES ($1, $2, $3, $4)
+INSERT INTO run_workers (run_id, host, pid, joined, backend_pid)
+VALUES ($1, $2, $3, $4, pg_backend_pid())
 RETURNING id
