@@ -282,12 +282,12 @@ class PaceShare:
 
         self._start(self.role)
         controller = self._controller
-        state = controller.state
-        rate = controller.rate
-        known = (pace.RememberedPace(state.value, rate * self.workers, controller.size)
-                 if state is PaceState.PACED and rate is not None
-                 else pace.RememberedPace(state.value, None, controller.size)
-                 if state is PaceState.OPEN else None)
+        known: RememberedPace | None = None
+        if controller.state is PaceState.PACED and controller.rate is not None:
+            known = pace.RememberedPace(PaceState.PACED, controller.rate * self.workers,
+                                        controller.size)
+        elif controller.state is PaceState.OPEN:
+            known = pace.RememberedPace(PaceState.OPEN, None, controller.size)
         with contextlib.suppress(Exception):
             await pace.leave(self._pool, self._account, self._mode, self._worker)
             await self._nudge()

@@ -51,31 +51,26 @@ async def test_a_dry_run_buys_nothing_so_nobody_waits_for_it(pool: asyncpg.Pool)
     assert await quiet_in(pool) == 0  # finished a moment ago
 
 
-async def test_a_worker_at_work_or_dead_is_waited_for_the_whole_time(
+async def worker_state(pool: asyncpg.Pool, worker_id: int | None) -> tuple[bool, bool]:
+    """(finished, died) of a run_workers row."""
+    row = await pool.fetchrow("SELECT finished_at, died FROM run_workers WHERE id = $1",
+                              worker_id)
+    assert row is not None
+    return row["finished_at"] is not None, row["died"]
+
+
+async def test_a_worker_at_work_or_just_dead_is_waited_for_the_whole_time_not_for_ever(
     pool: asyncpg.Pool,
 ) -> None:
     run_id = await bulk_run(pool, buys=True)
     async with RunLease(pool, run_id) as lease:
         assert QUIET - 1 < await quiet_in(pool) <= QUIET
         assert await quiet_in(pool, Buyer(worker_id=lease.worker_id)) == 0  # itself
-    # It left without finishing (as a killed worker does): it may have just sent a buy.
+        assert await worker_state(pool, lease.worker_id) == (False, False)
+    # It left without finishing (as a killed worker does): its lease connection, and the
+    # run's lock with it, are gone. It may have just sent a buy.
     assert QUIET - 1 < await quiet_in(pool) <= QUIET
-
-
-async def test_a_dead_worker_counts_as_finished_when_first_seen_dead_not_for_ever(
-    pool: asyncpg.Pool,
-) -> None:
-    run_id = await bulk_run(pool, buys=True)
-    async with RunLease(pool, run_id) as lease:
-        assert QUIET - 1 < await quiet_in(pool) <= QUIET
-        alive = await pool.fetchrow("SELECT finished_at, died FROM run_workers WHERE id = $1",
-                                    lease.worker_id)
-        assert alive is not None and (alive["finished_at"], alive["died"]) == (None, False)
-    # Killed: its lease connection, and the run's lock with it, are gone without a finish.
-    assert QUIET - 1 < await quiet_in(pool) <= QUIET
-    dead = await pool.fetchrow("SELECT finished_at, died FROM run_workers WHERE id = $1",
-                               lease.worker_id)
-    assert dead is not None and dead["died"] and dead["finished_at"] is not None
+    assert await worker_state(pool, lease.worker_id) == (True, True)  # finished when seen dead
     # Seen dead an hour ago: nothing of its can still land, so nobody waits for it any more.
     await pool.execute("UPDATE run_workers SET finished_at = now() - interval '1 hour'")
     assert await quiet_in(pool) == 0
@@ -90,12 +85,9 @@ async def test_a_worker_at_work_is_never_taken_for_dead(db: str, pool: asyncpg.P
         async with RunLease(other, run_id) as lease:
             for _ in range(3):
                 assert QUIET - 1 < await quiet_in(pool) <= QUIET
-            row = await pool.fetchrow("SELECT finished_at, died FROM run_workers WHERE id = $1",
-                                      lease.worker_id)
-            assert row is not None and (row["finished_at"], row["died"]) == (None, False)
+            assert await worker_state(pool, lease.worker_id) == (False, False)
             await lease.finish(RunStatus.COMPLETED)
-        assert not await pool.fetchval("SELECT died FROM run_workers WHERE id = $1",
-                                       lease.worker_id)
+        assert await worker_state(pool, lease.worker_id) == (True, False)
     finally:
         await other.close()
 
@@ -156,6 +148,6 @@ async def test_a_worker_row_from_before_the_backend_was_kept_is_dead_once_its_ru
         "RETURNING id", run_id)
     async with RunLease(pool, run_id):  # someone on its run: it may be that old worker
         await quiet_in(pool)
-        assert not await pool.fetchval("SELECT died FROM run_workers WHERE id = $1", old)
+        assert await worker_state(pool, old) == (False, False)
     await quiet_in(pool)
-    assert await pool.fetchval("SELECT died FROM run_workers WHERE id = $1", old)
+    assert await worker_state(pool, old) == (True, True)

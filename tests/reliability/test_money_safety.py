@@ -304,6 +304,38 @@ def test_edits_after_a_dry_run_are_bought_for_the_new_address_and_weight(
     assert "T-00001" not in re.findall(r"changed after purchase: (\S+)", rerun.stdout)
 
 
+@pytest.mark.slow
+def test_a_worker_killed_before_its_buy_lands_then_the_row_edited_buys_one_label(
+    home: Path, db: str, sql: Sql
+) -> None:
+    """The buy reaches EasyPost only after its worker was killed. The rerun, on the edited
+    row, finds the shipment not bought yet: it takes the dead worker for finished only when
+    it first sees it dead, waits out the time that buy may still land, and finds it bought."""
+    orders = write_orders(home / "orders.csv", 1)
+    with carrier_at() as carrier:
+        carrier.proxy.hang_buys(4.0)  # past the client's 2 s timeout
+        env = chaos.shipctl_env(home, database_url=db, api_base=carrier.proxy.api_base)
+        args = ["bulk", str(orders), "--yes"]
+        run = chaos.start_shipctl(args, cwd=home, env=env)
+        deadline = time.monotonic() + 60
+        while carrier.proxy.count(BUY) == 0:
+            assert time.monotonic() < deadline and run.poll() is None, run.communicate()
+            time.sleep(0.02)
+        run.send_signal(signal.SIGKILL)
+        run.communicate(timeout=30)
+        assert carrier.purchases()["total"] == 0  # still held: it lands during the rerun
+        edit_rows(orders, {"T-00000": {"weight": "3lb"}})
+        again = chaos.shipctl(args, cwd=home, env=env, timeout=120)
+        carrier.proxy.settle()
+        purchases = carrier.purchases()
+        workers = sql("SELECT died FROM run_workers ORDER BY id")
+    assert again.exit_code == 0, again.stdout + again.stderr
+    assert purchases["by_reference"] == {"T-00000": 1}
+    assert current(sql)["T-00000"]["state"] == "purchased"
+    assert "changed after purchase: T-00000" in again.stdout + again.stderr
+    assert [w["died"] for w in workers] == [True, False]
+
+
 # --- 4. the labels file is in the format its name asks for ---------------------------------
 
 
