@@ -12,7 +12,7 @@ import pytest
 from shipctl.jobs.runtime import recorded_run
 from shipctl.models import RunStatus
 from shipctl.store import database
-from shipctl.store.claims import Buyer, RunLease, others_quiet_in
+from shipctl.store.claims import RUN_LOCKS, Buyer, RunLease, others_quiet_in
 from shipctl.store.shipments import Scope, open_run
 
 QUIET = 35.0
@@ -136,10 +136,11 @@ async def test_buyers_of_another_mode_or_store_are_not_waited_for(pool: asyncpg.
 
 
 async def test_a_worker_row_from_before_the_backend_was_kept_is_dead_once_its_run_is_free(
-    pool: asyncpg.Pool,
+    db: str, pool: asyncpg.Pool,
 ) -> None:
     """A row written by an earlier version has no backend: it is alive while anyone holds
-    its run's lock, and taken for dead (finished then) once nobody does."""
+    its run's lock, and taken for dead (finished then) once nobody does. The same lock taken
+    in another database of the server is another run's."""
     run_id = await bulk_run(pool, buys=True)
     async with RunLease(pool, run_id) as lease:
         await lease.finish(RunStatus.COMPLETED)
@@ -149,5 +150,10 @@ async def test_a_worker_row_from_before_the_backend_was_kept_is_dead_once_its_ru
     async with RunLease(pool, run_id):  # someone on its run: it may be that old worker
         await quiet_in(pool)
         assert await worker_state(pool, old) == (False, False)
-    await quiet_in(pool)
+    elsewhere = await asyncpg.connect(db, database="postgres")
+    try:
+        await elsewhere.execute("SELECT pg_advisory_lock_shared($1, $2::int)", RUN_LOCKS, run_id)
+        await quiet_in(pool)
+    finally:
+        await elsewhere.close()
     assert await worker_state(pool, old) == (True, True)
